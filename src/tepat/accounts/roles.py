@@ -1,0 +1,41 @@
+"""What each role may do. Views and services ask here; nothing else decides.
+
+The area rule (a user sees only their own area; no area means nothing) lives in the scoped
+managers of the registry; this module answers "may this role do X at all".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tepat.accounts.models import Role
+
+# Roles that may reveal a full NIK/KK (with a stated purpose, logged).
+REVEAL_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA})
+IMPORT_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+# Roles that may open the by-name-by-address registry (family list and detail).
+BNBA_ROLES = frozenset({
+    Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA, Role.OPD, Role.PEJABAT,
+})
+
+
+def _role(user: Any) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role or None
+
+
+def can_reveal_identity(user: Any) -> bool:
+    return _role(user) in REVEAL_ROLES
+
+
+def can_import(user: Any) -> bool:
+    return _role(user) in IMPORT_ROLES
+
+
+def can_view_registry(user: Any) -> bool:
+    return _role(user) in BNBA_ROLES
+
+
+def can_view_dashboard(user: Any) -> bool:
+    return _role(user) is not None and user.area_id is not None

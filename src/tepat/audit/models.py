@@ -1,0 +1,38 @@
+"""Audit events: one row per named change, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(max_length=80, db_index=True)  # "registry.batch.imported"
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    area_code = models.CharField(max_length=13, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AccessEvent(models.Model):
+    """A reveal or export of confidential numbers (NIK/KK), with the purpose the user gave."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    action = models.CharField(max_length=40)  # "reveal", "export"
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    purpose = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -1,0 +1,34 @@
+"""The `tepat` command: Django's management commands under friendlier names.
+
+    tepat demo                      build and serve a demo instance
+    tepat regions load [--kabupaten 35.13]
+    tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
+    tepat import FILE... --source p3ke|dtsen
+    tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
+    tepat <any manage.py command>   migrate, createsuperuser, check, ...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    "import": "import_source",
+    "serve": "runserver",
+    "worker": "db_worker",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tepat.settings")
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tepat", *args])
+
+
+if __name__ == "__main__":
+    main()

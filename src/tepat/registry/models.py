@@ -1,0 +1,199 @@
+"""The registry: families (keluarga) and persons (individu) from P3KE, DTSEN, DTKS or local lists.
+
+Coded columns are stored as the canonical codes of tepat.core.codes (`get_<field>_display()`
+gives the Indonesian label). Every record knows the source batch that last wrote it. Personal
+data is reached through `Family.objects.for_user(user)` / `Person.objects.for_user(user)`,
+which scope by the user's area: a user with no area gets nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tepat.core import codes
+from tepat.core.identity import mask
+
+
+class Source(models.TextChoices):
+    P3KE = "p3ke", "P3KE"
+    DTSEN = "dtsen", "DTSEN"
+    DTKS = "dtks", "DTKS"
+    LOCAL = "local", _("Daftar lokal")
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Menunggu")
+    RUNNING = "running", _("Berjalan")
+    DONE = "done", _("Selesai")
+    REJECTED = "rejected", _("Ditolak (ada kesalahan)")
+    FAILED = "failed", _("Gagal")
+
+
+class SourceBatch(models.Model):
+    """One import of a source file pair: who, when, what, and what it changed."""
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    period = models.CharField(max_length=20, blank=True, help_text=_("mis. 2024-03 atau 2025Q2"))
+    family_file_name = models.CharField(max_length=255, blank=True)
+    family_file_sha256 = models.CharField(max_length=64, blank=True)
+    person_file_name = models.CharField(max_length=255, blank=True)
+    person_file_sha256 = models.CharField(max_length=64, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    message = models.TextField(blank=True)
+    families_total = models.PositiveIntegerField(default=0)
+    persons_total = models.PositiveIntegerField(default=0)
+    families_added = models.PositiveIntegerField(default=0)
+    families_changed = models.PositiveIntegerField(default=0)
+    families_unchanged = models.PositiveIntegerField(default=0)
+    persons_added = models.PositiveIntegerField(default=0)
+    persons_changed = models.PositiveIntegerField(default=0)
+    persons_unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    flag_counts = models.JSONField(default=dict, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    error_report = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} #{self.pk} {self.family_file_name}"
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Personal data by area: kabupaten users see the regency, others their kecamatan or desa."""
+
+    def for_area(self, area_code: str | None) -> ScopedQuerySet:
+        if not area_code:
+            return self.none()
+        depth = area_code.count(".")
+        if depth <= 1:  # province or kabupaten
+            return self.filter(kecamatan_id__startswith=area_code + ".")
+        if depth == 2:
+            return self.filter(kecamatan_id=area_code)
+        return self.filter(desa_id=area_code)
+
+    def for_user(self, user: Any) -> ScopedQuerySet:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.for_area(user.area_id)
+
+
+def _code_field(code_list: codes.CodeList, verbose: str) -> models.CharField:
+    return models.CharField(verbose, max_length=2, blank=True, choices=code_list.choices)
+
+
+class SourceRecord(models.Model):
+    """What families and persons share: where the record came from and its quality flags."""
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="+")
+    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    nik = models.CharField("NIK", max_length=64, blank=True, db_index=True)
+    jenis_kelamin = _code_field(codes.JENIS_KELAMIN, _("jenis kelamin"))
+    tanggal_lahir = models.DateField(_("tanggal lahir"), null=True, blank=True)
+    pekerjaan = _code_field(codes.PEKERJAAN, _("pekerjaan"))
+    pendidikan = _code_field(codes.PENDIDIKAN, _("pendidikan"))
+    flags = models.TextField(blank=True, help_text=_("kode masalah kualitas data"))
+    unknown_values = models.TextField(blank=True)
+    row_hash = models.CharField(max_length=64)
+    source_row = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def nik_masked(self) -> str:
+        return mask(self.nik)
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
+
+
+class Family(SourceRecord):
+    source_family_id = models.CharField(_("ID keluarga"), max_length=64)
+    desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True, db_index=True)
+    alamat = models.TextField(_("alamat"), blank=True)
+    no_kk = models.CharField(_("No. KK"), max_length=64, blank=True, db_index=True)
+    kepala_keluarga = models.TextField(_("kepala keluarga"), blank=True)
+    padan_dukcapil = _code_field(codes.PADAN, _("padan Dukcapil"))
+    kepemilikan_rumah = _code_field(codes.KEPEMILIKAN_RUMAH, _("kepemilikan rumah"))
+    memiliki_simpanan = _code_field(codes.YA_TIDAK, _("memiliki simpanan/perhiasan/ternak"))
+    jenis_atap = _code_field(codes.JENIS_ATAP, _("jenis atap"))
+    jenis_dinding = _code_field(codes.JENIS_DINDING, _("jenis dinding"))
+    jenis_lantai = _code_field(codes.JENIS_LANTAI, _("jenis lantai"))
+    sumber_penerangan = _code_field(codes.SUMBER_PENERANGAN, _("sumber penerangan"))
+    daya_terpasang = _code_field(codes.DAYA_TERPASANG, _("daya terpasang"))
+    bahan_bakar_memasak = _code_field(codes.BAHAN_BAKAR_MEMASAK, _("bahan bakar memasak"))
+    sumber_air_minum = _code_field(codes.SUMBER_AIR_MINUM, _("sumber air minum"))
+    fasilitas_bab = _code_field(codes.FASILITAS_BAB, _("fasilitas buang air besar"))
+    penerima_bpnt = _code_field(codes.YA_TIDAK, "penerima BPNT")
+    penerima_bpum = _code_field(codes.YA_TIDAK, "penerima BPUM")
+    penerima_bst = _code_field(codes.YA_TIDAK, "penerima BST")
+    penerima_pkh = _code_field(codes.YA_TIDAK, "penerima PKH")
+    penerima_sembako = _code_field(codes.YA_TIDAK, "penerima Sembako")
+    resiko_stunting = _code_field(codes.YA_TIDAK, _("risiko stunting"))
+    member_count = models.PositiveSmallIntegerField(_("jumlah anggota"), default=0)
+
+    class Meta:
+        verbose_name = _("keluarga")
+        verbose_name_plural = _("keluarga")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_family_id"], name="family_source_id")
+        ]
+        indexes = [
+            models.Index(fields=["kecamatan", "desa", "desil"]),
+            models.Index(fields=["desa", "kepala_keluarga"]),
+            models.Index(fields=["kepala_keluarga"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kepala_keluarga} ({self.source_family_id})"
+
+    @property
+    def no_kk_masked(self) -> str:
+        return mask(self.no_kk)
+
+
+class Person(SourceRecord):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="members")
+    source_person_id = models.CharField(_("ID individu"), max_length=64)
+    nama = models.TextField(_("nama"), blank=True)
+    hubungan = _code_field(codes.HUBUNGAN, _("hubungan dengan kepala keluarga"))
+    status_kawin = _code_field(codes.STATUS_KAWIN, _("status kawin"))
+    status_pekerjaan = _code_field(codes.STATUS_PEKERJAAN, _("status pekerjaan"))
+    disabilitas = _code_field(codes.DISABILITAS, _("jenis disabilitas"))
+    kelompok_usia = models.PositiveSmallIntegerField(_("kelompok usia"), null=True, blank=True)
+    penerima_bpnt = _code_field(codes.YA_TIDAK, "penerima BPNT")
+    penerima_bpum = _code_field(codes.YA_TIDAK, "penerima BPUM")
+    penerima_bst = _code_field(codes.YA_TIDAK, "penerima BST")
+    penerima_pkh = _code_field(codes.YA_TIDAK, "penerima PKH")
+    penerima_sembako = _code_field(codes.YA_TIDAK, "penerima Sembako")
+
+    class Meta:
+        verbose_name = _("individu")
+        verbose_name_plural = _("individu")
+        ordering = ["family_id", "hubungan", "tanggal_lahir"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_person_id"], name="person_source_id")
+        ]
+        indexes = [models.Index(fields=["kecamatan", "desa"]), models.Index(fields=["nama"])]
+
+    def __str__(self) -> str:
+        return f"{self.nama} ({self.source_person_id})"
