@@ -1,0 +1,697 @@
+"""Read a P3KE/DTSEN download (.xlsx or .csv) into a table of text cells, safely.
+
+Every cell is read as text: a NIK or KK number must never pass through a float. The header row is
+found by scanning the first rows for the row that matches the most known headers (real downloads
+put a title block above the table), a trailing total or footnote row is removed and reported, and
+every data row keeps its 1-based spreadsheet row number in `_row` for error messages.
+
+A file that cannot be read raises `ReadError` with a clear Indonesian and English message naming
+the file: missing, empty, too large, not a spreadsheet (PDF, Word, old .xls, HTML), encrypted,
+truncated, a zip bomb, text in an unknown encoding, mixed CSV separators, headers only. The checks
+run before the file is parsed, and only look at a few bytes or the zip directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import mmap
+import re
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from tepat.core.layout import LAYOUTS, Layout, Unit
+from tepat.pipeline.errors import ReadError
+from tepat.pipeline.headers import known_keys, map_headers, match_count
+from tepat.pipeline.messages import Note, note, safe_value
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 200 * MB
+HEADER_SCAN_ROWS = 30
+TRAILER_SCAN_ROWS = 5
+ROW = "_row"
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "dokumen PDF / a PDF document"),
+    (b"\x89PNG", "gambar PNG / a PNG image"),
+    (b"\xff\xd8\xff", "gambar JPEG / a JPEG image"),
+    (b"GIF8", "gambar GIF / a GIF image"),
+    (b"Rar!", "arsip RAR / a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "arsip 7-Zip / a 7-Zip archive"),
+    (b"\x1f\x8b", "arsip gzip / a gzip archive"),
+    (b"{\\rtf", "dokumen RTF / an RTF document"),
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_UNNAMED = re.compile(r"^kolom_[A-Z]+$")  # the name `_unique_names` gives a blank header
+_DELIMITERS = (",", ";", "|", "\t")
+_DELIMITER_NAMES = {",": "koma (,)", ";": "titik koma (;)", "|": "garis tegak (|)", "\t": "tab"}
+_TOTAL_LABEL = re.compile(r"^\s*(grand\s*total|sub\s*total|total|jumlah)\b", re.IGNORECASE)
+_NUMERIC = r"^\s*-?[0-9][0-9.,]*\s*$"
+# Never turned into a ReadError: the process is being stopped or is out of memory.
+_FATAL = (KeyboardInterrupt, SystemExit, MemoryError, GeneratorExit)
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Limits checked on the zip directory before an .xlsx is parsed (zip-bomb defence).
+
+    A 500,000-person P3KE sheet expands to about 640 MB of XML (inline strings) at a ratio of
+    about 13×; a DTSEN regency (1.2M persons) to about 1.5 GB. A zip bomb reaches ratios of
+    1,000× and more.
+    """
+
+    max_unzipped_bytes: int = 2048 * MB
+    max_ratio: float = 100.0
+    ratio_min_bytes: int = 10 * MB  # small parts may compress very well; only big ones count
+    max_entries: int = 10_000
+
+
+@dataclass(frozen=True)
+class RemovedRow:
+    row: int
+    reason: str  # "total" | "footnote"
+    text: str  # the row's non-empty cells, joined (masked)
+
+
+@dataclass
+class RawTable:
+    path: Path
+    file: str  # the file name used in messages
+    frame: pl.DataFrame  # one String column per header (names made unique) + `_row` (Int32)
+    headers: list[str]  # the column names, in file order (without `_row`)
+    header_row: int  # 1-based row of the headers
+    sheet: str | None = None
+    encoding: str | None = None  # CSV only
+    delimiter: str | None = None  # CSV only
+    removed_rows: list[RemovedRow] = field(default_factory=list)
+    blank_rows: int = 0
+    notes: list[Note] = field(default_factory=list)
+    sha256: str = ""
+    size_bytes: int = 0
+    read_seconds: float = 0.0
+    # Excel error values (#N/A, #REF!, …) found in data rows: (row, column, '#N/A'). Only seen
+    # when pyarrow is installed (fastexcel's to_arrow_with_errors); otherwise they read as empty.
+    cell_errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+
+# ---------------------------------------------------------------------------------------------
+# The public entry point
+
+
+def read_sheet(
+    path: Path | str,
+    layout: Layout | None = None,
+    *,
+    sheet: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    zip_limits: ZipLimits | None = None,
+) -> RawTable:
+    """Read the table of a .xlsx or .csv file as text cells.
+
+    `layout` tells which headers to look for (the header row, the sheet, the ID column of a total
+    row); without it, the headers of every known layout count. `sheet` picks a sheet by name;
+    otherwise the first sheet (preferring names that suit the layout's unit) that has all the
+    required columns is used, or else the one whose headers match best.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    name = path.name
+    size = _check_size(path, name, max_bytes)
+    kind = _sniff(path, name)
+    notes: list[Note] = []
+    if kind == "zip":
+        _check_zip(path, name, zip_limits or ZipLimits())
+        table = _read_xlsx(path, name, layout, sheet)
+    else:
+        if path.suffix.lower() not in _TEXT_SUFFIXES:
+            notes.append(note("NOTE_TEXT_FILE", name))
+        table = _read_csv(path, name, layout)
+    table.notes[:0] = notes
+    _finish(table, layout)
+    table.sha256 = file_sha256(path)
+    table.size_bytes = size
+    table.read_seconds = time.perf_counter() - started
+    return table
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(4 * MB), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# File safety: checks that look at a few bytes or at the zip directory only
+
+
+def _check_size(path: Path, name: str, max_bytes: int) -> int:
+    try:
+        if not path.is_file():
+            raise ReadError("FILE_NOT_FOUND", name)
+        size = path.stat().st_size
+    except OSError:
+        raise ReadError("FILE_NOT_FOUND", name) from None
+    if size == 0:
+        raise ReadError("FILE_EMPTY", name)
+    if size > max_bytes:
+        raise ReadError(
+            "FILE_TOO_LARGE", name, size=f"{size / MB:,.1f}", limit=f"{max_bytes / MB:,.0f}"
+        )
+    return size
+
+
+def _sniff(path: Path, name: str) -> str:
+    """'zip' (xlsx) or 'text' (csv), from the first bytes; anything else is a ReadError."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(_ZIP_MAGICS):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        _raise_for_ole(path, name)
+    for magic, label in _SIGNATURES:
+        if head.startswith(magic):
+            raise ReadError("FILE_WRONG_FORMAT", name, detail=label)
+    lowered = head.lstrip(_UTF8_BOM).lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<table", b"<?xml")) or b"<html" in lowered[:512]:
+        raise ReadError(
+            "FILE_WRONG_FORMAT",
+            name,
+            detail="halaman web (HTML/XML) yang dinamai seperti Excel / a web page (HTML/XML) "
+            "named like an Excel file",
+        )
+    if not head.startswith(_UTF16_BOMS) and not _looks_like_text(head):
+        if path.suffix.lower() in _TEXT_SUFFIXES and head.count(b"\x00") >= len(head) // 3:
+            raise ReadError(
+                "CSV_ENCODING",
+                name,
+                detail="tampaknya UTF-16 tanpa penanda urutan byte / it looks like UTF-16 "
+                "without a byte-order mark",
+            )
+        raise ReadError(
+            "FILE_WRONG_FORMAT", name, detail="data biner yang tidak dikenal / unknown binary data"
+        )
+    return "text"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """No NUL byte and almost no other control bytes: text in some 8-bit or UTF-8 encoding."""
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls <= len(head) // 100
+
+
+def _raise_for_ole(path: Path, name: str) -> None:
+    """An OLE2 compound file: an encrypted .xlsx, an old .xls, or another old Office file."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find("EncryptedPackage".encode("utf-16-le")) >= 0:
+            raise ReadError("FILE_ENCRYPTED", name)
+        if (
+            data.find("Workbook".encode("utf-16-le")) >= 0
+            or data.find("Book".encode("utf-16-le")) >= 0
+        ):
+            raise ReadError("FILE_XLS_OLD", name)
+        if data.find("WordDocument".encode("utf-16-le")) >= 0:
+            detail = "dokumen Word lama (.doc) / an old Word document (.doc)"
+        else:
+            detail = "berkas Office lama / an old Office file"
+    raise ReadError("FILE_WRONG_FORMAT", name, detail=detail)
+
+
+def _check_zip(path: Path, name: str, limits: ZipLimits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ReadError(
+            "FILE_CORRUPT",
+            name,
+            detail=f"arsip zip tidak lengkap / incomplete zip archive ({type(exc).__name__})",
+        ) from None
+    limit_text = f"{limits.max_unzipped_bytes / MB:,.0f} MB, {limits.max_ratio:g}×"
+    if len(infos) > limits.max_entries:
+        raise ReadError(
+            "FILE_ZIP_BOMB",
+            name,
+            size="?",
+            limit=limit_text,
+            detail=f"{len(infos):,} bagian / parts",
+        )
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_unzipped_bytes:
+        raise ReadError(
+            "FILE_ZIP_BOMB",
+            name,
+            size=f"{total / MB:,.0f}",
+            limit=limit_text,
+            detail="jumlah seluruh isi / total content",
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= limits.ratio_min_bytes and ratio > limits.max_ratio:
+            raise ReadError(
+                "FILE_ZIP_BOMB",
+                name,
+                size=f"{info.file_size / MB:,.0f}",
+                limit=limit_text,
+                detail=f"rasio pemampatan / compression ratio {ratio:,.0f}×",
+            )
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return
+    if "word/document.xml" in names:
+        detail = "dokumen Word (.docx) / a Word document (.docx)"
+    elif "ppt/presentation.xml" in names:
+        detail = "presentasi PowerPoint (.pptx) / a PowerPoint presentation (.pptx)"
+    elif "content.xml" in names:
+        detail = "dokumen OpenDocument (.ods/.odt) / an OpenDocument file"
+    else:
+        detail = "arsip ZIP, bukan buku kerja Excel / a ZIP archive, not an Excel workbook"
+    raise ReadError("FILE_WRONG_FORMAT", name, detail=detail)
+
+
+# ---------------------------------------------------------------------------------------------
+# Header detection, shared by xlsx and csv
+
+
+def _scan_keys(layout: Layout | None) -> set[str]:
+    layouts = (
+        [lay for lay in LAYOUTS.values() if lay.source == layout.source]
+        if layout is not None
+        else list(LAYOUTS.values())
+    )
+    return {key for lay in layouts for key in known_keys(lay)}
+
+
+def _best_header_row(rows: Sequence[Sequence[object]], keys: set[str]) -> tuple[int, int]:
+    """(index, score) of the row that matches the most known headers; the first on a tie."""
+    best_index, best_score = 0, 0
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = match_count([c for c in row if c is not None], keys)
+        if score > best_score:
+            best_index, best_score = index, score
+    return best_index, best_score
+
+
+def _unique_names(cells: Sequence[object]) -> list[str]:
+    """Header texts made usable as column names: trimmed, blanks named, duplicates numbered."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        text = " ".join(str(cell).split()) if cell is not None else ""
+        text = text or f"kolom_{_column_letter(position)}"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text} ({seen[text]})"
+        seen.setdefault(text, 1)
+        names.append(text)
+    return names
+
+
+def _column_letter(position: int) -> str:
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _no_header(name: str, layout: Layout | None) -> ReadError:
+    layout = layout or LAYOUTS[("p3ke", Unit.FAMILY)]
+    expected = ", ".join(c.header for c in layout.columns if c.required)
+    return ReadError("FILE_NO_HEADER", name, limit=HEADER_SCAN_ROWS, expected=expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# xlsx
+
+
+_UNIT_SHEET_HINTS = {
+    Unit.FAMILY: ("keluarga", "kk", "family", "rumah tangga", "ruta"),
+    Unit.PERSON: ("individu", "anggota", "jiwa", "art", "person", "penduduk"),
+}
+
+
+def _read_xlsx(path: Path, name: str, layout: Layout | None, sheet: str | None) -> RawTable:
+    try:
+        reader = fastexcel.read_excel(path)
+        sheet_names = list(reader.sheet_names)
+    except _FATAL:
+        raise
+    except BaseException as exc:  # calamine reports damage in many ways, panics included
+        raise _corrupt(name, exc) from None
+    if sheet is not None and sheet not in sheet_names:
+        raise ReadError(
+            "SHEET_NOT_FOUND", name, value=sheet, expected=", ".join(map(repr, sheet_names))
+        )
+    candidates = [sheet] if sheet is not None else _sheet_order(sheet_names, layout)
+    keys = _scan_keys(layout)
+    best: tuple[int, str, _Grid, int] | None = None  # (score, sheet, grid, header index)
+    for candidate in candidates:
+        loaded = _load_grid(reader, candidate, name)
+        rows = loaded.frame.head(HEADER_SCAN_ROWS).rows()
+        index, score = _best_header_row(rows, keys)
+        if score and (best is None or score > best[0]):
+            best = (score, candidate, loaded, index)
+        if score and (layout is None or map_headers(_unique_names(rows[index]), layout).complete):
+            best = (score, candidate, loaded, index)
+            break
+    if best is None:
+        raise _no_header(name, layout)
+    _, sheet_name, loaded, index = best
+    grid = loaded.frame
+    header = _unique_names(grid.row(index))
+    cell_errors = [
+        (row + 1, header[column], value) for row, column, value in loaded.errors if row > index
+    ]
+    data = grid.slice(index + 1)
+    data.columns = header
+    data = data.with_columns(
+        pl.int_range(index + 2, index + 2 + data.height, dtype=pl.Int32).alias(ROW)
+    )
+    notes = []
+    if len(sheet_names) > 1:
+        notes.append(note("NOTE_SHEET", name, value=sheet_name))
+    return RawTable(
+        path,
+        name,
+        data,
+        header,
+        index + 1,
+        sheet=sheet_name,
+        notes=notes,
+        cell_errors=cell_errors,
+    )
+
+
+def _sheet_order(sheet_names: list[str], layout: Layout | None) -> list[str]:
+    hints = _UNIT_SHEET_HINTS.get(layout.unit, ()) if layout is not None else ()
+
+    def hinted(sheet_name: str) -> bool:
+        lowered = sheet_name.lower()
+        return any(re.search(rf"\b{re.escape(h)}\b", lowered) for h in hints)
+
+    return sorted(sheet_names, key=lambda s: not hinted(s))
+
+
+@dataclass
+class _Grid:
+    frame: pl.DataFrame  # row i is spreadsheet row i + 1
+    errors: list[tuple[int, int, str]]  # (frame row, frame column, '#N/A')
+
+
+_PYARROW = importlib.util.find_spec("pyarrow") is not None
+_EXCEL_ERRORS = {
+    "NA": "#N/A",
+    "Div0": "#DIV/0!",
+    "Value": "#VALUE!",
+    "Ref": "#REF!",
+    "Name": "#NAME?",
+    "Num": "#NUM!",
+    "Null": "#NULL!",
+    "GettingData": "#GETTING_DATA",
+}
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+
+
+def _load_grid(reader: fastexcel.ExcelReader, sheet_name: str, name: str) -> _Grid:
+    """The whole sheet as text cells. With pyarrow installed, Excel error values are kept
+    apart (fastexcel turns them into empty cells otherwise)."""
+    try:
+        loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+        if _PYARROW:
+            batch, found = loaded.to_arrow_with_errors()
+            grid = pl.DataFrame(pl.from_arrow(batch))
+            errors = [_cell_error(e) for e in (found.errors if found else [])]
+        else:
+            grid, errors = loaded.to_polars(), []
+    except _FATAL:
+        raise
+    except BaseException as exc:
+        raise _corrupt(name, exc) from None
+    return _Grid(grid.select(pl.all().cast(pl.String)), errors)
+
+
+def _cell_error(error: fastexcel.CellError) -> tuple[int, int, str]:
+    row, column = error.offset_position
+    match = _ERROR_DETAIL.search(error.detail)
+    text = _EXCEL_ERRORS.get(match.group(1), f"#{match.group(1)}") if match else "#?"
+    return row, column, text
+
+
+def _corrupt(name: str, exc: BaseException) -> ReadError:
+    detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return ReadError("FILE_CORRUPT", name, detail=safe_value(detail))
+
+
+# ---------------------------------------------------------------------------------------------
+# csv
+
+
+def _read_csv(path: Path, name: str, layout: Layout | None) -> RawTable:
+    raw = path.read_bytes()
+    data, encoding = _decode(raw, name)
+    head_text = data[: 256 * 1024].decode("utf-8", errors="replace")
+    # Lines as polars counts them for skip_rows: split on '\n' only (not str.splitlines()).
+    head_lines = [line.rstrip("\r") for line in head_text.split("\n")[: HEADER_SCAN_ROWS + 60]]
+    keys = _scan_keys(layout)
+    delimiter, index, header = _detect_header(head_lines, keys, name, layout)
+    _check_sample_delimiters(head_lines, index, header, delimiter, name)
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=True,
+            skip_rows=index,
+            separator=delimiter,
+            infer_schema=False,
+            quote_char='"',
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise ReadError("CSV_PARSE", name, detail=safe_value(detail)) from None
+    names = _unique_names(header)
+    if frame.width != len(names):
+        raise ReadError(
+            "CSV_PARSE",
+            name,
+            detail=f"{frame.width} kolom terbaca, judul berisi {len(names)} / "
+            f"{frame.width} columns read, the header has {len(names)}",
+        )
+    frame.columns = names
+    frame = frame.with_columns(
+        pl.int_range(index + 2, index + 2 + frame.height, dtype=pl.Int32).alias(ROW)
+    )
+    _check_frame_delimiters(frame, names, delimiter, name)
+    notes = []
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(note("NOTE_ENCODING", name, value=encoding))
+    return RawTable(
+        path, name, frame, names, index + 1, encoding=encoding, delimiter=delimiter, notes=notes
+    )
+
+
+def _decode(raw: bytes, name: str) -> tuple[bytes, str]:
+    """UTF-8 bytes for polars, and the file's encoding (UTF-8, else cp1252, else latin-1)."""
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            raise ReadError("CSV_ENCODING", name, detail="UTF-16 rusak / broken UTF-16") from None
+    if b"\x00" in raw[:65536]:
+        raise ReadError(
+            "CSV_ENCODING",
+            name,
+            detail="berisi byte NUL: UTF-16 tanpa penanda atau berkas biner / holds NUL bytes: "
+            "UTF-16 without a byte-order mark, or a binary file",
+        )
+    if raw.startswith(_UTF8_BOM):
+        raw, bom = raw[len(_UTF8_BOM) :], True
+    else:
+        bom = False
+    try:
+        raw.decode("utf-8")
+        return raw, "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding).encode("utf-8"), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
+
+
+def _detect_header(
+    lines: list[str], keys: set[str], name: str, layout: Layout | None
+) -> tuple[str, int, list[str]]:
+    best: tuple[int, int, str] | None = None  # (score, -index, delimiter)
+    for delimiter in _DELIMITERS:
+        rows = [_split(line, delimiter) for line in lines[:HEADER_SCAN_ROWS]]
+        index, score = _best_header_row(rows, keys)
+        if score and (best is None or (score, -index) > best[:2]):
+            best = (score, -index, delimiter)
+    if best is None:
+        raise _no_header(name, layout)
+    _, negative_index, delimiter = best
+    index = -negative_index
+    return delimiter, index, _split(lines[index], delimiter)
+
+
+def _mixed(name: str, row: int, expected: str, found: str) -> ReadError:
+    return ReadError(
+        "CSV_MIXED_DELIMITER",
+        name,
+        row=row,
+        expected=_DELIMITER_NAMES[expected],
+        value=_DELIMITER_NAMES[found],
+    )
+
+
+def _other_delimiter(text: str, delimiter: str, width: int) -> str | None:
+    """Another separator that splits the text into about as many fields as the header has."""
+    need = max(2, min(width, 3))
+    for other in _DELIMITERS:
+        if other != delimiter and len(_split(text, other)) >= need:
+            return other
+    return None
+
+
+def _check_sample_delimiters(
+    lines: list[str], index: int, header: list[str], delimiter: str, name: str
+) -> None:
+    """The first rows after the header must use the header's separator."""
+    if len(header) < 2:
+        return
+    for offset, line in enumerate(lines[index + 1 :], start=index + 2):
+        if not line.strip() or len(_split(line, delimiter)) > 1:
+            continue
+        other = _other_delimiter(line, delimiter, len(header))
+        if other is not None:
+            raise _mixed(name, offset, delimiter, other)
+
+
+def _check_frame_delimiters(
+    frame: pl.DataFrame, names: list[str], delimiter: str, name: str
+) -> None:
+    """Anywhere in the file: a row whose whole text landed in the first column, split by
+    another separator, was written with a different delimiter."""
+    if len(names) < 3:
+        return
+    first, rest = names[0], names[1:]
+    need = max(3, len(names) // 2)
+    others = [d for d in _DELIMITERS if d != delimiter]
+    suspect = pl.all_horizontal(pl.col(c).is_null() for c in rest) & pl.any_horizontal(
+        pl.col(first).str.count_matches(d, literal=True) >= need - 1 for d in others
+    )
+    hits = frame.filter(suspect).select(first, ROW).head(1)
+    if hits.height:
+        text, row = hits.row(0)
+        other = max(others, key=lambda d: text.count(d))
+        raise _mixed(name, row, delimiter, other)
+
+
+# ---------------------------------------------------------------------------------------------
+# Common finish: blank rows, trailing totals and footnotes, headers-only files
+
+
+def _finish(table: RawTable, layout: Layout | None) -> None:
+    frame = table.frame
+    cells = [c for c in frame.columns if c != ROW]
+    filled = pl.sum_horizontal(
+        (pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")).cast(pl.Int32)
+        for c in cells
+    )
+    frame = frame.with_columns(filled.alias("_filled"))
+    blank = frame.filter(pl.col("_filled") == 0).height
+    frame = frame.filter(pl.col("_filled") > 0)
+    id_column = _id_column(table.headers, layout)
+    frame, removed = _drop_trailer(frame, cells, id_column)
+    table.frame = frame.drop("_filled")
+    _drop_empty_unnamed_columns(table)
+    table.blank_rows = blank
+    table.removed_rows = removed
+    for item in removed:
+        table.notes.append(
+            note(f"NOTE_{item.reason.upper()}_REMOVED", table.file, row=item.row, value=item.text)
+        )
+    if blank:
+        table.notes.append(note("NOTE_BLANK_ROWS", table.file, count=blank))
+    if table.frame.height == 0:
+        raise ReadError("FILE_NO_DATA", table.file, row=table.header_row)
+
+
+def _drop_empty_unnamed_columns(table: RawTable) -> None:
+    """Columns without a header and without data (formatting, a trailing CSV separator)."""
+    unnamed = [h for h in table.headers if _UNNAMED.match(h)]
+    if not unnamed:
+        return
+    counts = table.frame.select(pl.col(h).is_not_null().sum() for h in unnamed).row(0)
+    empty = {h for h, n in zip(unnamed, counts, strict=True) if n == 0}
+    if empty:
+        table.frame = table.frame.drop(empty)
+        table.headers = [h for h in table.headers if h not in empty]
+
+
+def _id_column(headers: list[str], layout: Layout | None) -> str | None:
+    if layout is None:
+        return None
+    return map_headers(headers, layout).column_of(layout.id_column.field)
+
+
+def _trailer_reason(values: list[str], id_value: str) -> str | None:
+    """'total' for a total row, 'footnote' for a one-cell note, None for a data row."""
+    labelled = _TOTAL_LABEL.match(id_value) or (
+        not id_value and any(_TOTAL_LABEL.match(v) for v in values[:3])
+    )
+    if labelled or (not id_value and values and all(re.match(_NUMERIC, v) for v in values)):
+        return "total"
+    # A note ("Sumber: Kemenko PMK, 2024") is one cell of words; an ID has no spaces.
+    if len(values) == 1 and (not id_value or re.search(r"\s", id_value)):
+        return "footnote"
+    return None
+
+
+def _drop_trailer(
+    frame: pl.DataFrame, cells: list[str], id_column: str | None
+) -> tuple[pl.DataFrame, list[RemovedRow]]:
+    """Remove total rows ('TOTAL', 'JUMLAH', or no ID and only numbers) and one-cell footnotes
+    from the bottom of the table; every removed row is returned to be reported."""
+    removed: list[RemovedRow] = []
+    tail = frame.tail(TRAILER_SCAN_ROWS)
+    keep = frame.height
+    for row in reversed(tail.to_dicts()):
+        values = [str(row[c]).strip() for c in cells if row[c] is not None and str(row[c]).strip()]
+        id_value = (row[id_column] or "").strip() if id_column is not None else ""
+        reason = _trailer_reason(values, id_value)
+        if reason is None:
+            break
+        removed.append(RemovedRow(row[ROW], reason, safe_value(" | ".join(map(str, values)))))
+        keep -= 1
+    return frame.head(keep), sorted(removed, key=lambda r: r.row)
