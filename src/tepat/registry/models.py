@@ -98,9 +98,14 @@ class SourceRecord(models.Model):
     """What families and persons share: where the record came from and its quality flags."""
 
     source = models.CharField(max_length=8, choices=Source.choices)
-    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="+")
-    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # Foreign keys without their own index: the composite indexes below serve the area
+    # filters, and every extra index slows the bulk import.
+    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="+",
+                              db_index=False)
+    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
+    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
     nik = models.CharField("NIK", max_length=64, blank=True, db_index=True)
     jenis_kelamin = _code_field(codes.JENIS_KELAMIN, _("jenis kelamin"))
     tanggal_lahir = models.DateField(_("tanggal lahir"), null=True, blank=True)
@@ -193,7 +198,28 @@ class Person(SourceRecord):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_person_id"], name="person_source_id")
         ]
-        indexes = [models.Index(fields=["kecamatan", "desa"]), models.Index(fields=["nama"])]
+        indexes = [models.Index(fields=["kecamatan", "desa"])]
 
     def __str__(self) -> str:
         return f"{self.nama} ({self.source_person_id})"
+
+
+class DesaStat(models.Model):
+    """Families and persons per desa, source and desil: the dashboard's pre-aggregated counts.
+
+    Rebuilt from the registry tables at the end of every import (in the same transaction), so
+    dashboards read a few thousand rows instead of grouping the whole registry on every request.
+    """
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    desil = models.PositiveSmallIntegerField(null=True)
+    families = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    flagged_families = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["kecamatan", "desa"])]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import polars as pl
 from django.db import connection
@@ -76,15 +75,8 @@ def family_hash(families: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _db_value(value: object) -> object:
-    if isinstance(value, date | datetime) and connection.vendor == "sqlite":
-        return value.isoformat()
-    return value
-
-
 def _rows(frame: pl.DataFrame, columns: list[str]) -> Iterable[tuple]:
-    for row in frame.select(columns).iter_rows():
-        yield tuple(_db_value(v) for v in row)
+    return frame.select(columns).iter_rows()
 
 
 def _frame_for_table(frame: pl.DataFrame, fields: list[str], extra: dict[str, object]) -> tuple[pl.DataFrame, list[str]]:
@@ -125,25 +117,36 @@ def _update_clause(columns: list[str], conflict: list[str]) -> str:
 
 
 def _upsert_generic(table, data, columns, conflict, progress, label) -> None:
-    placeholders = ", ".join(["%s"] * len(columns))
+    """SQLite: executemany on the driver's own cursor (Django's wrapper costs per row)."""
+    placeholders = ", ".join(["?"] * len(columns))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608
         f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {_update_clause(columns, conflict)}"
     )
+    # sqlite3's date adapter is deprecated: send ISO text, which is what Django stores.
+    data = data.with_columns(
+        [pl.col(c).cast(pl.String) for c, t in data.schema.items() if t in (pl.Date, pl.Datetime)]
+    )
     total = data.height
-    with connection.cursor() as cur:
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    raw.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache for the index updates
+    try:
         for start in range(0, total, CHUNK):
-            cur.executemany(sql, list(_rows(data.slice(start, CHUNK), columns)))
+            raw.executemany(sql, _rows(data.slice(start, CHUNK), columns))
             if progress:
                 progress(min(start + CHUNK, total) / total, label)
+    finally:
+        raw.close()
 
 
 def _upsert_postgresql(table, data, columns, conflict, progress, label) -> None:
     temp = f"_load_{table}"
     total = data.height
     with connection.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMP TABLE {temp} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+        cur.execute(  # only the written columns, no constraints: COPY fills it as is
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
         )
         raw = cur.cursor  # psycopg cursor: COPY is the fast path for bulk rows
         with raw.copy(f"COPY {temp} ({', '.join(columns)}) FROM STDIN") as copy:

@@ -1,0 +1,246 @@
+"""Importing a source file pair into the registry: the named service and its background task.
+
+Phases: (1) read and validate every row (tepat.pipeline, no database writes); (2) when there is
+no error, write new and changed rows in bulk in ONE transaction together with the batch's
+counts, the dashboard aggregates and the audit event. A file with errors is rejected whole with
+an error report; the registry is untouched. Re-importing the same file changes nothing.
+
+Progress goes to a small JSON file beside the uploaded files (not the database), so that it can
+be read while the write transaction holds its locks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from tepat.audit.services import log_event
+from tepat.core.regions import national_table
+from tepat.pipeline import ReadError, validate_files, write_error_report
+from tepat.registry import writer
+from tepat.registry.models import BatchStatus, SourceBatch
+from tepat.registry.stats import refresh_desa_stats
+
+log = logging.getLogger(__name__)
+
+
+def batch_dir(batch_id: int) -> Path:
+    path = Path(settings.IMPORT_DIR) / str(batch_id)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _safe_name(name: str) -> str:
+    stem = Path(name).name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:120] or "berkas"
+
+
+class ProgressFile:
+    """Atomic progress notes for one batch, at most a few per second."""
+
+    def __init__(self, batch_id: int, *, echo: Any = None) -> None:
+        self.path = batch_dir(batch_id) / "progress.json"
+        self.echo = echo
+        self._last = 0.0
+
+    def __call__(self, fraction: float, label: str, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.echo:
+            self.echo(fraction, label)
+        if not force and now - self._last < 0.25:
+            return
+        self._last = now
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"progress": round(fraction * 100), "label": label}))
+        os.replace(tmp, self.path)
+
+
+def read_progress(batch: SourceBatch) -> dict[str, Any]:
+    """Status, percentage and label of a batch, for the progress bar."""
+    if batch.status in (BatchStatus.DONE, BatchStatus.REJECTED, BatchStatus.FAILED):
+        return {"status": batch.status, "progress": 100, "label": batch.get_status_display()}
+    path = Path(settings.IMPORT_DIR) / str(batch.pk) / "progress.json"
+    try:
+        note = json.loads(path.read_text())
+    except (OSError, ValueError):
+        note = {"progress": 0, "label": batch.get_status_display()}
+    return {"status": batch.status, **note}
+
+
+def create_batch(*, user: Any, source: str, period: str, family_name: str,
+                 person_name: str = "") -> SourceBatch:
+    with transaction.atomic():
+        batch = SourceBatch.objects.create(
+            source=source,
+            period=period,
+            family_file_name=family_name,
+            person_file_name=person_name,
+            imported_by=user if getattr(user, "pk", None) else None,
+        )
+        log_event("registry.batch.queued", actor=user, obj=batch,
+                  data={"source": source, "period": period})
+    return batch
+
+
+def _store_upload(upload: UploadedFile, folder: Path) -> Path:
+    target = folder / _safe_name(upload.name or "berkas")
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
+
+
+def start_import(*, user: Any, source: str, period: str, family_file: UploadedFile,
+                 person_file: UploadedFile | None) -> SourceBatch:
+    """Save the uploaded files, create the batch and queue the background import."""
+    batch = create_batch(
+        user=user, source=source, period=period,
+        family_name=_safe_name(family_file.name or "berkas"),
+        person_name=_safe_name(person_file.name or "berkas") if person_file else "",
+    )
+    folder = batch_dir(batch.pk)
+    family_path = _store_upload(family_file, folder)
+    person_path = _store_upload(person_file, folder) if person_file else None
+    import_task.enqueue(batch.pk, str(family_path), str(person_path) if person_path else None)
+    return batch
+
+
+@task()
+def import_task(batch_id: int, family_path: str, person_path: str | None) -> str:
+    batch = run_import(batch_id, Path(family_path), Path(person_path) if person_path else None)
+    return batch.status
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    batch: SourceBatch
+    error_report: tuple[Path, Path] | None = None
+
+
+def _mark(batch: SourceBatch, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    with transaction.atomic():
+        batch.save(update_fields=list(fields))
+        if fields.get("status") in (BatchStatus.REJECTED, BatchStatus.FAILED):
+            log_event(f"registry.batch.{fields['status']}", actor=batch.imported_by, obj=batch,
+                      data={"message": batch.message, "errors": batch.error_count})
+
+
+def run_import(batch_id: int, family_path: Path, person_path: Path | None,
+               *, echo: Any = None) -> SourceBatch:
+    """Validate, then write everything or nothing. Never raises for bad input."""
+    batch = SourceBatch.objects.get(pk=batch_id)
+    progress = ProgressFile(batch.pk, echo=echo)
+    _mark(batch, status=BatchStatus.RUNNING, started_at=timezone.now())
+    progress(0.02, "Membaca berkas / reading files", force=True)
+    try:
+        validated = validate_files(
+            family_path, person_path, batch.source, regions=national_table(),
+            today=timezone.localdate(), max_bytes=settings.IMPORT_MAX_BYTES,
+        )
+    except ReadError as exc:
+        _mark(batch, status=BatchStatus.REJECTED, finished_at=timezone.now(), error_count=1,
+              message=f"{exc.message_id} / {exc.message_en}")
+        return batch
+    except Exception:
+        log.exception("import batch %s failed while reading", batch.pk)
+        _mark(batch, status=BatchStatus.FAILED, finished_at=timezone.now(),
+              message="Kesalahan sistem saat membaca berkas / system error while reading the file")
+        return batch
+    progress(0.45, "Berkas diperiksa / files checked", force=True)
+    _record_validation(batch, validated)
+    if validated.error_count:
+        report = write_error_report(validated.errors, batch_dir(batch.pk), "laporan_kesalahan")
+        _mark(batch, status=BatchStatus.REJECTED, finished_at=timezone.now(),
+              error_count=validated.error_count, error_report=str(report[0]),
+              message=(f"{validated.error_count} kesalahan: berkas ditolak, data tidak berubah / "
+                       f"{validated.error_count} errors: file rejected, data unchanged"))
+        return batch
+    try:
+        _write(batch, validated, progress)
+    except Exception:
+        log.exception("import batch %s failed while writing", batch.pk)
+        batch.refresh_from_db()
+        _mark(batch, status=BatchStatus.FAILED, finished_at=timezone.now(),
+              message="Kesalahan sistem saat menyimpan; data tidak berubah / "
+                      "system error while saving; data unchanged")
+        return batch
+    progress(1.0, "Selesai / done", force=True)
+    return batch
+
+
+def _record_validation(batch: SourceBatch, validated: Any) -> None:
+    hashes = validated.file_hashes
+    batch.family_file_sha256 = hashes.get("family", "")
+    batch.person_file_sha256 = hashes.get("person", "")
+    batch.families_total = validated.families.height
+    batch.persons_total = validated.persons.height
+    batch.flag_counts = validated.flag_counts
+    batch.notes = list(validated.notes)
+    batch.timings = {k: round(v, 3) for k, v in validated.timings.items()}
+    batch.save(update_fields=["family_file_sha256", "person_file_sha256", "families_total",
+                              "persons_total", "flag_counts", "notes", "timings"])
+
+
+def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
+    started = time.perf_counter()
+    families = writer.family_hash(validated.families, validated.persons)
+
+    def family_progress(fraction: float, label: str) -> None:
+        progress(0.45 + 0.2 * fraction, "Menyimpan keluarga / saving families")
+
+    def person_progress(fraction: float, label: str) -> None:
+        progress(0.65 + 0.3 * fraction, "Menyimpan individu / saving persons")
+
+    with transaction.atomic():
+        fam = writer.write_families(families, batch.source, batch.pk, family_progress)
+        per = writer.write_persons(validated.persons, batch.source, batch.pk, person_progress)
+        progress(0.96, "Menghitung ringkasan / updating the dashboard", force=True)
+        refresh_desa_stats()
+        batch.families_added, batch.families_changed, batch.families_unchanged = (
+            fam.added, fam.changed, fam.unchanged)
+        batch.persons_added, batch.persons_changed, batch.persons_unchanged = (
+            per.added, per.changed, per.unchanged)
+        batch.status = BatchStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.timings = {**batch.timings, "write": round(time.perf_counter() - started, 3)}
+        batch.message = ""
+        batch.save()
+        log_event("registry.batch.imported", actor=batch.imported_by, obj=batch, data={
+            "source": batch.source,
+            "families": {"added": fam.added, "changed": fam.changed, "unchanged": fam.unchanged},
+            "persons": {"added": per.added, "changed": per.changed, "unchanged": per.unchanged},
+            "flags": batch.flag_counts,
+        })
+
+
+_PERSON_HINTS = ("individu", "anggota", "person", "jiwa", "member")
+
+
+def order_files(paths: list[Path]) -> tuple[Path, Path | None]:
+    """(family file, person file or None) from one or two paths, by their names."""
+    if not 1 <= len(paths) <= 2:
+        raise ValueError("Beri satu berkas gabungan atau dua berkas (keluarga dan individu) / "
+                         "give one combined file or two files (families and persons)")
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"Berkas tidak ditemukan / file not found: {path}")
+    if len(paths) == 1:
+        return paths[0], None
+    first, second = paths
+    if any(hint in first.stem.lower() for hint in _PERSON_HINTS):
+        first, second = second, first
+    return first, second

@@ -1,0 +1,119 @@
+"""`tepat demo`: a working local instance from nothing, then serve it.
+
+Creates the database (SQLite in ./.tepat unless DATABASE_URL says otherwise), loads the regions
+of Kab. Probolinggo, generates and imports synthetic P3KE data, creates one user per role and
+serves the app with its background worker on http://127.0.0.1:8000. Running it again reuses the
+instance: nothing is generated or imported twice.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tepat import synth
+from tepat.accounts.models import Role, User
+from tepat.audit.services import log_event
+from tepat.core.regions import DEFAULT_KABUPATEN
+from tepat.regions.models import Region
+from tepat.regions.services import load_kabupaten
+from tepat.registry.importing import create_batch, run_import
+from tepat.registry.models import BatchStatus, Family
+
+DEMO_PASSWORD = "tepat-demo-2026"
+DEMO_HOUSEHOLDS = 30_000
+FULL_HOUSEHOLDS = 150_000
+
+# username, role, area (Kemendagri code), agency
+DEMO_USERS = [
+    ("admin", Role.ADMIN_KABUPATEN, "35.13", ""),
+    ("pimpinan", Role.PIMPINAN, "35.13", ""),
+    ("opd.dinsos", Role.OPD, "35.13", "Dinas Sosial"),
+    ("pejabat", Role.PEJABAT, "35.13.20", ""),
+    ("kec.tegalsiwalan", Role.OPERATOR_KECAMATAN, "35.13.20", ""),
+    ("desa.tegalsiwalan", Role.OPERATOR_DESA, "35.13.20.2001", ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Build (or reuse) a demo instance with synthetic data and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--full", action="store_true",
+                            help=f"regency size: {FULL_HOUSEHOLDS:,} P3KE families")
+        parser.add_argument("--households", type=int, default=None)
+        parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="build only, do not serve")
+
+    def handle(self, *args, full, households, seed, addr, no_serve, **options):
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0, interactive=False)
+        self._regions()
+        self._data(households or (FULL_HOUSEHOLDS if full else DEMO_HOUSEHOLDS), seed)
+        self._users()
+        self.stdout.write(f"Siap dalam {time.perf_counter() - started:.0f} s / ready.")
+        self._print_users(addr)
+        if not no_serve:
+            self._serve(addr)
+
+    def _regions(self) -> None:
+        if Region.objects.filter(code=DEFAULT_KABUPATEN).exists():
+            return
+        result = load_kabupaten(DEFAULT_KABUPATEN)
+        self.stdout.write(f"Wilayah: {result.kabupaten}, {result.kecamatan} kecamatan, "
+                          f"{result.desa + result.kelurahan} desa/kelurahan")
+
+    def _data(self, households: int, seed: int) -> None:
+        if Family.objects.exists():
+            self.stdout.write(f"Data sudah ada: {Family.objects.count():,} keluarga (dipakai ulang)")
+            return
+        out = Path(settings.INSTANCE_DIR) / "demo-data"
+        out.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"Membuat data sintetis P3KE: {households:,} keluarga …")
+        data = synth.generate(households, seed, source="p3ke")
+        paths = synth.write(data, out, "csv")
+        family_path = next(p for p in paths if p.name.startswith("p3ke_keluarga"))
+        person_path = next(p for p in paths if p.name.startswith("p3ke_individu"))
+        batch = create_batch(user=None, source="p3ke", period="2024-03",
+                             family_name=family_path.name, person_name=person_path.name)
+        self.stdout.write("Mengimpor …")
+        batch = run_import(batch.pk, family_path, person_path)
+        if batch.status != BatchStatus.DONE:
+            raise CommandError(f"Impor demo gagal / demo import failed: {batch.message}")
+        self.stdout.write(f"Diimpor: {batch.families_added:,} keluarga, "
+                          f"{batch.persons_added:,} jiwa (berkas di {out})")
+
+    @transaction.atomic
+    def _users(self) -> None:
+        for username, role, area, agency in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(username=username, role=role, area_id=area, agency=agency,
+                        first_name=username.split(".")[0].title())
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            log_event("accounts.user.created", obj=user, area_code=area,
+                      data={"role": role, "demo": True})
+
+    def _print_users(self, addr: str) -> None:
+        self.stdout.write(f"\nBuka / open http://{addr}/  — kata sandi semua pengguna demo: "
+                          f"{DEMO_PASSWORD}")
+        for username, role, area, _ in DEMO_USERS:
+            region = Region.objects.get(code=area)
+            self.stdout.write(f"  {username:<20} {Role(role).label:<38} {region.name}")
+
+    def _serve(self, addr: str) -> None:
+        worker = subprocess.Popen([sys.executable, "-m", "tepat.cli", "db_worker"])
+        try:
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
