@@ -1,0 +1,51 @@
+"""Settings come from the environment; production passes Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PRODUCTION_ENV = {
+    "TEPAT_ENV": "production",
+    "SECRET_KEY": "x7#kP2@vQ9!mZ4$wL8^rT1&yB6*nC3(dF5)gH0_jK2-sA9+eU7=iO4~pR1",
+    "ALLOWED_HOSTS": "tepat.probolinggokab.go.id",
+}
+
+
+def _tepat(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    full_env.update({"TEPAT_HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "tepat.cli", *args], env=full_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path):
+    result = _tepat("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV,
+                    tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _tepat("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("IMPORT_MAX_MB", "lots", "IMPORT_MAX_MB='lots' is not an integer"),
+        ("TEPAT_ENV", "staging", "TEPAT_ENV='staging' must be development, production or test"),
+    ],
+)
+def test_a_malformed_setting_stops_the_start_with_its_name(tmp_path, name, value, message):
+    result = _tepat("check", env={name: value}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr
