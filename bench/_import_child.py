@@ -20,20 +20,29 @@ source, *files = sys.argv[1:]
 call_command("migrate", verbosity=0)
 load_kabupaten("35.13")
 family_path, person_path = order_files([Path(f) for f in files])
-batch = create_batch(user=None, source=source, period="bench", family_name=family_path.name,
-                     person_name=person_path.name if person_path else "")
+batch = create_batch(
+    user=None,
+    source=source,
+    period="bench",
+    family_name=family_path.name,
+    person_name=person_path.name if person_path else "",
+)
 started = time.perf_counter()
 batch = run_import(batch.pk, family_path, person_path)
 total = time.perf_counter() - started
 if batch.status != "done":
     sys.exit(f"import ended {batch.status}: {batch.message}")
 t = batch.timings
-print(json.dumps({
-    "families": batch.families_total,
-    "persons": batch.persons_total,
-    "read": t.get("read", 0.0),
-    "validate": t.get("validate", 0.0),
-    "write": t.get("write", 0.0),
-    "total": total,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-}))
+print(
+    json.dumps(
+        {
+            "families": batch.families_total,
+            "persons": batch.persons_total,
+            "read": t.get("read", 0.0),
+            "validate": t.get("validate", 0.0),
+            "write": t.get("write", 0.0),
+            "total": total,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+)

@@ -32,10 +32,18 @@ ids = {}
 for rec in families.to_dict("records"):
     code = str(rec["kode_kemdagri"])
     desa = f"{code[0:2]}.{code[2:4]}.{code[4:6]}.{code[6:10]}"
-    fam = Family(source="p3ke", batch=batch, source_family_id=rec["id_keluarga_p3ke"],
-                 desa_id=desa, kecamatan_id=desa[:8], desil=int(rec["desil_kesejahteraan"]),
-                 kepala_keluarga=rec["kepala_keluarga"] or "", nik=rec["nik"] or "",
-                 alamat=rec["alamat"] or "", row_hash="")
+    fam = Family(
+        source="p3ke",
+        batch=batch,
+        source_family_id=rec["id_keluarga_p3ke"],
+        desa_id=desa,
+        kecamatan_id=desa[:8],
+        desil=int(rec["desil_kesejahteraan"]),
+        kepala_keluarga=rec["kepala_keluarga"] or "",
+        nik=rec["nik"] or "",
+        alamat=rec["alamat"] or "",
+        row_hash="",
+    )
     fam.save()
     ids[fam.source_family_id] = fam
 saved_persons = 0
@@ -43,9 +51,20 @@ for rec in persons.to_dict("records"):
     fam = ids.get(rec["id_keluarga_p3ke"])
     if fam is None:
         continue
-    Person(source="p3ke", batch=batch, family=fam, source_person_id=rec["id_individu"],
-           desa_id=fam.desa_id, kecamatan_id=fam.kecamatan_id, nik=rec["nik"] or "",
-           nama=rec["nama"] or "", row_hash="").save()
+    Person(
+        source="p3ke",
+        batch=batch,
+        family=fam,
+        source_person_id=rec["id_individu"],
+        desa_id=fam.desa_id,
+        kecamatan_id=fam.kecamatan_id,
+        nik=rec["nik"] or "",
+        nama=rec["nama"] or "",
+        row_hash="",
+    ).save()
     saved_persons += 1
-print(json.dumps({"families": len(ids), "persons": saved_persons,
-                  "seconds": time.perf_counter() - started}))
+print(
+    json.dumps(
+        {"families": len(ids), "persons": saved_persons, "seconds": time.perf_counter() - started}
+    )
+)

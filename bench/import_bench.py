@@ -32,8 +32,11 @@ def synth(out: Path, households: int, source: str, fmt: str) -> list[Path]:
         started = time.perf_counter()
         data = gen.generate(households, 1, source=source)
         gen.write(data, out, fmt)
-        print(f"# synth {source} {households:,} families → {fmt} in "
-              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(
+            f"# synth {source} {households:,} families → {fmt} in "
+            f"{time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
     return [out / f"{source}_keluarga.{fmt}", out / f"{source}_individu.{fmt}"]
 
 
@@ -58,7 +61,10 @@ def child(paths: list[Path], source: str, database_url: str | None, home: Path) 
         env["DATABASE_URL"] = database_url
     proc = subprocess.run(
         [sys.executable, str(CHILD), source, *map(str, paths)],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"import child failed:\n{proc.stderr[-3000:]}")
@@ -78,9 +84,16 @@ def naive_seconds(paths: list[Path], sample: int, home: Path) -> dict:
     env = {**os.environ, "TEPAT_HOME": str(home), "PYTHONPATH": str(ROOT / "src")}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "_naive_child.py"), str(sample),
-         *map(str, paths)],
-        env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            str(Path(__file__).parent / "_naive_child.py"),
+            str(sample),
+            *map(str, paths),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"naive child failed:\n{proc.stderr[-3000:]}")
@@ -90,9 +103,11 @@ def naive_seconds(paths: list[Path], sample: int, home: Path) -> dict:
 def row(name: str, r: dict, raw: float | None, naive_scaled: float | None) -> str:
     ratio = f"{r['total'] / raw:.2f}×" if raw else "—"
     speedup = f"{naive_scaled / r['total']:.0f}×" if naive_scaled else "—"
-    return (f"| {name} | {r['families']:,} / {r['persons']:,} | {r['read']:.1f} | "
-            f"{r['validate']:.1f} | {r['write']:.1f} | {r['total']:.1f} | "
-            f"{r['peak_mb']:,.0f} | {ratio} | {speedup} |")
+    return (
+        f"| {name} | {r['families']:,} / {r['persons']:,} | {r['read']:.1f} | "
+        f"{r['validate']:.1f} | {r['write']:.1f} | {r['total']:.1f} | "
+        f"{r['peak_mb']:,.0f} | {ratio} | {speedup} |"
+    )
 
 
 def main() -> None:
@@ -117,29 +132,37 @@ def main() -> None:
         r = child(p3ke, "p3ke", fresh_pg(args.pg, "tepat_bench_p3ke"), Path(tmp) / "pg")
         results.append(("P3KE xlsx → PostgreSQL", r, raw))
         if not args.skip_dtsen:
-            dtsen = synth(work / f"dtsen_{args.dtsen_households}", args.dtsen_households,
-                          "dtsen", "csv")
+            dtsen = synth(
+                work / f"dtsen_{args.dtsen_households}", args.dtsen_households, "dtsen", "csv"
+            )
             raw_dtsen = raw_read_seconds(dtsen)
             r = child(dtsen, "dtsen", fresh_pg(args.pg, "tepat_bench_dtsen"), Path(tmp) / "pg2")
             results.append(("DTSEN csv → PostgreSQL", r, raw_dtsen))
-        naive = None if args.skip_naive else naive_seconds(p3ke, args.naive_sample,
-                                                           Path(tmp) / "naive")
+        naive = (
+            None if args.skip_naive else naive_seconds(p3ke, args.naive_sample, Path(tmp) / "naive")
+        )
     scaled = None
     if naive:
         scaled = naive["seconds"] * results[0][1]["families"] / naive["families"]
-    print(f"\nImport benchmark — {date.today()}, {platform.node()}, {os.cpu_count()} CPU, "
-          f"Python {platform.python_version()}")
-    print("\n| run | keluarga / jiwa | read s | validate s | write s | total s | peak MB "
-          "| total ÷ raw read | vs naive |")
+    print(
+        f"\nImport benchmark — {date.today()}, {platform.node()}, {os.cpu_count()} CPU, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        "\n| run | keluarga / jiwa | read s | validate s | write s | total s | peak MB "
+        "| total ÷ raw read | vs naive |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, r, raw_s in results:
         print(row(name, r, raw_s, scaled if "P3KE" in name else None))
     print(f"\nRaw fastexcel read of the same P3KE xlsx (both files, all text): {raw:.1f} s")
     if naive:
-        print(f"Naive baseline (pandas + openpyxl + one ORM save per row, SQLite): "
-              f"{naive['families']:,} families / {naive['persons']:,} persons in "
-              f"{naive['seconds']:.1f} s → scaled to {results[0][1]['families']:,} families: "
-              f"{scaled:.0f} s")
+        print(
+            f"Naive baseline (pandas + openpyxl + one ORM save per row, SQLite): "
+            f"{naive['families']:,} families / {naive['persons']:,} persons in "
+            f"{naive['seconds']:.1f} s → scaled to {results[0][1]['families']:,} families: "
+            f"{scaled:.0f} s"
+        )
 
 
 if __name__ == "__main__":

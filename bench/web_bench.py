@@ -28,8 +28,12 @@ def prepare(home: Path, households: int, database_url: str | None) -> None:
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
-    subprocess.run([sys.executable, "-m", "tepat.cli", "demo", "--no-serve", "--households",
-                    str(households)], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "tepat.cli", "demo", "--no-serve", "--households", str(households)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def measure(requests: int) -> list[tuple[str, str, float, float, int]]:
@@ -52,8 +56,7 @@ def measure(requests: int) -> list[tuple[str, str, float, float, int]]:
         ("family list, page 200", "admin", reverse("families") + "?page=200"),
         ("family list, desil 1", "admin", reverse("families") + "?desil=1"),
         ("family list, kecamatan", "admin", reverse("families") + "?kecamatan=35.13.20"),
-        ("family list, desa + desil", "admin",
-         reverse("families") + f"?desa={desa}&desil=2"),
+        ("family list, desa + desil", "admin", reverse("families") + f"?desa={desa}&desil=2"),
         ("family list", "kec.tegalsiwalan", reverse("families")),
         ("family list", "desa.tegalsiwalan", reverse("families")),
     ]
@@ -88,12 +91,21 @@ def main() -> None:
         env = {**os.environ, "TEPAT_HOME": str(home)}
         if args.pg:
             env["DATABASE_URL"] = args.pg
-        cmd = [sys.executable, __file__, "--measure-only", "--requests", str(args.requests),
-               "--households", str(args.households)] + (["--pg", args.pg] if args.pg else [])
+        cmd = [
+            sys.executable,
+            __file__,
+            "--measure-only",
+            "--requests",
+            str(args.requests),
+            "--households",
+            str(args.households),
+        ] + (["--pg", args.pg] if args.pg else [])
         raise SystemExit(subprocess.run(cmd, env=env).returncode)
     rows = measure(args.requests)
-    print(f"\nWeb server time — {date.today()}, {platform.node()}, {os.cpu_count()} CPU, {label}, "
-          f"{args.households:,} households, {args.requests} requests per page")
+    print(
+        f"\nWeb server time — {date.today()}, {platform.node()}, {os.cpu_count()} CPU, {label}, "
+        f"{args.households:,} households, {args.requests} requests per page"
+    )
     print("\n| page | user | median ms | p95 ms | bytes |")
     print("|---|---|---|---|---|")
     for name, user, median, p95, size in rows:

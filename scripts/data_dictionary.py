@@ -66,12 +66,16 @@ def render() -> str:
         out.append("|---|---|---|---|---|---|")
         for c in layout.columns:
             required = "yes" if c.required else ""
-            out.append(f"| `{c.header}` | `{c.field}` | {c.kind.value} | {c.code_list} | "
-                       f"{required} | {_cell(', '.join(c.labels))} |")
+            out.append(
+                f"| `{c.header}` | `{c.field}` | {c.kind.value} | {c.code_list} | "
+                f"{required} | {_cell(', '.join(c.labels))} |"
+            )
         out.append("")
     out.append(REGISTRY)
-    out.append("## Code lists\n\nCoded values are stored as the Regsosek/DTSEN codes; P3KE's "
-               "text labels map onto them.\n")
+    out.append(
+        "## Code lists\n\nCoded values are stored as the Regsosek/DTSEN codes; P3KE's "
+        "text labels map onto them.\n"
+    )
     for name, cl in CODE_LISTS.items():
         out.append(f"**{name}**: " + "; ".join(f"`{c.code}` {c.label}" for c in cl.codes) + "\n")
     out.append("## Data-quality flags (the row is imported and flagged; never blocks)\n")

@@ -1,11 +1,11 @@
 """The `tepat` command: Django's management commands under friendlier names.
 
-    tepat demo                      build and serve a demo instance
-    tepat regions load [--kabupaten 35.13]
-    tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
-    tepat import FILE... --source p3ke|dtsen
-    tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
-    tepat <any manage.py command>   migrate, createsuperuser, check, ...
+tepat demo                      build and serve a demo instance
+tepat regions load [--kabupaten 35.13]
+tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
+tepat import FILE... --source p3ke|dtsen
+tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
+tepat <any manage.py command>   migrate, createsuperuser, check, ...
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_data_dictionary_page_matches_the_code():
-    spec = importlib.util.spec_from_file_location("data_dictionary",
-                                                  ROOT / "scripts" / "data_dictionary.py")
+    spec = importlib.util.spec_from_file_location(
+        "data_dictionary", ROOT / "scripts" / "data_dictionary.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     page = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")

@@ -30,8 +30,13 @@ def export(tmp_path_factory) -> tuple[synth.SynthData, list[Path]]:
 
 def _import(paths: list[Path], source: str = "p3ke") -> SourceBatch:
     family, person = paths[0], paths[1] if len(paths) > 1 else None
-    batch = create_batch(user=None, source=source, period="2024-03", family_name=family.name,
-                         person_name=person.name if person else "")
+    batch = create_batch(
+        user=None,
+        source=source,
+        period="2024-03",
+        family_name=family.name,
+        person_name=person.name if person else "",
+    )
     return run_import(batch.pk, family, person)
 
 
@@ -66,8 +71,13 @@ def test_every_nik_defect_is_flagged_on_the_person_the_truth_names(regions, expo
         assert truth, defect
         assert truth <= _flagged(Person, flag, "source_person_id"), defect
     malformed = _truth(data, "MALFORMED_NIK")
-    kind_flag = {"length_15": "NIK_LENGTH", "length_17": "NIK_LENGTH", "letters": "NIK_NOT_DIGITS",
-                 "serial_0000": "NIK_SERIAL_ZERO", "unknown_region": "NIK_REGION_UNKNOWN"}
+    kind_flag = {
+        "length_15": "NIK_LENGTH",
+        "length_17": "NIK_LENGTH",
+        "letters": "NIK_NOT_DIGITS",
+        "serial_0000": "NIK_SERIAL_ZERO",
+        "unknown_region": "NIK_REGION_UNKNOWN",
+    }
     for person_id, detail in malformed.select("source_person_id", "detail").iter_rows():
         kind = dict(p.split("=") for p in detail.split("; "))["kind"]
         flags = Person.objects.get(source_person_id=person_id).flag_list
@@ -78,8 +88,14 @@ def test_nik_problems_are_flagged_only_where_the_truth_put_a_defect(regions, exp
     data, paths = export
     _import(paths)
     defective = set(data.truth["source_person_id"].drop_nulls().to_list())
-    for flag in ("NIK_LENGTH", "NIK_NOT_DIGITS", "NIK_SERIAL_ZERO", "NIK_SEX_MISMATCH",
-                 "NIK_BIRTHDATE_MISMATCH", "NIK_REGION_UNKNOWN"):
+    for flag in (
+        "NIK_LENGTH",
+        "NIK_NOT_DIGITS",
+        "NIK_SERIAL_ZERO",
+        "NIK_SEX_MISMATCH",
+        "NIK_BIRTHDATE_MISMATCH",
+        "NIK_REGION_UNKNOWN",
+    ):
         assert _flagged(Person, flag, "source_person_id") <= defective, flag
 
 
@@ -115,8 +131,11 @@ def test_a_newer_edition_updates_in_place_and_counts_what_changed(regions, expor
     data, paths = export
     _import(paths)
     families = data.families.with_columns(
-        pl.when(pl.int_range(pl.len()) < 10).then(pl.lit("4")).otherwise(
-            pl.col("desil_kesejahteraan")).alias("desil_kesejahteraan"))
+        pl.when(pl.int_range(pl.len()) < 10)
+        .then(pl.lit("4"))
+        .otherwise(pl.col("desil_kesejahteraan"))
+        .alias("desil_kesejahteraan")
+    )
     changed = (families["desil_kesejahteraan"] != data.families["desil_kesejahteraan"]).sum()
     newer = dataclasses.replace(data, families=families)
     new_paths = synth.write(newer, tmp_path, "csv")
@@ -141,10 +160,14 @@ def _checksum() -> str:
     """A digest of every registry row (ignoring timestamps and batch pointers)."""
     digest = hashlib.sha256()
     with connection.cursor() as cur:
-        for table, order in (("registry_family", "source_family_id"),
-                             ("registry_person", "source_person_id")):
-            cur.execute(f"SELECT source, {order}, row_hash, flags, desa_id FROM {table} "
-                        f"ORDER BY source, {order}")
+        for table, order in (
+            ("registry_family", "source_family_id"),
+            ("registry_person", "source_person_id"),
+        ):
+            cur.execute(
+                f"SELECT source, {order}, row_hash, flags, desa_id FROM {table} "
+                f"ORDER BY source, {order}"
+            )
             for row in cur.fetchall():
                 digest.update(repr(row).encode())
     return digest.hexdigest()
@@ -163,21 +186,40 @@ def _bad_files(tmp: Path, good: list[Path]) -> dict[str, list[Path]]:
     bad["truncated xlsx"] = [write("potong_keluarga.xlsx", raw[: len(raw) // 2]), person]
     bad["empty"] = [write("kosong_keluarga.xlsx", b""), person]
     bad["pdf renamed"] = [write("pdf_keluarga.xlsx", b"%PDF-1.4\n" + b"x" * 500), person]
-    bad["encrypted"] = [write("sandi_keluarga.xlsx", bytes.fromhex("D0CF11E0A1B11AE1")
-                              + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")), person]
+    bad["encrypted"] = [
+        write(
+            "sandi_keluarga.xlsx",
+            bytes.fromhex("D0CF11E0A1B11AE1")
+            + b"\0" * 504
+            + "EncryptedPackage".encode("utf-16-le"),
+        ),
+        person,
+    ]
     bomb = tmp / "bom_keluarga.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
     bad["zip bomb"] = [bomb, person]
-    bad["only headers"] = [write("judul_keluarga.csv",
-                                 b"id_keluarga_p3ke,kode_kemdagri,desil_kesejahteraan\n"), person]
+    bad["only headers"] = [
+        write("judul_keluarga.csv", b"id_keluarga_p3ke,kode_kemdagri,desil_kesejahteraan\n"),
+        person,
+    ]
     bad["wrong columns"] = [write("salah_keluarga.csv", b"a,b,c\n1,2,3\n"), person]
-    bad["formula"] = [write("rumus_keluarga.csv",
-                            b"id_keluarga_p3ke,kode_kemdagri,desil_kesejahteraan,kepala_keluarga\n"
-                            b'X1,3513202001,1,"=HYPERLINK(""http://x"",""klik"")"\n'), None]
-    bad["mixed delimiters"] = [write("campur_keluarga.csv",
-                                     b"id_keluarga_p3ke;kode_kemdagri;desil_kesejahteraan\n"
-                                     b"X1,3513202001,1\nX2;3513202001;1\n"), None]
+    bad["formula"] = [
+        write(
+            "rumus_keluarga.csv",
+            b"id_keluarga_p3ke,kode_kemdagri,desil_kesejahteraan,kepala_keluarga\n"
+            b'X1,3513202001,1,"=HYPERLINK(""http://x"",""klik"")"\n',
+        ),
+        None,
+    ]
+    bad["mixed delimiters"] = [
+        write(
+            "campur_keluarga.csv",
+            b"id_keluarga_p3ke;kode_kemdagri;desil_kesejahteraan\n"
+            b"X1,3513202001,1\nX2;3513202001;1\n",
+        ),
+        None,
+    ]
     bad["random bytes"] = [write("acak_keluarga.xlsx", bytes(range(256)) * 4096), person]
     return bad
 
@@ -213,8 +255,9 @@ def test_duplicate_ids_reject_the_file_with_an_error_report(regions, export, tmp
 def test_the_background_worker_runs_a_queued_import(regions, export, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     _, paths = export
-    batch = create_batch(user=None, source="p3ke", period="", family_name=paths[0].name,
-                         person_name=paths[1].name)
+    batch = create_batch(
+        user=None, source="p3ke", period="", family_name=paths[0].name, person_name=paths[1].name
+    )
     import_task.enqueue(batch.pk, str(paths[0]), str(paths[1]))
     call_command("db_worker", batch=True, interval=0.1, verbosity=0)
     batch.refresh_from_db()

@@ -19,13 +19,19 @@ def _tepat(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedPro
     full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
     full_env.update({"TEPAT_HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
     full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "tepat.cli", *args], env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tepat.cli", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path):
-    result = _tepat("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV,
-                    tmp_path=tmp_path)
+    result = _tepat(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV, tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 

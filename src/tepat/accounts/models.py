@@ -19,7 +19,11 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     role = models.CharField(max_length=24, choices=Role.choices, blank=True)
     area = models.ForeignKey(
-        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         help_text=_("Wilayah kerja: kabupaten, kecamatan atau desa"),
     )
     agency = models.CharField(max_length=120, blank=True, help_text=_("OPD, untuk operator OPD"))

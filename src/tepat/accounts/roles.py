@@ -14,9 +14,15 @@ from tepat.accounts.models import Role
 REVEAL_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA})
 IMPORT_ROLES = frozenset({Role.ADMIN_KABUPATEN})
 # Roles that may open the by-name-by-address registry (family list and detail).
-BNBA_ROLES = frozenset({
-    Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA, Role.OPD, Role.PEJABAT,
-})
+BNBA_ROLES = frozenset(
+    {
+        Role.ADMIN_KABUPATEN,
+        Role.OPERATOR_KECAMATAN,
+        Role.OPERATOR_DESA,
+        Role.OPD,
+        Role.PEJABAT,
+    }
+)
 
 
 def _role(user: Any) -> str | None:

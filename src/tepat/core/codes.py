@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 
 def normalize_label(raw: object) -> str:
-    """Lower-case, strip punctuation and collapse spaces: 'Tamat SD / Sederajat' -> 'tamat sd sederajat'."""
+    """Lower-case, drop punctuation, collapse spaces.
+
+    'Tamat SD / Sederajat' -> 'tamat sd sederajat'
+    """
     text = str(raw).strip().lower()
     text = re.sub(r"[^0-9a-z]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -88,8 +91,14 @@ HUBUNGAN = _list(
     ("1", "Kepala keluarga", "kepala rumah tangga", "krt", "kk"),
     ("2", "Istri/suami", "istri", "suami", "isteri", "pasangan"),
     ("3", "Anak", "anak kandung", "anak tiri", "anak angkat"),
-    ("4", "Menantu",),
-    ("5", "Cucu",),
+    (
+        "4",
+        "Menantu",
+    ),
+    (
+        "5",
+        "Cucu",
+    ),
     ("6", "Orang tua/mertua", "orang tua", "mertua", "ayah", "ibu"),
     ("7", "Famili lain", "famili", "saudara", "keluarga lain"),
     ("8", "Lainnya", "lain lain", "pembantu"),
@@ -99,14 +108,26 @@ STATUS_KAWIN = _list(
     "status_kawin",
     ("1", "Belum kawin", "belum menikah", "lajang"),
     ("2", "Kawin", "menikah", "kawin tercatat", "kawin belum tercatat"),
-    ("3", "Cerai hidup",),
-    ("4", "Cerai mati",),
+    (
+        "3",
+        "Cerai hidup",
+    ),
+    (
+        "4",
+        "Cerai mati",
+    ),
 )
 
 PENDIDIKAN = _list(
     "pendidikan",
     ("1", "Tidak/belum sekolah", "tidak sekolah", "belum sekolah", "tidak belum sekolah"),
-    ("2", "Tidak tamat SD/sederajat", "belum tamat sd sederajat", "tidak tamat sd", "sd tidak tamat"),
+    (
+        "2",
+        "Tidak tamat SD/sederajat",
+        "belum tamat sd sederajat",
+        "tidak tamat sd",
+        "sd tidak tamat",
+    ),
     ("3", "Tamat SD/sederajat", "sd", "sd sederajat", "tamat sd"),
     ("4", "SLTP/sederajat", "smp", "smp sederajat", "sltp", "tamat smp"),
     ("5", "SLTA/sederajat", "sma", "sma sederajat", "slta", "smk", "tamat sma"),
@@ -149,8 +170,14 @@ JENIS_ATAP = _list(
     ("1", "Beton", "beton genteng beton", "dak"),
     ("2", "Genteng", "genteng tanah liat", "genteng keramik", "genteng metal", "genteng"),
     ("3", "Seng", "seng gelombang"),
-    ("4", "Asbes",),
-    ("5", "Bambu",),
+    (
+        "4",
+        "Asbes",
+    ),
+    (
+        "5",
+        "Bambu",
+    ),
     ("6", "Kayu/sirap", "kayu", "sirap"),
     ("7", "Jerami/ijuk/daun-daunan/rumbia", "jerami", "ijuk", "daun daunan", "rumbia", "daun"),
     ("8", "Lainnya", "lain lain"),
@@ -162,21 +189,36 @@ JENIS_DINDING = _list(
     ("2", "Plesteran anyaman bambu/kawat", "plesteran anyaman bambu", "setengah tembok"),
     ("3", "Kayu/papan", "kayu", "papan", "kayu papan gypsum grc calciboard"),
     ("4", "Anyaman bambu", "gedek", "bilik"),
-    ("5", "Batang kayu",),
-    ("6", "Bambu",),
+    (
+        "5",
+        "Batang kayu",
+    ),
+    (
+        "6",
+        "Bambu",
+    ),
     ("7", "Lainnya", "lain lain"),
 )
 
 JENIS_LANTAI = _list(
     "jenis_lantai",
     ("1", "Marmer/granit", "marmer", "granit"),
-    ("2", "Keramik",),
+    (
+        "2",
+        "Keramik",
+    ),
     ("3", "Parket/vinil/karpet", "parket", "vinil", "karpet"),
     ("4", "Ubin/tegel/teraso", "ubin", "tegel", "teraso"),
     ("5", "Kayu/papan", "kayu", "papan"),
     ("6", "Semen/bata merah", "semen", "bata merah", "plester"),
-    ("7", "Bambu",),
-    ("8", "Tanah",),
+    (
+        "7",
+        "Bambu",
+    ),
+    (
+        "8",
+        "Tanah",
+    ),
     ("9", "Lainnya", "lain lain"),
 )
 
@@ -186,12 +228,21 @@ SUMBER_AIR_MINUM = _list(
     ("02", "Air isi ulang", "isi ulang"),
     ("03", "Leding", "ledeng", "pam", "pdam", "leding meteran", "leding eceran"),
     ("04", "Sumur bor/pompa", "sumur bor", "pompa", "sumur pompa"),
-    ("05", "Sumur terlindung",),
+    (
+        "05",
+        "Sumur terlindung",
+    ),
     ("06", "Sumur tak terlindung", "sumur tidak terlindung"),
-    ("07", "Mata air terlindung",),
+    (
+        "07",
+        "Mata air terlindung",
+    ),
     ("08", "Mata air tak terlindung", "mata air tidak terlindung"),
     ("09", "Air permukaan (sungai/danau/waduk/kolam/irigasi)", "air sungai", "sungai", "danau"),
-    ("10", "Air hujan",),
+    (
+        "10",
+        "Air hujan",
+    ),
     ("11", "Lainnya", "lain lain"),
 )
 
@@ -216,15 +267,30 @@ DAYA_TERPASANG = _list(
 BAHAN_BAKAR_MEMASAK = _list(
     "bahan_bakar_memasak",
     ("00", "Tidak memasak di rumah", "tidak memasak"),
-    ("01", "Listrik",),
+    (
+        "01",
+        "Listrik",
+    ),
     ("02", "Gas elpiji 5,5 kg/blue gaz", "elpiji 5 5 kg", "gas 5 5 kg"),
     ("03", "Gas elpiji 12 kg", "elpiji 12 kg", "gas 12 kg"),
     ("04", "Gas elpiji 3 kg", "elpiji 3 kg", "gas 3 kg", "gas elpiji", "gas lpg", "lpg"),
     ("05", "Gas kota/meteran PGN", "gas kota", "pgn"),
-    ("06", "Biogas",),
-    ("07", "Minyak tanah",),
-    ("08", "Briket",),
-    ("09", "Arang",),
+    (
+        "06",
+        "Biogas",
+    ),
+    (
+        "07",
+        "Minyak tanah",
+    ),
+    (
+        "08",
+        "Briket",
+    ),
+    (
+        "09",
+        "Arang",
+    ),
     ("10", "Kayu bakar", "kayu"),
     ("11", "Lainnya", "lain lain"),
 )
@@ -249,13 +315,28 @@ DISABILITAS = _list(
 
 STATUS_PEKERJAAN = _list(
     "status_pekerjaan",
-    ("1", "Berusaha sendiri",),
-    ("2", "Berusaha dibantu buruh tidak tetap/tidak dibayar",),
-    ("3", "Berusaha dibantu buruh tetap/dibayar",),
+    (
+        "1",
+        "Berusaha sendiri",
+    ),
+    (
+        "2",
+        "Berusaha dibantu buruh tidak tetap/tidak dibayar",
+    ),
+    (
+        "3",
+        "Berusaha dibantu buruh tetap/dibayar",
+    ),
     ("4", "Buruh/karyawan/pegawai swasta", "buruh karyawan pegawai"),
     ("5", "PNS/TNI/Polri/BUMN/BUMD/pejabat negara", "pns tni polri"),
-    ("6", "Pekerja bebas pertanian",),
-    ("7", "Pekerja bebas nonpertanian",),
+    (
+        "6",
+        "Pekerja bebas pertanian",
+    ),
+    (
+        "7",
+        "Pekerja bebas nonpertanian",
+    ),
     ("8", "Pekerja keluarga/tidak dibayar", "pekerja keluarga"),
 )
 
@@ -264,16 +345,35 @@ DESIL = _list("desil", *((str(d), f"Desil {d}", f"desil {d}") for d in range(1, 
 CODE_LISTS: dict[str, CodeList] = {
     cl.name: cl
     for cl in (
-        YA_TIDAK, PADAN, JENIS_KELAMIN, HUBUNGAN, STATUS_KAWIN, PENDIDIKAN, PEKERJAAN,
-        KEPEMILIKAN_RUMAH, JENIS_ATAP, JENIS_DINDING, JENIS_LANTAI, SUMBER_AIR_MINUM,
-        SUMBER_PENERANGAN, DAYA_TERPASANG, BAHAN_BAKAR_MEMASAK, FASILITAS_BAB, DISABILITAS,
-        STATUS_PEKERJAAN, DESIL,
+        YA_TIDAK,
+        PADAN,
+        JENIS_KELAMIN,
+        HUBUNGAN,
+        STATUS_KAWIN,
+        PENDIDIKAN,
+        PEKERJAAN,
+        KEPEMILIKAN_RUMAH,
+        JENIS_ATAP,
+        JENIS_DINDING,
+        JENIS_LANTAI,
+        SUMBER_AIR_MINUM,
+        SUMBER_PENERANGAN,
+        DAYA_TERPASANG,
+        BAHAN_BAKAR_MEMASAK,
+        FASILITAS_BAB,
+        DISABILITAS,
+        STATUS_PEKERJAAN,
+        DESIL,
     )
 }
 
 # Programme flags carried by families and persons (P3KE "penerima_*" columns).
 PROGRAMME_FLAGS: tuple[str, ...] = (
-    "penerima_bpnt", "penerima_bpum", "penerima_bst", "penerima_pkh", "penerima_sembako",
+    "penerima_bpnt",
+    "penerima_bpum",
+    "penerima_bst",
+    "penerima_pkh",
+    "penerima_sembako",
 )
 
 SOURCES: dict[str, str] = {

@@ -72,7 +72,9 @@ class RegionTable:
     def children(self, code: str) -> list[Region]:
         prefix = code + "."
         depth = code.count(".") + 1
-        return [r for c, r in self.regions.items() if c.startswith(prefix) and c.count(".") == depth]
+        return [
+            r for c, r in self.regions.items() if c.startswith(prefix) and c.count(".") == depth
+        ]
 
     def descendants(self, code: str) -> list[Region]:
         prefix = code + "."

@@ -55,7 +55,9 @@ def load_kabupaten(kabupaten_code: str, *, actor=None) -> LoadResult:
             f"no such kabupaten/kota code in the Kemendagri 2025 table"
         )
     rows = _chain(table, kabupaten_code)
-    existing = set(Region.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True))
+    existing = set(
+        Region.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True)
+    )
     Region.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -72,6 +74,7 @@ def load_kabupaten(kabupaten_code: str, *, actor=None) -> LoadResult:
         created=len(rows) - len(existing),
         updated=len(existing),
     )
-    log_event("regions.kabupaten.loaded", actor=actor, area_code=kabupaten_code,
-              data=result.__dict__)
+    log_event(
+        "regions.kabupaten.loaded", actor=actor, area_code=kabupaten_code, data=result.__dict__
+    )
     return result

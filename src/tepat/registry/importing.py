@@ -29,6 +29,7 @@ from django.utils import timezone
 from tepat.audit.services import log_event
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError, validate_files, write_error_report
+from tepat.regions.models import Level, Region
 from tepat.registry import writer
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.registry.stats import refresh_desa_stats
@@ -79,8 +80,9 @@ def read_progress(batch: SourceBatch) -> dict[str, Any]:
     return {"status": batch.status, **note}
 
 
-def create_batch(*, user: Any, source: str, period: str, family_name: str,
-                 person_name: str = "") -> SourceBatch:
+def create_batch(
+    *, user: Any, source: str, period: str, family_name: str, person_name: str = ""
+) -> SourceBatch:
     with transaction.atomic():
         batch = SourceBatch.objects.create(
             source=source,
@@ -89,8 +91,12 @@ def create_batch(*, user: Any, source: str, period: str, family_name: str,
             person_file_name=person_name,
             imported_by=user if getattr(user, "pk", None) else None,
         )
-        log_event("registry.batch.queued", actor=user, obj=batch,
-                  data={"source": source, "period": period})
+        log_event(
+            "registry.batch.queued",
+            actor=user,
+            obj=batch,
+            data={"source": source, "period": period},
+        )
     return batch
 
 
@@ -102,11 +108,19 @@ def _store_upload(upload: UploadedFile, folder: Path) -> Path:
     return target
 
 
-def start_import(*, user: Any, source: str, period: str, family_file: UploadedFile,
-                 person_file: UploadedFile | None) -> SourceBatch:
+def start_import(
+    *,
+    user: Any,
+    source: str,
+    period: str,
+    family_file: UploadedFile,
+    person_file: UploadedFile | None,
+) -> SourceBatch:
     """Save the uploaded files, create the batch and queue the background import."""
     batch = create_batch(
-        user=user, source=source, period=period,
+        user=user,
+        source=source,
+        period=period,
         family_name=_safe_name(family_file.name or "berkas"),
         person_name=_safe_name(person_file.name or "berkas") if person_file else "",
     )
@@ -135,50 +149,73 @@ def _mark(batch: SourceBatch, **fields: Any) -> None:
     with transaction.atomic():
         batch.save(update_fields=list(fields))
         if fields.get("status") in (BatchStatus.REJECTED, BatchStatus.FAILED):
-            log_event(f"registry.batch.{fields['status']}", actor=batch.imported_by, obj=batch,
-                      data={"message": batch.message, "errors": batch.error_count})
+            log_event(
+                f"registry.batch.{fields['status']}",
+                actor=batch.imported_by,
+                obj=batch,
+                data={"message": batch.message, "errors": batch.error_count},
+            )
 
 
-def run_import(batch_id: int, family_path: Path, person_path: Path | None,
-               *, echo: Any = None) -> SourceBatch:
+def run_import(
+    batch_id: int, family_path: Path, person_path: Path | None, *, echo: Any = None
+) -> SourceBatch:
     """Validate, then write everything or nothing. Never raises for bad input."""
     batch = SourceBatch.objects.get(pk=batch_id)
     progress = ProgressFile(batch.pk, echo=echo)
+    clock = time.perf_counter()
     _mark(batch, status=BatchStatus.RUNNING, started_at=timezone.now())
     progress(0.02, "Membaca berkas / reading files", force=True)
     try:
-        validated = validate_files(
-            family_path, person_path, batch.source, regions=national_table(),
-            today=timezone.localdate(), max_bytes=settings.IMPORT_MAX_BYTES,
-        )
+        validated = _validate(batch, family_path, person_path)
     except ReadError as exc:
-        _mark(batch, status=BatchStatus.REJECTED, finished_at=timezone.now(), error_count=1,
-              message=f"{exc.message_id} / {exc.message_en}")
-        return batch
+        return _reject(batch, 1, f"{exc.message_id} / {exc.message_en}")
     except Exception:
         log.exception("import batch %s failed while reading", batch.pk)
-        _mark(batch, status=BatchStatus.FAILED, finished_at=timezone.now(),
-              message="Kesalahan sistem saat membaca berkas / system error while reading the file")
-        return batch
+        return _fail(batch, "Kesalahan sistem saat membaca berkas / system error while reading")
     progress(0.45, "Berkas diperiksa / files checked", force=True)
     _record_validation(batch, validated)
     if validated.error_count:
         report = write_error_report(validated.errors, batch_dir(batch.pk), "laporan_kesalahan")
-        _mark(batch, status=BatchStatus.REJECTED, finished_at=timezone.now(),
-              error_count=validated.error_count, error_report=str(report[0]),
-              message=(f"{validated.error_count} kesalahan: berkas ditolak, data tidak berubah / "
-                       f"{validated.error_count} errors: file rejected, data unchanged"))
-        return batch
+        batch.error_report = str(report[0])
+        n = validated.error_count
+        return _reject(batch, n, f"{n} kesalahan: berkas ditolak, data tidak berubah / "
+                                 f"{n} errors: file rejected, data unchanged")
     try:
         _write(batch, validated, progress)
     except Exception:
         log.exception("import batch %s failed while writing", batch.pk)
         batch.refresh_from_db()
-        _mark(batch, status=BatchStatus.FAILED, finished_at=timezone.now(),
-              message="Kesalahan sistem saat menyimpan; data tidak berubah / "
-                      "system error while saving; data unchanged")
-        return batch
+        return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
+                            "system error while saving; data unchanged")
+    batch.timings = {**batch.timings, "total": round(time.perf_counter() - clock, 3)}
+    batch.save(update_fields=["timings"])
     progress(1.0, "Selesai / done", force=True)
+    return batch
+
+
+def _validate(batch: SourceBatch, family_path: Path, person_path: Path | None) -> Any:
+    """The pipeline's checks, with desa limited to the regency this instance holds."""
+    loaded = list(Region.objects.filter(level=Level.KABUPATEN).values_list("code", flat=True))
+    return validate_files(
+        family_path,
+        person_path,
+        batch.source,
+        regions=national_table(),
+        today=timezone.localdate(),
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        kabupaten=loaded[0] if len(loaded) == 1 else None,
+    )
+
+
+def _reject(batch: SourceBatch, errors: int, message: str) -> SourceBatch:
+    _mark(batch, status=BatchStatus.REJECTED, finished_at=timezone.now(), error_count=errors,
+          error_report=batch.error_report, message=message)
+    return batch
+
+
+def _fail(batch: SourceBatch, message: str) -> SourceBatch:
+    _mark(batch, status=BatchStatus.FAILED, finished_at=timezone.now(), message=message)
     return batch
 
 
@@ -196,8 +233,12 @@ def _record_validation(batch: SourceBatch, validated: Any) -> None:
 
 
 def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
+    """Everything in one transaction: rows, counts, dashboard aggregates, audit event."""
     started = time.perf_counter()
     families = writer.family_hash(validated.families, validated.persons)
+    missing = _desa_not_loaded(families)
+    if missing:
+        raise RuntimeError(f"desa not loaded in this instance: {sorted(missing)[:5]}")
 
     def family_progress(fraction: float, label: str) -> None:
         progress(0.45 + 0.2 * fraction, "Menyimpan keluarga / saving families")
@@ -210,21 +251,32 @@ def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
         per = writer.write_persons(validated.persons, batch.source, batch.pk, person_progress)
         progress(0.96, "Menghitung ringkasan / updating the dashboard", force=True)
         refresh_desa_stats()
-        batch.families_added, batch.families_changed, batch.families_unchanged = (
-            fam.added, fam.changed, fam.unchanged)
-        batch.persons_added, batch.persons_changed, batch.persons_unchanged = (
-            per.added, per.changed, per.unchanged)
-        batch.status = BatchStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.timings = {**batch.timings, "write": round(time.perf_counter() - started, 3)}
-        batch.message = ""
-        batch.save()
+        _record_counts(batch, fam, per, write_seconds=time.perf_counter() - started)
         log_event("registry.batch.imported", actor=batch.imported_by, obj=batch, data={
             "source": batch.source,
-            "families": {"added": fam.added, "changed": fam.changed, "unchanged": fam.unchanged},
-            "persons": {"added": per.added, "changed": per.changed, "unchanged": per.unchanged},
+            "families": fam.__dict__,
+            "persons": per.__dict__,
             "flags": batch.flag_counts,
         })
+        committing = time.perf_counter()
+    batch.timings = {**batch.timings, "commit": round(time.perf_counter() - committing, 3)}
+
+
+def _desa_not_loaded(families: Any) -> set[str]:
+    codes = set(families["desa_code"].unique().to_list())
+    return codes - set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
+
+
+def _record_counts(batch: SourceBatch, fam: Any, per: Any, *, write_seconds: float) -> None:
+    batch.families_added, batch.families_changed, batch.families_unchanged = (
+        fam.added, fam.changed, fam.unchanged)
+    batch.persons_added, batch.persons_changed, batch.persons_unchanged = (
+        per.added, per.changed, per.unchanged)
+    batch.status = BatchStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.timings = {**batch.timings, "write": round(write_seconds, 3)}
+    batch.message = ""
+    batch.save()
 
 
 _PERSON_HINTS = ("individu", "anggota", "person", "jiwa", "member")
@@ -233,8 +285,10 @@ _PERSON_HINTS = ("individu", "anggota", "person", "jiwa", "member")
 def order_files(paths: list[Path]) -> tuple[Path, Path | None]:
     """(family file, person file or None) from one or two paths, by their names."""
     if not 1 <= len(paths) <= 2:
-        raise ValueError("Beri satu berkas gabungan atau dua berkas (keluarga dan individu) / "
-                         "give one combined file or two files (families and persons)")
+        raise ValueError(
+            "Beri satu berkas gabungan atau dua berkas (keluarga dan individu) / "
+            "give one combined file or two files (families and persons)"
+        )
     for path in paths:
         if not path.is_file():
             raise ValueError(f"Berkas tidak ditemukan / file not found: {path}")

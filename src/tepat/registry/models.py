@@ -48,7 +48,9 @@ class SourceBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
     message = models.TextField(blank=True)
     families_total = models.PositiveIntegerField(default=0)
     persons_total = models.PositiveIntegerField(default=0)
@@ -79,7 +81,9 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         depth = area_code.count(".")
         if depth <= 1:  # province or kabupaten
-            return self.filter(kecamatan_id__startswith=area_code + ".")
+            return self.filter(
+                kecamatan__code__startswith=area_code + "."
+            )  # no join: LIKE on the FK
         if depth == 2:
             return self.filter(kecamatan_id=area_code)
         return self.filter(desa_id=area_code)
@@ -100,12 +104,15 @@ class SourceRecord(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     # Foreign keys without their own index: the composite indexes below serve the area
     # filters, and every extra index slows the bulk import.
-    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="+",
-                              db_index=False)
-    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                             db_index=False)
-    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                  db_index=False)
+    batch = models.ForeignKey(
+        SourceBatch, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    desa = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kecamatan = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     nik = models.CharField("NIK", max_length=64, blank=True, db_index=True)
     jenis_kelamin = _code_field(codes.JENIS_KELAMIN, _("jenis kelamin"))
     tanggal_lahir = models.DateField(_("tanggal lahir"), null=True, blank=True)

@@ -21,4 +21,6 @@ def refresh_desa_stats() -> int:
             GROUP BY source, desa_id, kecamatan_id, desil
             """
         )
+        # Fresh planner statistics: without them SQLite picks poor plans for filtered lists.
+        cur.execute("ANALYZE")
     return DesaStat.objects.count()

@@ -52,7 +52,9 @@ def _existing(table: str, id_column: str, source: str) -> pl.DataFrame:
     )
 
 
-def classify(frame: pl.DataFrame, existing: pl.DataFrame, id_column: str) -> tuple[pl.DataFrame, UnitCounts]:
+def classify(
+    frame: pl.DataFrame, existing: pl.DataFrame, id_column: str
+) -> tuple[pl.DataFrame, UnitCounts]:
     """Rows to write (new or changed) and the counts of added/changed/unchanged."""
     joined = frame.join(existing, on=id_column, how="left")
     is_new = pl.col("id").is_null()
@@ -71,7 +73,9 @@ def family_hash(families: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
         pl.col("member_count").fill_null(0)
     )
     return out.with_columns(
-        row_hash=pl.concat_str([pl.col("row_hash"), pl.lit(":"), pl.col("member_count").cast(pl.String)])
+        row_hash=pl.concat_str(
+            [pl.col("row_hash"), pl.lit(":"), pl.col("member_count").cast(pl.String)]
+        )
     )
 
 
@@ -79,9 +83,14 @@ def _rows(frame: pl.DataFrame, columns: list[str]) -> Iterable[tuple]:
     return frame.select(columns).iter_rows()
 
 
-def _frame_for_table(frame: pl.DataFrame, fields: list[str], extra: dict[str, object]) -> tuple[pl.DataFrame, list[str]]:
-    string_fields = [f for f in fields if f not in {"tanggal_lahir", "desil", "kelompok_usia",
-                                                     "member_count", "source_row"}]
+def _frame_for_table(
+    frame: pl.DataFrame, fields: list[str], extra: dict[str, object]
+) -> tuple[pl.DataFrame, list[str]]:
+    string_fields = [
+        f
+        for f in fields
+        if f not in {"tanggal_lahir", "desil", "kelompok_usia", "member_count", "source_row"}
+    ]
     present = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(f) for f in fields if f not in frame.columns]
     ).with_columns([pl.col(f).cast(pl.String).fill_null("") for f in string_fields])
@@ -149,10 +158,13 @@ def _upsert_postgresql(table, data, columns, conflict, progress, label) -> None:
             f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
         )
         raw = cur.cursor  # psycopg cursor: COPY is the fast path for bulk rows
-        with raw.copy(f"COPY {temp} ({', '.join(columns)}) FROM STDIN") as copy:
+        sql = f"COPY {temp} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        with raw.copy(sql) as copy:
             for start in range(0, total, CHUNK):
-                for row in _rows(data.slice(start, CHUNK), columns):
-                    copy.write_row(row)
+                # Polars writes the CSV in Rust; strings quoted so that '' stays '' and an
+                # unquoted empty field is NULL.
+                chunk = data.slice(start, CHUNK).select(columns)
+                copy.write(chunk.write_csv(include_header=False, quote_style="non_numeric"))
                 if progress:
                     progress(min(start + CHUNK, total) / total * 0.8, label)
         cur.execute(
@@ -169,19 +181,33 @@ def family_ids(source: str) -> pl.DataFrame:
     with connection.cursor() as cur:
         cur.execute("SELECT source_family_id, id FROM registry_family WHERE source = %s", [source])
         rows = cur.fetchall()
-    return pl.DataFrame(rows, schema={"source_family_id": pl.String, "family_id": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows, schema={"source_family_id": pl.String, "family_id": pl.Int64}, orient="row"
+    )
 
 
-def write_families(families: pl.DataFrame, source: str, batch_id: int, progress: Progress | None) -> UnitCounts:
-    to_write, counts = classify(families, _existing("registry_family", "source_family_id", source),
-                                "source_family_id")
+def write_families(
+    families: pl.DataFrame, source: str, batch_id: int, progress: Progress | None
+) -> UnitCounts:
+    to_write, counts = classify(
+        families, _existing("registry_family", "source_family_id", source), "source_family_id"
+    )
     extra = {"source": source, "batch_id": batch_id, "updated_at": timezone.now()}
-    upsert("registry_family", to_write, FAMILY_FIELDS, ["source", "source_family_id"], extra,
-           progress, "keluarga")
+    upsert(
+        "registry_family",
+        to_write,
+        FAMILY_FIELDS,
+        ["source", "source_family_id"],
+        extra,
+        progress,
+        "keluarga",
+    )
     return counts
 
 
-def write_persons(persons: pl.DataFrame, source: str, batch_id: int, progress: Progress | None) -> UnitCounts:
+def write_persons(
+    persons: pl.DataFrame, source: str, batch_id: int, progress: Progress | None
+) -> UnitCounts:
     with_family = persons.join(family_ids(source), on="source_family_id", how="left")
     missing = with_family.filter(pl.col("family_id").is_null()).height
     if missing:  # the pipeline guarantees every person's family is in the batch
@@ -190,6 +216,13 @@ def write_persons(persons: pl.DataFrame, source: str, batch_id: int, progress: P
         with_family, _existing("registry_person", "source_person_id", source), "source_person_id"
     )
     extra = {"source": source, "batch_id": batch_id, "updated_at": timezone.now()}
-    upsert("registry_person", to_write, [*PERSON_FIELDS, "family_id"],
-           ["source", "source_person_id"], extra, progress, "individu")
+    upsert(
+        "registry_person",
+        to_write,
+        [*PERSON_FIELDS, "family_id"],
+        ["source", "source_person_id"],
+        extra,
+        progress,
+        "individu",
+    )
     return counts

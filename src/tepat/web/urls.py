@@ -1,10 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tepat.web import views
+from tepat.web.views import assets, dashboard, families, imports
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("masuk/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("masuk/", auth_views.LoginView.as_view(
+        template_name="web/login.html", redirect_authenticated_user=True,
+    ), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keluarga/", families.families, name="families"),
+    path("keluarga/<int:pk>/", families.family_detail, name="family_detail"),
+    path("keluarga/<int:pk>/tampilkan/", families.family_reveal, name="family_reveal"),
+    path("impor/", imports.import_list, name="import_list"),
+    path("impor/baru/", imports.import_new, name="import_new"),
+    path("impor/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("impor/<int:pk>/progres.json", imports.import_progress, name="import_progress"),
+    path("impor/<int:pk>/kesalahan.<str:fmt>", imports.import_errors, name="import_errors"),
+    path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

@@ -9,8 +9,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["load"])
-        parser.add_argument("--kabupaten", default=DEFAULT_KABUPATEN,
-                            help="Kemendagri code, e.g. 35.13 (Kab. Probolinggo)")
+        parser.add_argument(
+            "--kabupaten",
+            default=DEFAULT_KABUPATEN,
+            help="Kemendagri code, e.g. 35.13 (Kab. Probolinggo)",
+        )
 
     def handle(self, *args, action, kabupaten, **options):
         try:

@@ -23,10 +23,15 @@ class Command(BaseCommand):
             family_path, person_path = order_files(files)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        batch = create_batch(user=None, source=source, period=period,
-                             family_name=family_path.name,
-                             person_name=person_path.name if person_path else "")
+        batch = create_batch(
+            user=None,
+            source=source,
+            period=period,
+            family_name=family_path.name,
+            person_name=person_path.name if person_path else "",
+        )
         with tqdm(total=100, unit="%", desc="impor", disable=options["verbosity"] == 0) as bar:
+
             def echo(fraction: float, label: str) -> None:
                 bar.set_description(label.split(" / ")[0])
                 bar.update(max(0, round(fraction * 100) - bar.n))
@@ -39,10 +44,14 @@ class Command(BaseCommand):
     def _summary(self, batch):
         out = self.stdout.write
         out(f"Batch #{batch.pk} {batch.get_source_display()}: {batch.get_status_display()}")
-        out(f"  keluarga: {batch.families_total:,} dibaca, {batch.families_added:,} baru, "
-            f"{batch.families_changed:,} berubah, {batch.families_unchanged:,} tetap")
-        out(f"  jiwa:     {batch.persons_total:,} dibaca, {batch.persons_added:,} baru, "
-            f"{batch.persons_changed:,} berubah, {batch.persons_unchanged:,} tetap")
+        out(
+            f"  keluarga: {batch.families_total:,} dibaca, {batch.families_added:,} baru, "
+            f"{batch.families_changed:,} berubah, {batch.families_unchanged:,} tetap"
+        )
+        out(
+            f"  jiwa:     {batch.persons_total:,} dibaca, {batch.persons_added:,} baru, "
+            f"{batch.persons_changed:,} berubah, {batch.persons_unchanged:,} tetap"
+        )
         for unit, counts in (batch.flag_counts or {}).items():
             for code, n in sorted(counts.items()):
                 out(f"  tanda {unit} {code}: {n:,}")

@@ -14,13 +14,21 @@ class Command(BaseCommand):
     help = "Write a synthetic P3KE/DTSEN export (family file, individual file, ground truth)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--households", type=int, default=None,
-                            help="families (default: P3KE 150,000; DTSEN 400,000)")
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=None,
+            help="families (default: P3KE 150,000; DTSEN 400,000)",
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--source", choices=["p3ke", "dtsen"], default="p3ke")
-        parser.add_argument("--format", choices=["xlsx", "csv"], default=None,
-                            help="default: xlsx for P3KE, csv for DTSEN")
+        parser.add_argument(
+            "--format",
+            choices=["xlsx", "csv"],
+            default=None,
+            help="default: xlsx for P3KE, csv for DTSEN",
+        )
 
     def handle(self, *args, households, seed, out, source, format, **options):
         households = households or DEFAULT_HOUSEHOLDS[source]

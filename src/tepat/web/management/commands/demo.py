@@ -46,8 +46,9 @@ class Command(BaseCommand):
     help = "Build (or reuse) a demo instance with synthetic data and serve it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--full", action="store_true",
-                            help=f"regency size: {FULL_HOUSEHOLDS:,} P3KE families")
+        parser.add_argument(
+            "--full", action="store_true", help=f"regency size: {FULL_HOUSEHOLDS:,} P3KE families"
+        )
         parser.add_argument("--households", type=int, default=None)
         parser.add_argument("--seed", type=int, default=2024)
         parser.add_argument("--addr", default="127.0.0.1:8000")
@@ -68,12 +69,16 @@ class Command(BaseCommand):
         if Region.objects.filter(code=DEFAULT_KABUPATEN).exists():
             return
         result = load_kabupaten(DEFAULT_KABUPATEN)
-        self.stdout.write(f"Wilayah: {result.kabupaten}, {result.kecamatan} kecamatan, "
-                          f"{result.desa + result.kelurahan} desa/kelurahan")
+        self.stdout.write(
+            f"Wilayah: {result.kabupaten}, {result.kecamatan} kecamatan, "
+            f"{result.desa + result.kelurahan} desa/kelurahan"
+        )
 
     def _data(self, households: int, seed: int) -> None:
         if Family.objects.exists():
-            self.stdout.write(f"Data sudah ada: {Family.objects.count():,} keluarga (dipakai ulang)")
+            self.stdout.write(
+                f"Data sudah ada: {Family.objects.count():,} keluarga (dipakai ulang)"
+            )
             return
         out = Path(settings.INSTANCE_DIR) / "demo-data"
         out.mkdir(parents=True, exist_ok=True)
@@ -82,30 +87,44 @@ class Command(BaseCommand):
         paths = synth.write(data, out, "csv")
         family_path = next(p for p in paths if p.name.startswith("p3ke_keluarga"))
         person_path = next(p for p in paths if p.name.startswith("p3ke_individu"))
-        batch = create_batch(user=None, source="p3ke", period="2024-03",
-                             family_name=family_path.name, person_name=person_path.name)
+        batch = create_batch(
+            user=None,
+            source="p3ke",
+            period="2024-03",
+            family_name=family_path.name,
+            person_name=person_path.name,
+        )
         self.stdout.write("Mengimpor …")
         batch = run_import(batch.pk, family_path, person_path)
         if batch.status != BatchStatus.DONE:
             raise CommandError(f"Impor demo gagal / demo import failed: {batch.message}")
-        self.stdout.write(f"Diimpor: {batch.families_added:,} keluarga, "
-                          f"{batch.persons_added:,} jiwa (berkas di {out})")
+        self.stdout.write(
+            f"Diimpor: {batch.families_added:,} keluarga, "
+            f"{batch.persons_added:,} jiwa (berkas di {out})"
+        )
 
     @transaction.atomic
     def _users(self) -> None:
         for username, role, area, agency in DEMO_USERS:
             if User.objects.filter(username=username).exists():
                 continue
-            user = User(username=username, role=role, area_id=area, agency=agency,
-                        first_name=username.split(".")[0].title())
+            user = User(
+                username=username,
+                role=role,
+                area_id=area,
+                agency=agency,
+                first_name=username.split(".")[0].title(),
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
-            log_event("accounts.user.created", obj=user, area_code=area,
-                      data={"role": role, "demo": True})
+            log_event(
+                "accounts.user.created", obj=user, area_code=area, data={"role": role, "demo": True}
+            )
 
     def _print_users(self, addr: str) -> None:
-        self.stdout.write(f"\nBuka / open http://{addr}/  — kata sandi semua pengguna demo: "
-                          f"{DEMO_PASSWORD}")
+        self.stdout.write(
+            f"\nBuka / open http://{addr}/  — kata sandi semua pengguna demo: {DEMO_PASSWORD}"
+        )
         for username, role, area, _ in DEMO_USERS:
             region = Region.objects.get(code=area)
             self.stdout.write(f"  {username:<20} {Role(role).label:<38} {region.name}")

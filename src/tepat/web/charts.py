@@ -1,0 +1,73 @@
+"""Plotly charts rendered on the server to a <div> + one inline script (plotly.js is served by
+`views.assets.plotly_js`, never from a CDN). The inline script carries the request's CSP nonce."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from django.utils.translation import gettext as _
+
+from tepat.web.flags import english
+
+# Desil 1 (poorest) darkest; same hue family as the map.
+DESIL_COLOURS = (
+    "#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6",
+    "#9ecae1", "#c6dbef", "#d9e6f2", "#e6eef7", "#f0f5fb",
+)
+NO_DESIL_COLOUR = "#bdbdbd"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+
+
+def desil_label(desil: int | None) -> str:
+    return _("Desil %(n)s") % {"n": desil} if desil is not None else _("Tanpa desil")
+
+
+def _colour(desil: int | None) -> str:
+    if desil is None or not 1 <= desil <= len(DESIL_COLOURS):
+        return NO_DESIL_COLOUR
+    return DESIL_COLOURS[desil - 1]
+
+
+def families_by_desil_figure(
+    names: Sequence[str], series: dict[int | None, Sequence[int]], unit: str
+) -> go.Figure:
+    """Horizontal bars, one per region, stacked by desil (`series`: desil -> count per region)."""
+    figure = go.Figure()
+    for desil, counts in series.items():
+        figure.add_trace(go.Bar(
+            name=desil_label(desil), y=list(names), x=list(counts), orientation="h",
+            marker_color=_colour(desil),
+            hovertemplate=f"%{{y}}<br>{desil_label(desil)}: %{{x:,}} {unit}<extra></extra>",
+        ))
+    figure.update_layout(
+        template="none",
+        barmode="stack",
+        height=max(260, 26 * len(names) + 140),
+        margin={"l": 8, "r": 8, "t": 8, "b": 40},
+        font={"family": FONT, "size": 13, "color": "#1f2a2e"},
+        separators=".," if english() else ",.",
+        legend={"orientation": "h", "y": -0.08, "yanchor": "top", "traceorder": "normal"},
+        xaxis={"title": {"text": unit}, "gridcolor": "#e3e7e5", "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": True},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    figure.update_xaxes(rangemode="tozero")
+    return figure
+
+
+def figure_html(figure: go.Figure, *, div_id: str, nonce: str) -> str:
+    """The figure as a <div> and its inline script, the script allowed by the CSP nonce."""
+    html = pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        default_height=f"{figure.layout.height}px",
+        config={"displayModeBar": False, "responsive": True},
+    )
+    if html.count("<script>") != 1:
+        raise RuntimeError("plotly's HTML changed shape: expected one bare <script> tag")
+    return html.replace("<script>", f'<script nonce="{nonce}">')

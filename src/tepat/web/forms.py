@@ -1,0 +1,101 @@
+"""Forms of the web app. `clean_*` methods return typed values; messages are Indonesian msgids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from tepat.core.codes import DESIL
+from tepat.registry.models import Source
+from tepat.web.areas import Area
+
+ALL = [("", _("Semua"))]
+IMPORT_EXTENSIONS = (".xlsx", ".xls", ".csv", ".parquet")
+
+
+class FamilyFilterForm(forms.Form):
+    """The GET filters of the family list; only kecamatan and desa of the user's area are valid."""
+
+    kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
+    desa = forms.ChoiceField(label=_("Desa/kelurahan"), required=False)
+    desil = forms.TypedChoiceField(
+        label=_("Desil"), required=False, coerce=int, empty_value=None,
+        choices=ALL + [(c.code, c.label) for c in DESIL.codes],
+    )
+    sumber = forms.ChoiceField(label=_("Sumber data"), required=False,
+                               choices=ALL + list(Source.choices))
+
+    def __init__(self, data: Any, *, area: Area) -> None:
+        super().__init__(data)
+        kecamatan = [(r.code, r.name) for r in area.kecamatan]
+        chosen = self.data.get("kecamatan")
+        if len(kecamatan) < 2 or chosen not in {code for code, _name in kecamatan}:
+            chosen = None
+        # With a kecamatan chosen, only its desa are offered (and valid).
+        desa = [(r.code, r.name) for r in area.desa if chosen is None or r.parent_id == chosen]
+        self.fields["kecamatan"].choices = ALL + kecamatan
+        self.fields["desa"].choices = ALL + desa
+        self.show_kecamatan = len(kecamatan) > 1
+        self.show_desa = len(desa) > 1
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Cari"), required=False, max_length=100, strip=True,
+        widget=forms.TextInput(attrs={
+            "placeholder": _("Nama kepala keluarga, No. KK atau NIK"),
+            "autocomplete": "off", "inputmode": "search",
+        }),
+    )
+
+
+class RevealForm(forms.Form):
+    tujuan = forms.CharField(
+        label=_("Tujuan membuka NIK/KK"), min_length=5, max_length=300, strip=True,
+        help_text=_("Wajib diisi; tercatat di log akses bersama nama Anda."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+def _check_upload(upload: UploadedFile | None) -> UploadedFile | None:
+    if upload is None:
+        return None
+    if Path(upload.name or "").suffix.lower() not in IMPORT_EXTENSIONS:
+        kinds = ", ".join(IMPORT_EXTENSIONS)
+        message = _("Jenis berkas tidak didukung; gunakan %(ext)s.") % {"ext": kinds}
+        raise forms.ValidationError(message)
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size and upload.size > limit:
+        raise forms.ValidationError(
+            _("Berkas terlalu besar (maksimal %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
+        )
+    return upload
+
+
+class ImportForm(forms.Form):
+    source = forms.ChoiceField(label=_("Sumber data"), choices=Source.choices)
+    period = forms.CharField(
+        label=_("Periode data"), max_length=20, strip=True,
+        help_text=_("mis. 2024-03 atau 2025Q2"),
+    )
+    family_file = forms.FileField(
+        label=_("Berkas keluarga"),
+        help_text=_("Satu baris per keluarga; atau satu berkas gabungan (satu baris per jiwa)."),
+    )
+    person_file = forms.FileField(
+        label=_("Berkas individu (jiwa)"), required=False,
+        help_text=_("Kosongkan bila berkas keluarga sudah memuat semua anggota."),
+    )
+
+    def clean_family_file(self) -> UploadedFile:
+        upload = _check_upload(self.cleaned_data.get("family_file"))
+        assert upload is not None  # the field is required
+        return upload
+
+    def clean_person_file(self) -> UploadedFile | None:
+        return _check_upload(self.cleaned_data.get("person_file"))

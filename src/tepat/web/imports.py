@@ -1,0 +1,104 @@
+"""What the import pages show of a batch besides its fields: flag counts and the error report.
+
+The batch is written by `tepat.registry.importing`; this module only reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from tepat.registry.models import SourceBatch
+from tepat.web.flags import Flag, english, flag_info
+
+REPORT_FORMATS = ("xlsx", "csv")
+FIRST_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    flag: Flag
+    count: int
+    unit: str  # "" when the batch does not say which unit the count is of
+
+
+def _unit_label(unit: str) -> str:
+    return {"keluarga": _("keluarga"), "individu": _("jiwa")}.get(unit, unit)
+
+
+def flag_counts(batch: SourceBatch) -> list[FlagCount]:
+    """{unit: {code: n}} (as the pipeline writes it) or {code: n} as rows, largest first."""
+    rows = []
+    for key, value in (batch.flag_counts or {}).items():
+        if isinstance(value, dict):
+            unit = _unit_label(key)
+            rows += [FlagCount(flag_info(code), int(n), unit) for code, n in value.items()]
+        else:
+            rows.append(FlagCount(flag_info(key), int(value), ""))
+    return sorted(rows, key=lambda r: (-r.count, r.flag.code))
+
+
+def _allowed_roots() -> list[Path]:
+    return [Path(settings.IMPORT_DIR).resolve(), Path(settings.MEDIA_ROOT).resolve()]
+
+
+def report_path(batch: SourceBatch, fmt: str) -> Path | None:
+    """The batch's error report in `fmt` (the stored path, or its sibling with that suffix),
+    when it exists inside the instance's import or media folder."""
+    if not batch.error_report or fmt not in REPORT_FORMATS:
+        return None
+    stored = Path(batch.error_report)
+    if not stored.is_absolute():
+        stored = Path(settings.IMPORT_DIR) / stored
+    path = stored.with_suffix(f".{fmt}").resolve()
+    if not any(path.is_relative_to(root) for root in _allowed_roots()) or not path.is_file():
+        return None
+    return path
+
+
+def report_formats(batch: SourceBatch) -> list[str]:
+    return [fmt for fmt in REPORT_FORMATS if report_path(batch, fmt)]
+
+
+# Columns of the pipeline's error report (tepat.pipeline.report.HEADERS) holding the full
+# message, which already names the file, row and column.
+MESSAGE_COLUMNS = {"id": "Masalah", "en": "Problem (EN)"}
+
+
+def _message(headers: list[str], row: list[str]) -> str:
+    """One error as the reader's sentence: the message column of the active language, or the
+    whole row when the report has another shape."""
+    for column in (MESSAGE_COLUMNS["en" if english() else "id"], MESSAGE_COLUMNS["id"]):
+        if column in headers and headers.index(column) < len(row):
+            return row[headers.index(column)]
+    return " · ".join(cell for cell in row if cell)
+
+
+def _read_csv(path: Path, limit: int) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        headers = next(reader, [])
+        return headers, [row for _i, row in zip(range(limit), reader, strict=False)]
+
+
+def _read_xlsx(path: Path, limit: int) -> tuple[list[str], list[list[str]]]:
+    import fastexcel  # only when no CSV twin exists
+
+    frame = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=limit).to_polars()
+    rows = [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
+    return list(frame.columns), rows
+
+
+def first_errors(batch: SourceBatch, limit: int = FIRST_ERRORS) -> list[str]:
+    """The first errors of the report (its CSV if there is one, else the workbook) as messages."""
+    if (path := report_path(batch, "csv")) is not None:
+        headers, rows = _read_csv(path, limit)
+    elif (path := report_path(batch, "xlsx")) is not None:
+        headers, rows = _read_xlsx(path, limit)
+    else:
+        return []
+    return [_message(headers, row) for row in rows]

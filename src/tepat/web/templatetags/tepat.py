@@ -1,0 +1,84 @@
+"""Template helpers: role checks for the navigation, flag badges, ages and numbers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.formats import number_format
+
+from tepat.accounts import roles
+from tepat.pipeline.messages import safe_value
+from tepat.web.flags import flags_of
+from tepat.web.views.assets import plotly_version
+
+register = template.Library()
+
+
+@register.filter
+def may_view_registry(user: Any) -> bool:
+    return roles.can_view_registry(user)
+
+
+@register.filter
+def may_import(user: Any) -> bool:
+    return roles.can_import(user)
+
+
+@register.filter
+def may_reveal(user: Any) -> bool:
+    return roles.can_reveal_identity(user)
+
+
+@register.inclusion_tag("web/_flags.html")
+def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
+    return {"flags": flags_of(codes or ""), "detailed": detailed}
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@register.filter
+def age(birth: date | None) -> int | str:
+    return age_on(birth, date.today()) if birth else "—"
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A number with the active language's thousands separator (1.234 / 1,234); None gives '—'."""
+    return "—" if value is None else number_format(value, force_grouping=True)
+
+
+@register.filter
+def area_label(region: Any) -> str:
+    """'Kecamatan Tegalsiwalan', 'Desa Malesanwetan'; a kabupaten's name already says its kind
+    ('Kabupaten Probolinggo', 'Kota Probolinggo')."""
+    if region is None:
+        return ""
+    if region.level in {"provinsi", "kabupaten"}:
+        return region.name
+    return f"{region.kind_label} {region.name}"
+
+
+@register.filter
+def masked_numbers(value: Any) -> str:
+    """Free text with any NIK/KK-like digit run masked (a local list may use the KK as its ID)."""
+    return safe_value(value)
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    return round(value.total_seconds() / 60) if value else 0
+
+
+@register.filter
+def percent(part: int, whole: int) -> str:
+    return number_format(100 * part / whole, 1) if whole else "—"
+
+
+@register.simple_tag
+def plotly_js_url() -> str:
+    return reverse("plotly_js", args=[plotly_version()])

@@ -1,0 +1,83 @@
+"""The dashboard: families and persons of the user's area, by kecamatan/desa and by desil."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from tepat.accounts import roles
+from tepat.core.regions import data_path
+from tepat.registry.models import Source
+from tepat.web.areas import DESA, KECAMATAN, Area, area_of
+from tepat.web.charts import families_by_desil_figure, figure_html
+from tepat.web.dashboard import Summary, summarize
+from tepat.web.maps import choropleth_svg, load_shapes
+
+KECAMATAN_SHAPES = data_path("boundaries", "probolinggo_kecamatan_from_desa.geojson")
+DESA_SHAPES = data_path("boundaries", "probolinggo_desa.geojson")
+
+
+def _number(value: float) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def _map_svg(user: Any, area: Area, summary: Summary) -> str:
+    """Families per kecamatan (kabupaten users) or per desa (kecamatan users) as an SVG map;
+    '' for a desa user or when the packaged boundaries do not cover the area."""
+    if area.level == DESA or summary.source is None:
+        return ""
+    path = KECAMATAN_SHAPES if area.unit_level == KECAMATAN else DESA_SHAPES
+    codes = {unit.code for unit in summary.units}
+    shapes = [shape for shape in load_shapes(str(path)) if shape.code in codes]
+    if not shapes:
+        return ""
+    href = None
+    if roles.can_view_registry(user):
+        base, param = reverse("families"), area.unit_level
+
+        def href(code: str) -> str:
+            return f"{base}?{urlencode({param: code, 'sumber': summary.source})}"
+
+    title = (_("Jumlah keluarga per kecamatan") if area.unit_level == KECAMATAN
+             else _("Jumlah keluarga per desa/kelurahan"))
+    return choropleth_svg(shapes, summary.values, href=href, unit=_("keluarga"), title=title,
+                          fmt=_number)
+
+
+def _chart_html(request: HttpRequest, summary: Summary) -> str:
+    if not summary.families:
+        return ""
+    figure = families_by_desil_figure(
+        [unit.name for unit in summary.units], summary.series(), unit=_("keluarga")
+    )
+    return figure_html(figure, div_id="chart-desil", nonce=str(get_nonce(request)))
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not roles.can_view_dashboard(request.user):
+        raise PermissionDenied(
+            _("Akun Anda belum punya peran atau wilayah kerja. Hubungi admin kabupaten.")
+        )
+    area = area_of(request.user)
+    summary = summarize(request.user, area, request.GET.get("sumber"))
+    return render(request, "web/dashboard.html", {
+        "nav": "dashboard",
+        "summary": summary,
+        "source_choices": [(s, Source(s).label) for s in summary.sources],
+        "source_label": Source(summary.source).label if summary.source else "",
+        "by_kecamatan": area.unit_level == KECAMATAN,
+        # Both are built from escaped parts: maps.py escapes every text, plotly encodes its JSON.
+        "map_svg": mark_safe(_map_svg(request.user, area, summary)),
+        "chart_html": mark_safe(_chart_html(request, summary)),
+    })

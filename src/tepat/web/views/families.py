@@ -1,0 +1,240 @@
+"""The family list (BNBA) and a family's page.
+
+NIK and KK never travel in a URL: the search box posts its term, the term is kept in the session
+under a short random token, and the list is redirected to `?cari=<token>` so that filters and
+pages keep working with GET. Full numbers are shown only on the response to a logged reveal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tepat.accounts import roles
+from tepat.audit.services import log_access
+from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
+from tepat.registry.models import Family, Person
+from tepat.web.access import get_family_for_user, no_store, registry_required
+from tepat.web.areas import KABUPATEN, area_of
+from tepat.web.forms import FamilyFilterForm, RevealForm, SearchForm
+
+PAGE_SIZE = 50
+SEARCHES = "web.searches"  # session key: {token: term}
+KEEP_SEARCHES = 10
+MAX_IDENTITY_MATCHES = 500  # a KK or NIK belongs to a few families at most, even with duplicates
+LIST_COLUMNS = (
+    "id", "source", "kepala_keluarga", "no_kk", "desil", "member_count", "flags",
+    "desa__name", "kecamatan__name",
+)
+
+# ---------------------------------------------------------------------------------------------
+# The list
+
+
+def identity_number(term: str) -> str | None:
+    """The bare digits when the term is a number (a NIK or KK search), else None."""
+    number = normalize_number(term)
+    return number if number and number.isdigit() else None
+
+
+def _identity_matches(user: Any, number: str) -> list[int]:
+    """Ids of the families in the user's area with this KK, head's NIK or a member's NIK.
+
+    Resolved on their own (a handful of rows through three indexes): inside the paged query,
+    SQLite prefers walking the ordering index over the whole table to avoid a sort.
+    """
+    members = Person.objects.for_user(user).filter(nik=number).values("family_id")
+    matches = Family.objects.for_user(user).filter(
+        Q(no_kk=number) | Q(nik=number) | Q(pk__in=members)
+    )
+    return list(matches.values_list("pk", flat=True)[:MAX_IDENTITY_MATCHES])
+
+
+def _search_filter(user: Any, term: str) -> Q:
+    number = identity_number(term)
+    if number is None:
+        return Q(kepala_keluarga__icontains=term)
+    if len(number) != NUMBER_LENGTH:  # exact numbers only: no guessing by partial NIK
+        return Q(pk__in=[])
+    return Q(pk__in=_identity_matches(user, number))
+
+
+def _filtered(user: Any, filters: dict[str, Any], term: str | None) -> QuerySet[Family]:
+    families = Family.objects.for_user(user)
+    for field, param in (("kecamatan_id", "kecamatan"), ("desa_id", "desa"),
+                         ("desil", "desil"), ("source", "sumber")):
+        if filters.get(param) not in (None, ""):
+            families = families.filter(**{field: filters[param]})
+    if term:
+        families = families.filter(_search_filter(user, term))
+    return families
+
+
+def _saved_search(request: HttpRequest) -> str | None:
+    token = request.GET.get("cari")
+    if not token:
+        return None
+    term = request.session.get(SEARCHES, {}).get(token)
+    if term is None:
+        messages.info(request, _("Pencarian sudah kedaluwarsa; silakan cari lagi."))
+    return term
+
+
+def _remember_search(request: HttpRequest) -> HttpResponseRedirect:
+    """POST of the search box: keep the term in the session, redirect to `?cari=<token>`."""
+    form = SearchForm(request.POST)
+    params = {k: v for k, v in request.GET.items() if k not in {"cari", "page"}}
+    term = form.cleaned_data["q"] if form.is_valid() else ""
+    if term:
+        token = secrets.token_urlsafe(6)
+        saved = list(request.session.get(SEARCHES, {}).items())[-(KEEP_SEARCHES - 1):]
+        request.session[SEARCHES] = dict([*saved, (token, term)])
+        params["cari"] = token
+    query = f"?{urlencode(params)}" if params else ""
+    return HttpResponseRedirect(reverse("families") + query)
+
+
+def _search_label(term: str | None) -> str:
+    """What the page says it searched for: a number only masked."""
+    if not term:
+        return ""
+    number = identity_number(term)
+    if number is None:
+        return term
+    if len(number) != NUMBER_LENGTH:
+        return _("%(n)s angka (NIK/No. KK harus 16 angka)") % {"n": len(number)}
+    return mask(number)
+
+
+@registry_required
+@no_store
+@require_http_methods(["GET", "POST"])
+def families(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _remember_search(request)
+    area = area_of(request.user)
+    form = FamilyFilterForm(request.GET, area=area)
+    term = _saved_search(request)
+    if form.is_valid():
+        rows = _filtered(request.user, form.cleaned_data, term)
+    else:  # a kecamatan or desa outside the area, or a tampered value: show the error, no rows
+        rows = Family.objects.none()
+    rows = rows.select_related("desa", "kecamatan").only(*LIST_COLUMNS).order_by(
+        "desa_id", "kepala_keluarga", "id"
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/family_list.html", {
+        "nav": "families",
+        "form": form,
+        "search_form": SearchForm(),
+        "search_label": _search_label(term),
+        "page": page,
+        "show_kecamatan": area.level == KABUPATEN,
+        "filtered": any(request.GET.get(name) for name in FamilyFilterForm.base_fields),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# One family
+
+FAMILY_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (gettext_lazy("Kepala keluarga"), (
+        "kepala_keluarga", "jenis_kelamin", "tanggal_lahir", "pendidikan", "pekerjaan",
+        "padan_dukcapil",
+    )),
+    (gettext_lazy("Kesejahteraan"), ("desil", "member_count")),
+    (gettext_lazy("Tempat tinggal"), (
+        "alamat", "kepemilikan_rumah", "jenis_atap", "jenis_dinding", "jenis_lantai",
+        "sumber_penerangan", "daya_terpasang", "bahan_bakar_memasak", "sumber_air_minum",
+        "fasilitas_bab", "memiliki_simpanan",
+    )),
+    (gettext_lazy("Bantuan dan risiko"), (
+        "penerima_bpnt", "penerima_bpum", "penerima_bst", "penerima_pkh", "penerima_sembako",
+        "resiko_stunting",
+    )),
+)
+
+# Shown elsewhere on the page (identity numbers masked, region names, source batch) or internal.
+NOT_LISTED = frozenset({
+    "id", "source", "source_family_id", "batch", "desa", "kecamatan", "nik", "no_kk", "flags",
+    "unknown_values", "row_hash", "source_row", "updated_at",
+})
+
+
+def display_value(obj: models.Model, field: models.Field) -> str:
+    """The field's value as a reader sees it: the label of a code, a localised date, or '—'."""
+    value = getattr(obj, field.attname)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(getattr(obj, f"get_{field.name}_display")())
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def family_sections(family: Family) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every column of the family, labelled, in sections; columns added later land in 'Lainnya'."""
+    fields = {f.name: f for f in Family._meta.concrete_fields}
+    listed = {name for _title, names in FAMILY_SECTIONS for name in names}
+    others = tuple(name for name in fields if name not in listed | NOT_LISTED)
+    sections = [*FAMILY_SECTIONS, (gettext_lazy("Lainnya"), others)] if others else FAMILY_SECTIONS
+    return [
+        (str(title), [(str(fields[n].verbose_name), display_value(family, fields[n]))
+                      for n in names if n in fields])
+        for title, names in sections
+    ]
+
+
+def _detail_page(request: HttpRequest, family: Family, form: RevealForm,
+                 revealed: bool = False) -> HttpResponse:
+    return render(request, "web/family_detail.html", {
+        "nav": "families",
+        "family": family,
+        "sections": family_sections(family),
+        "members": Person.objects.for_user(request.user).filter(family=family),
+        "reveal_form": form,
+        "revealed": revealed,
+    })
+
+
+@login_required
+@no_store
+@require_GET
+def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A family and its members, NIK and KK masked."""
+    return _detail_page(request, get_family_for_user(request.user, pk), RevealForm())
+
+
+@login_required
+@no_store
+@require_POST
+def family_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The family's page once with full NIK/KK, for a role that may, with a purpose, logged.
+
+    The numbers are only in this response: never in a URL, never kept in the session.
+    """
+    family = get_family_for_user(request.user, pk)
+    if not roles.can_reveal_identity(request.user):
+        raise PermissionDenied(_("Peran Anda tidak boleh membuka NIK/KK."))
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, family, form)
+    log_access(actor=request.user, action="reveal", obj=family, purpose=form.cleaned_data["tujuan"])
+    return _detail_page(request, family, form, revealed=True)

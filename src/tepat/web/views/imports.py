@@ -1,0 +1,82 @@
+"""Import pages, for the admin kabupaten: upload, follow the progress, read the result."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tepat.registry.importing import read_progress, start_import
+from tepat.registry.models import BatchStatus, SourceBatch
+from tepat.web.access import get_batch_for_user, import_required, no_store
+from tepat.web.forms import ImportForm
+from tepat.web.imports import first_errors, flag_counts, report_formats, report_path
+
+RUNNING = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@import_required
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    batches = SourceBatch.objects.select_related("imported_by")
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
+    return render(request, "web/import_list.html", {"nav": "imports", "page": page})
+
+
+@import_required
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if form.is_bound and form.is_valid():
+        batch = start_import(
+            user=request.user,
+            source=form.cleaned_data["source"],
+            period=form.cleaned_data["period"],
+            family_file=form.cleaned_data["family_file"],
+            person_file=form.cleaned_data["person_file"],
+        )
+        return redirect("import_detail", pk=batch.pk)
+    return render(request, "web/import_new.html", {"nav": "imports", "form": form})
+
+
+@import_required
+@no_store
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    rejected = batch.status == BatchStatus.REJECTED
+    return render(request, "web/import_detail.html", {
+        "nav": "imports",
+        "batch": batch,
+        "running": batch.status in RUNNING,
+        "progress": read_progress(batch),
+        "flag_counts": flag_counts(batch),
+        "notes": batch.notes,  # texts, "Indonesian / English" (tepat.pipeline.validate)
+        "errors": first_errors(batch) if rejected else None,
+        "report_formats": report_formats(batch),
+    })
+
+
+@import_required
+@no_store
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    progress = read_progress(get_batch_for_user(request.user, pk))
+    return JsonResponse({key: progress.get(key) for key in ("status", "progress", "label")})
+
+
+@import_required
+@no_store
+@require_GET
+def import_errors(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    batch = get_batch_for_user(request.user, pk)
+    path = report_path(batch, fmt)
+    if path is None:
+        raise Http404("no error report")
+    return FileResponse(path.open("rb"), as_attachment=True, content_type=CONTENT_TYPES[fmt],
+                        filename=f"kesalahan-impor-{batch.pk}.{fmt}")

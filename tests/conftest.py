@@ -1,0 +1,202 @@
+"""Shared fixtures: the regions of Kab. Probolinggo, one user per role, a small registry.
+
+Django modules are imported inside the fixtures, so that tests of the pure core can still run
+without Django (`pytest tests/core -p no:django`).
+
+The registry (built through the ORM, then `refresh_desa_stats()`):
+
+    Kecamatan Tegalsiwalan (35.13.20)
+      Desa Malesanwetan  35.13.20.2001   3 families (P3KE) + 1 family (DTSEN)
+      Desa Gunungbekel   35.13.20.2002   2 families (P3KE)
+    Kecamatan Sukapura (35.13.01)
+      Desa Ngadisari     35.13.01.2001   2 families (P3KE)
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+KABUPATEN = "35.13"
+TEGALSIWALAN = "35.13.20"
+SUKAPURA = "35.13.01"
+MALESANWETAN = "35.13.20.2001"
+GUNUNGBEKEL = "35.13.20.2002"
+NGADISARI = "35.13.01.2001"
+TEST_PASSWORD = "uji-tepat-2026!"
+
+# persona -> (role, area)
+PERSONAS = {
+    "admin": ("admin_kabupaten", KABUPATEN),
+    "operator_kecamatan": ("operator_kecamatan", TEGALSIWALAN),
+    "operator_desa": ("operator_desa", MALESANWETAN),
+    "operator_desa_sibling": ("operator_desa", GUNUNGBEKEL),
+    "operator_other_kecamatan": ("operator_kecamatan", SUKAPURA),
+    "opd": ("opd", KABUPATEN),
+    "pejabat": ("pejabat", TEGALSIWALAN),
+    "pimpinan": ("pimpinan", KABUPATEN),
+    "no_area": ("operator_desa", None),
+}
+
+
+@pytest.fixture
+def regions(db):
+    from tepat.regions.services import load_kabupaten
+
+    return load_kabupaten(KABUPATEN)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """TEST_PASSWORD hashed once per test run (Argon2 is slow on purpose: ~0.2 s a hash)."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(TEST_PASSWORD)
+
+
+@pytest.fixture
+def users(regions) -> SimpleNamespace:
+    """One user per persona of PERSONAS, all with the password TEST_PASSWORD."""
+    from tepat.accounts.models import User
+
+    password = _password_hash()
+    made = {
+        name: User.objects.create(
+            username=name.replace("_", "."), role=role, area_id=area, password=password,
+            first_name=name.replace("_", " ").title(),
+        )
+        for name, (role, area) in PERSONAS.items()
+    }
+    return SimpleNamespace(**made)
+
+
+@dataclass
+class Registry:
+    """What the `registry` fixture built, to assert against."""
+
+    batch: Any
+    dtsen_batch: Any
+    families: dict[str, list[Any]] = field(default_factory=dict)  # desa code -> families
+    persons: list[Any] = field(default_factory=list)
+
+    @property
+    def all_families(self) -> list[Any]:
+        return [f for families in self.families.values() for f in families]
+
+    @property
+    def numbers(self) -> set[str]:
+        """Every full NIK and KK in the registry: none may appear on a page unmasked."""
+        found = {f.no_kk for f in self.all_families} | {f.nik for f in self.all_families}
+        return found | {p.nik for p in self.persons}
+
+
+_serials = itertools.count(1)  # restarted by the `registry` fixture: NIK serials stay < 10000
+
+HEADS = ["Sutrisno", "Misnati", "Abdul Rahman", "Siti Aminah", "Hasan Basri", "Poniti",
+         "Suparmin", "Mukarromah"]
+
+
+def _region6(code: str) -> str:
+    return code.replace(".", "")[:6]
+
+
+def add_family(registry_batch: Any, desa_code: str, *, head: str, desil: int = 1,
+               members: int = 2, flags: str = "", source: str = "p3ke") -> tuple[Any, list[Any]]:
+    """One family with `members` persons (the head first), real-looking 16-digit NIK and KK."""
+    from tepat.core.identity import make_kk, make_nik
+    from tepat.registry.models import Family, Person
+
+    serial = next(_serials)
+    region6 = _region6(desa_code)
+    head_nik = make_nik(region6, date(1975, 3, 1 + serial % 27), "1", serial)
+    family = Family.objects.create(
+        source=source, batch=registry_batch, desa_id=desa_code,
+        kecamatan_id=desa_code.rsplit(".", 1)[0],
+        source_family_id=f"{source.upper()}-{serial:06d}", desil=desil,
+        no_kk=make_kk(region6, date(2015, 7, 1 + serial % 27), serial), nik=head_nik,
+        kepala_keluarga=head, alamat=f"Dusun Krajan RT 0{serial % 9 + 1} RW 01",
+        jenis_kelamin="1", tanggal_lahir=date(1975, 3, 1 + serial % 27), pekerjaan="05",
+        pendidikan="3", jenis_atap="1", jenis_lantai="1", penerima_pkh="1",
+        flags=flags, member_count=members, row_hash=f"hash-{serial}",
+    )
+    persons = [Person.objects.create(
+        family=family, source=source, batch=registry_batch, desa_id=desa_code,
+        kecamatan_id=family.kecamatan_id, source_person_id=f"{family.source_family_id}-1",
+        nama=head, nik=head_nik, hubungan="1", jenis_kelamin="1",
+        tanggal_lahir=family.tanggal_lahir, pendidikan="3", pekerjaan="05",
+        row_hash=f"p-{serial}-1",
+    )]
+    for i in range(2, members + 1):
+        birth = date(1980 + i, 5, 1 + (serial + i) % 27)
+        persons.append(Person.objects.create(
+            family=family, source=source, batch=registry_batch, desa_id=desa_code,
+            kecamatan_id=family.kecamatan_id, source_person_id=f"{family.source_family_id}-{i}",
+            nama=f"Anggota {i} {head.split()[0]}",
+            nik=make_nik(region6, birth, "2", 5000 + serial * 10 + i),
+            hubungan="2" if i == 2 else "3", jenis_kelamin="2", tanggal_lahir=birth,
+            pendidikan="4", pekerjaan="02", row_hash=f"p-{serial}-{i}",
+            flags="NIK_DUPLICATE" if i == 3 else "",
+        ))
+    return family, persons
+
+
+def make_batch(source: str = "p3ke", **fields: Any) -> Any:
+    from tepat.registry.models import BatchStatus, SourceBatch
+
+    defaults = {"period": "2024-03", "family_file_name": f"{source}_keluarga.xlsx",
+                "person_file_name": f"{source}_individu.xlsx", "status": BatchStatus.DONE}
+    return SourceBatch.objects.create(source=source, **{**defaults, **fields})
+
+
+@pytest.fixture
+def registry(regions) -> Registry:
+    from tepat.registry.stats import refresh_desa_stats
+
+    global _serials
+    _serials = itertools.count(1)
+    batch, dtsen = make_batch("p3ke"), make_batch("dtsen", period="2025Q2")
+    built = Registry(batch=batch, dtsen_batch=dtsen)
+    plan = [
+        (MALESANWETAN, [("Sutrisno", 1, 3, ""), ("Misnati", 1, 2, "KK_DUPLICATE"),
+                        ("Abdul Rahman", 2, 4, "")]),
+        (GUNUNGBEKEL, [("Siti Aminah", 1, 2, ""), ("Hasan Basri", 3, 3, "")]),
+        (NGADISARI, [("Poniti", 1, 2, ""), ("Suparmin", 4, 1, "")]),
+    ]
+    for desa, families in plan:
+        for head, desil, members, flags in families:
+            family, persons = add_family(batch, desa, head=head, desil=desil, members=members,
+                                         flags=flags)
+            built.families.setdefault(desa, []).append(family)
+            built.persons += persons
+    family, persons = add_family(dtsen, MALESANWETAN, head="Mukarromah", desil=2, members=2,
+                                 source="dtsen")
+    built.families[MALESANWETAN].append(family)
+    built.persons += persons
+    refresh_desa_stats()
+    return built
+
+
+@pytest.fixture
+def more_families(registry):
+    """Adds `count` families (2 members each) to a desa of the registry and refreshes the stats:
+    `more_families("35.13.20.2002", 60)`."""
+    from tepat.registry.stats import refresh_desa_stats
+
+    def add(desa_code: str, count: int, **fields: Any) -> list[Any]:
+        made = []
+        for i in range(count):
+            family, persons = add_family(registry.batch, desa_code, head=f"Keluarga Uji {i:03d}",
+                                         desil=1 + i % 4, **fields)
+            registry.families.setdefault(desa_code, []).append(family)
+            registry.persons += persons
+            made.append(family)
+        refresh_desa_stats()
+        return made
+
+    return add
