@@ -181,10 +181,45 @@ def test_the_import_page_polls_its_progress_and_reloads_when_done(page, users, s
     assert page.locator("#progress").count() == 0
 
 
-@pytest.mark.skip(reason="the lead adds it with the import service: see the docstring")
-def test_the_admin_imports_a_file_and_watches_it_finish(page, registry, users):
-    """PLACE FOR THE LEAD'S IMPORT TEST. Log in as admin, open /impor/baru/, choose the source
-    and period, set_input_files on #id_family_file (and #id_person_file) with small synthetic
-    files (tepat.synth), submit, wait on /impor/<pk>/ for the status to read "Selesai" (the
-    page polls progres.json every second and reloads when done; run the worker or an immediate
-    tasks backend), then check the counts and that the dashboard shows the new families."""
+def _stat(page, index: int = 0) -> int:
+    text = page.locator(".totals .stat-value").nth(index).inner_text()
+    return int(re.sub(r"\D", "", text))
+
+
+def test_the_admin_imports_a_file_and_sees_the_dashboard_update(
+    page, registry, users, settings, tmp_path
+):
+    """Admin uploads a synthetic P3KE pair, the real database worker runs the job, the result
+    page reloads itself when done, and the dashboard counts the new families and persons."""
+    from django.core.management import call_command
+
+    from tepat import synth
+    from tepat.registry.models import BatchStatus, SourceBatch
+
+    settings.IMPORT_DIR = tmp_path / "imports"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    data = synth.generate(200, 11, source="p3ke")
+    family_file, person_file = synth.write(data, tmp_path, "xlsx")[:2]
+
+    _log_in(page, "admin")
+    page.goto("/?sumber=p3ke")
+    families_before, persons_before = _stat(page, 0), _stat(page, 1)
+
+    page.goto("/impor/baru/")
+    page.select_option("#id_source", "p3ke")
+    page.fill("#id_period", "2024-03")
+    page.set_input_files("#id_family_file", str(family_file))
+    page.set_input_files("#id_person_file", str(person_file))
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/impor/\d+/$"))
+    assert page.locator("#progress").count() == 1  # queued: the page polls
+
+    call_command("db_worker", batch=True, interval=0.1, verbosity=0)  # the real worker
+    batch = SourceBatch.objects.latest("pk")
+    assert batch.status == BatchStatus.DONE, batch.message
+    page.wait_for_selector(".status.status-done", timeout=10_000)  # reloaded on its own
+    assert f"{batch.families_added:,}".replace(",", ".") in page.content()
+
+    page.goto("/?sumber=p3ke")
+    assert _stat(page, 0) == families_before + data.summary["families"]
+    assert _stat(page, 1) == persons_before + data.summary["persons"]
