@@ -42,6 +42,7 @@ print(
             "validate": t.get("validate", 0.0),
             "write": t.get("write", 0.0),
             "total": total,
+    "timings": t,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -199,20 +200,24 @@ def validate_files(
     started = time.perf_counter()
     family_layout = layout_for(source, Unit.FAMILY)
     person_layout = layout_for(source, Unit.PERSON)
-    family_raw = read_sheet(
-        family_path, family_layout, sheet=family_sheet, max_bytes=max_bytes, zip_limits=zip_limits
-    )
-    person_raw = (
-        read_sheet(
-            person_path,
-            person_layout,
-            sheet=person_sheet,
-            max_bytes=max_bytes,
+    # The two sheets are read at the same time: fastexcel releases the GIL while it parses, so
+    # on two cores the batch reads in about the time of its larger file.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        family_job = pool.submit(
+            read_sheet, family_path, family_layout, sheet=family_sheet, max_bytes=max_bytes,
             zip_limits=zip_limits,
         )
-        if person_path is not None
-        else None
-    )
+        person_job = (
+            pool.submit(
+                read_sheet, person_path, person_layout, sheet=person_sheet, max_bytes=max_bytes,
+                zip_limits=zip_limits,
+            )
+            if person_path is not None
+            else None
+        )
+        family_raw = family_job.result()
+        person_raw = person_job.result() if person_job is not None else None
+    read_seconds = time.perf_counter() - started
     validated = validate_tables(
         family_raw,
         person_raw,
@@ -222,7 +227,6 @@ def validate_files(
         kabupaten=kabupaten,
         max_errors=max_errors,
     )
-    read_seconds = family_raw.read_seconds + (person_raw.read_seconds if person_raw else 0.0)
     validated.timings = {
         "read": read_seconds,
         "validate": validated.timings["validate"],

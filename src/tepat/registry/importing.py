@@ -227,7 +227,9 @@ def _record_validation(batch: SourceBatch, validated: Any) -> None:
     batch.persons_total = validated.persons.height
     batch.flag_counts = validated.flag_counts
     batch.notes = list(validated.notes)
-    batch.timings = {k: round(v, 3) for k, v in validated.timings.items()}
+    batch.timings = {
+        ("check" if k == "total" else k): round(v, 3) for k, v in validated.timings.items()
+    }
     batch.save(update_fields=["family_file_sha256", "person_file_sha256", "families_total",
                               "persons_total", "flag_counts", "notes", "timings"])
 

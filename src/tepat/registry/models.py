@@ -102,16 +102,22 @@ class SourceRecord(models.Model):
     """What families and persons share: where the record came from and its quality flags."""
 
     source = models.CharField(max_length=8, choices=Source.choices)
-    # Foreign keys without their own index: the composite indexes below serve the area
-    # filters, and every extra index slows the bulk import.
+    # Foreign keys without their own index (the composite indexes below serve the area
+    # filters; every extra index slows the bulk import) and without a database constraint:
+    # on PostgreSQL the deferred checks of 650k rows x 3 keys cost seconds at commit. The
+    # importer checks every desa against the loaded regions before it writes; regions are only
+    # ever added or renamed, never deleted, and batches are never deleted.
     batch = models.ForeignKey(
-        SourceBatch, on_delete=models.PROTECT, related_name="+", db_index=False
+        SourceBatch, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     desa = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     kecamatan = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     nik = models.CharField("NIK", max_length=64, blank=True, db_index=True)
     jenis_kelamin = _code_field(codes.JENIS_KELAMIN, _("jenis kelamin"))

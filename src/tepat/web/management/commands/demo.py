@@ -130,7 +130,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<20} {Role(role).label:<38} {region.name}")
 
     def _serve(self, addr: str) -> None:
-        worker = subprocess.Popen([sys.executable, "-m", "tepat.cli", "db_worker"])
+        worker = subprocess.Popen([sys.executable, "-m", "tepat.cli", "db_worker", "--no-reload"])
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
