@@ -263,3 +263,19 @@ def test_the_background_worker_runs_a_queued_import(regions, export, settings):
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.message
     assert Family.objects.count() == batch.families_added > 0
+
+
+def test_the_first_import_leaves_every_index_in_place(regions, export):
+    _, paths = export
+
+    def indexes() -> dict[str, set[str]]:
+        with connection.cursor() as cur:
+            return {
+                table: set(connection.introspection.get_constraints(cur, table))
+                for table in ("registry_family", "registry_person")
+            }
+
+    before = indexes()
+    assert Family.objects.count() == 0
+    _import(paths)
+    assert indexes() == before
