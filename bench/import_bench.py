@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = Path(__file__).resolve().parent / "_import_child.py"
 
 
 def synth(out: Path, households: int, source: str, fmt: str) -> list[Path]:
@@ -69,21 +68,23 @@ def raw_parallel_seconds(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def child(paths: list[Path], source: str, database_url: str | None, home: Path) -> dict:
+def run_child(script: str, args: list[str], home: Path, database_url: str | None) -> dict:
+    """Run a bench/_*_child.py script in a fresh process; it prints one JSON line."""
     env = {**os.environ, "TEPAT_HOME": str(home), "PYTHONPATH": str(ROOT / "src")}
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
     proc = subprocess.run(
-        [sys.executable, str(CHILD), source, *map(str, paths)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, str(Path(__file__).parent / script), *args],
+        env=env, capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"import child failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"{script} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child(paths: list[Path], source: str, database_url: str | None, home: Path) -> dict:
+    return run_child("_import_child.py", [source, *map(str, paths)], home, database_url)
 
 
 def fresh_pg(base_url: str, name: str) -> str:
@@ -96,25 +97,7 @@ def fresh_pg(base_url: str, name: str) -> str:
 
 
 def naive_seconds(paths: list[Path], sample: int, home: Path, database_url: str | None) -> dict:
-    env = {**os.environ, "TEPAT_HOME": str(home), "PYTHONPATH": str(ROOT / "src")}
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).parent / "_naive_child.py"),
-            str(sample),
-            *map(str, paths),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"naive child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child("_naive_child.py", [str(sample), *map(str, paths)], home, database_url)
 
 
 def row(name: str, r: dict, raw: float | None, naive_scaled: float | None) -> str:
