@@ -279,3 +279,19 @@ def test_the_first_import_leaves_every_index_in_place(regions, export):
     assert Family.objects.count() == 0
     _import(paths)
     assert indexes() == before
+
+
+def test_records_missing_from_a_newer_file_are_kept_and_reported(regions, export, tmp_path):
+    data, paths = export
+    _import(paths)
+    dropped = data.families.head(5)["id_keluarga_p3ke"]
+    smaller = dataclasses.replace(
+        data,
+        families=data.families.filter(~pl.col("id_keluarga_p3ke").is_in(dropped.implode())),
+        persons=data.persons.filter(~pl.col("id_keluarga_p3ke").is_in(dropped.implode())),
+    )
+    missing_persons = data.persons.height - smaller.persons.height
+    batch = _import(synth.write(smaller, tmp_path, "csv")[:2])
+    assert batch.status == BatchStatus.DONE, batch.message
+    assert Family.objects.count() == data.summary["families"]  # nothing deleted
+    assert any(f"5 keluarga dan {missing_persons:,} jiwa" in note for note in batch.notes)

@@ -269,11 +269,24 @@ def _desa_not_loaded(families: Any) -> set[str]:
     return codes - set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
 
 
+def _absent_notes(families: int, persons: int) -> list[str]:
+    """Records of this source the file no longer carries: kept, but said, never silent."""
+    if not families and not persons:
+        return []
+    return [
+        f"{families:,} keluarga dan {persons:,} jiwa dari sumber ini sudah ada di registri tetapi "
+        f"tidak ada di berkas ini; data mereka tetap disimpan tanpa perubahan / "
+        f"{families:,} families and {persons:,} persons of this source are in the registry but "
+        f"not in this file; they are kept unchanged"
+    ]
+
+
 def _record_counts(batch: SourceBatch, fam: Any, per: Any, *, write_seconds: float) -> None:
     batch.families_added, batch.families_changed, batch.families_unchanged = (
         fam.added, fam.changed, fam.unchanged)
     batch.persons_added, batch.persons_changed, batch.persons_unchanged = (
         per.added, per.changed, per.unchanged)
+    batch.notes = [*batch.notes, *_absent_notes(fam.absent, per.absent)]
     batch.status = BatchStatus.DONE
     batch.finished_at = timezone.now()
     batch.timings = {**batch.timings, "write": round(write_seconds, 3)}

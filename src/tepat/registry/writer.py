@@ -39,6 +39,7 @@ class UnitCounts:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
+    absent: int = 0  # already in the registry for this source, not in this file (kept as is)
 
 
 def _existing(table: str, id_column: str, source: str) -> pl.DataFrame:
@@ -64,7 +65,8 @@ def classify(
         added=is_new.sum(), changed=is_changed.sum(), unchanged=(~is_new & ~is_changed).sum()
     ).row(0, named=True)
     to_write = joined.filter(is_new | is_changed).drop("id", "old_hash")
-    return to_write, UnitCounts(**counts)
+    absent = existing.height - counts["changed"] - counts["unchanged"]
+    return to_write, UnitCounts(**counts, absent=absent)
 
 
 def family_hash(families: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
