@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import zipfile
 from pathlib import Path
 
@@ -295,3 +296,20 @@ def test_records_missing_from_a_newer_file_are_kept_and_reported(regions, export
     assert batch.status == BatchStatus.DONE, batch.message
     assert Family.objects.count() == data.summary["families"]  # nothing deleted
     assert any(f"5 keluarga dan {missing_persons:,} jiwa" in note for note in batch.notes)
+
+
+def test_a_system_failure_is_logged_without_any_nik(regions, export, monkeypatch, caplog):
+    from tepat.registry import writer
+
+    data, paths = export
+    nik = data.persons["nik"].drop_nulls()[0]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f'Failing row contains (1, p3ke, {nik}, "SITI")')
+
+    monkeypatch.setattr(writer, "write_persons", broken)
+    batch = _import(paths)
+    assert batch.status == BatchStatus.FAILED
+    assert Family.objects.count() == 0  # the family rows of the batch were rolled back
+    assert "Failing row" in caplog.text and nik not in caplog.text
+    assert re.search(r"\d{13,}", caplog.text) is None

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from django.utils import timezone
 from tepat.audit.services import log_event
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError, validate_files, write_error_report
+from tepat.pipeline.messages import mask_numbers
 from tepat.regions.models import Level, Region
 from tepat.registry import writer
 from tepat.registry.models import BatchStatus, SourceBatch
@@ -170,8 +172,8 @@ def run_import(
         validated = _validate(batch, family_path, person_path)
     except ReadError as exc:
         return _reject(batch, 1, f"{exc.message_id} / {exc.message_en}")
-    except Exception:
-        log.exception("import batch %s failed while reading", batch.pk)
+    except Exception as exc:
+        _log_failure(batch, "reading", exc)
         return _fail(batch, "Kesalahan sistem saat membaca berkas / system error while reading")
     progress(0.45, "Berkas diperiksa / files checked", force=True)
     _record_validation(batch, validated)
@@ -183,8 +185,8 @@ def run_import(
                                  f"{n} errors: file rejected, data unchanged")
     try:
         _write(batch, validated, progress)
-    except Exception:
-        log.exception("import batch %s failed while writing", batch.pk)
+    except Exception as exc:
+        _log_failure(batch, "writing", exc)
         batch.refresh_from_db()
         return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
                             "system error while saving; data unchanged")
@@ -192,6 +194,15 @@ def run_import(
     batch.save(update_fields=["timings"])
     progress(1.0, "Selesai / done", force=True)
     return batch
+
+
+def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
+    """Log a system failure without personal data: database errors quote whole rows (NIKs
+    included), so numbers are masked and the traceback shows code locations only."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:]))
+    log.error("import batch %s failed while %s: %s: %s [at %s]", batch.pk, phase,
+              type(exc).__name__, mask_numbers(str(exc))[:500], where)
 
 
 def _validate(batch: SourceBatch, family_path: Path, person_path: Path | None) -> Any:
