@@ -199,7 +199,7 @@ def run_import(
 def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
     """Log a system failure without personal data: database errors quote whole rows (NIKs
     included), so numbers are masked and the traceback shows code locations only."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/tepat/" in f.filename]
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:]))
     log.error("import batch %s failed while %s: %s: %s [at %s]", batch.pk, phase,
               type(exc).__name__, mask_numbers(str(exc))[:500], where)

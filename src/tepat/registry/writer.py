@@ -118,37 +118,44 @@ def upsert(
     if frame.is_empty():
         return
     data, columns = _frame_for_table(frame, fields, extra)
-    if connection.vendor == "postgresql":
-        _upsert_postgresql(table, data, columns, conflict, progress, label)
-    else:
-        with _secondary_indexes_deferred_when_empty(table):
+    with _secondary_indexes_deferred_when_empty(table):
+        if connection.vendor == "postgresql":
+            _upsert_postgresql(table, data, columns, conflict, progress, label)
+        else:
             _upsert_generic(table, data, columns, conflict, progress, label)
+
+
+# (name, CREATE statement) of a table's non-unique indexes.
+_INDEX_SQL = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+    "postgresql": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "
+    "current_schema() AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+}
 
 
 @contextmanager
 def _secondary_indexes_deferred_when_empty(table: str) -> Iterator[None]:
-    """SQLite, first load of an empty table: drop the non-unique indexes, insert, rebuild them.
+    """First load of an empty table: drop the non-unique indexes, insert, rebuild them.
 
     Building an index once over sorted keys is several times cheaper than updating it for every
-    row (the first regency import's write goes from ~13 s to ~7 s). It all happens inside the
-    import's transaction, so a failure rolls the indexes back too. The unique index stays: it
-    guards the source IDs and serves the upsert.
+    row. It all happens inside the import's transaction, so a failure rolls the indexes back too
+    (on PostgreSQL the dropped index locks the table until commit: it is empty, so nobody waits
+    for anything). The unique index stays: it guards the source IDs and serves the upsert.
     """
     with connection.cursor() as cur:
         cur.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
         if cur.fetchone() is not None:
             yield
             return
-        cur.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
-            [table],
-        )
+        cur.execute(_INDEX_SQL[connection.vendor], [table])
         indexes = cur.fetchall()
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')
     yield
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # an index cannot be built over pending FK checks
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, sql in indexes:
             cur.execute(sql)
 
