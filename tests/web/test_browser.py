@@ -66,6 +66,10 @@ class Network:
             self.problems.append(f"off-site request: {request.url}")
 
     def failed(self, request) -> None:
+        # A page that reloads itself (the import page when the job ends) cancels what it was
+        # still loading: that is the browser aborting, not the network failing.
+        if request.failure == "net::ERR_ABORTED":
+            return
         self.problems.append(f"failed: {request.url} ({request.failure})")
 
     def response(self, response) -> None:
