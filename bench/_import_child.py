@@ -14,21 +14,14 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from tepat.regions.services import load_kabupaten  # noqa: E402
-from tepat.registry.importing import create_batch, order_files, run_import  # noqa: E402
+from tepat.registry.importing import import_files, order_files  # noqa: E402
 
 source, *files = sys.argv[1:]
 call_command("migrate", verbosity=0)
 load_kabupaten("35.13")
 family_path, person_path = order_files([Path(f) for f in files])
-batch = create_batch(
-    user=None,
-    source=source,
-    period="bench",
-    family_name=family_path.name,
-    person_name=person_path.name if person_path else "",
-)
 started = time.perf_counter()
-batch = run_import(batch.pk, family_path, person_path)
+batch = import_files(family_path, person_path, source=source, period="bench")
 total = time.perf_counter() - started
 if batch.status != "done":
     sys.exit(f"import ended {batch.status}: {batch.message}")

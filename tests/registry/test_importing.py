@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from tepat import synth
 from tepat.audit.models import AuditEvent
-from tepat.registry.importing import create_batch, import_task, run_import
+from tepat.registry.importing import create_batch, import_files, import_task
 from tepat.registry.models import BatchStatus, DesaStat, Family, Person, SourceBatch
 
 HOUSEHOLDS = 1500
@@ -31,14 +31,7 @@ def export(tmp_path_factory) -> tuple[synth.SynthData, list[Path]]:
 
 def _import(paths: list[Path], source: str = "p3ke") -> SourceBatch:
     family, person = paths[0], paths[1] if len(paths) > 1 else None
-    batch = create_batch(
-        user=None,
-        source=source,
-        period="2024-03",
-        family_name=family.name,
-        person_name=person.name if person else "",
-    )
-    return run_import(batch.pk, family, person)
+    return import_files(family, person, source=source, period="2024-03")
 
 
 def _flagged(model, flag: str, id_field: str) -> set[str]:

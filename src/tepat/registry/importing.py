@@ -196,6 +196,26 @@ def run_import(
     return batch
 
 
+def import_files(
+    family_path: Path,
+    person_path: Path | None,
+    *,
+    source: str,
+    period: str = "",
+    user: Any = None,
+    echo: Any = None,
+) -> SourceBatch:
+    """Import files already on disk, now, in this process (command line, demo, benchmarks)."""
+    batch = create_batch(
+        user=user,
+        source=source,
+        period=period,
+        family_name=family_path.name,
+        person_name=person_path.name if person_path else "",
+    )
+    return run_import(batch.pk, family_path, person_path, echo=echo)
+
+
 def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
     """Log a system failure without personal data: database errors quote whole rows (NIKs
     included), so numbers are masked and the traceback shows code locations only."""

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from tepat.registry.importing import create_batch, order_files, run_import
+from tepat.registry.importing import import_files, order_files
 from tepat.registry.models import BatchStatus, Source
 
 
@@ -23,20 +23,14 @@ class Command(BaseCommand):
             family_path, person_path = order_files(files)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        batch = create_batch(
-            user=None,
-            source=source,
-            period=period,
-            family_name=family_path.name,
-            person_name=person_path.name if person_path else "",
-        )
         with tqdm(total=100, unit="%", desc="impor", disable=options["verbosity"] == 0) as bar:
 
             def echo(fraction: float, label: str) -> None:
                 bar.set_description(label.split(" / ")[0])
                 bar.update(max(0, round(fraction * 100) - bar.n))
 
-            batch = run_import(batch.pk, family_path, person_path, echo=echo)
+            batch = import_files(family_path, person_path, source=source, period=period,
+                                 echo=echo)
         self._summary(batch)
         if batch.status != BatchStatus.DONE:
             raise CommandError(batch.message)

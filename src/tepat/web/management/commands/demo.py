@@ -24,7 +24,7 @@ from tepat.audit.services import log_event
 from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.regions.models import Region
 from tepat.regions.services import load_kabupaten
-from tepat.registry.importing import create_batch, run_import
+from tepat.registry.importing import import_files
 from tepat.registry.models import BatchStatus, Family
 
 DEMO_PASSWORD = "tepat-demo-2026"
@@ -87,15 +87,8 @@ class Command(BaseCommand):
         paths = synth.write(data, out, "csv")
         family_path = next(p for p in paths if p.name.startswith("p3ke_keluarga"))
         person_path = next(p for p in paths if p.name.startswith("p3ke_individu"))
-        batch = create_batch(
-            user=None,
-            source="p3ke",
-            period="2024-03",
-            family_name=family_path.name,
-            person_name=person_path.name,
-        )
         self.stdout.write("Mengimpor …")
-        batch = run_import(batch.pk, family_path, person_path)
+        batch = import_files(family_path, person_path, source="p3ke", period="2024-03")
         if batch.status != BatchStatus.DONE:
             raise CommandError(f"Impor demo gagal / demo import failed: {batch.message}")
         self.stdout.write(
