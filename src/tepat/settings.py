@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tepat.audit",
     "tepat.regions",
     "tepat.registry",
+    "tepat.verification",
     "tepat.web",
 ]
 

@@ -112,3 +112,34 @@ def test_targeting_errors_and_the_coady_grosh_hoddinott_index():
     assert t.inclusion_error == pytest.approx(3 / 5)
     assert t.exclusion_error == pytest.approx(1 / 3)
     assert t.cgh_index == pytest.approx((200 / 500) / (4 / 20))  # 2.0: twice a random draw
+
+
+def test_tallies_give_the_same_figures_as_the_families_they_group():
+    from collections import Counter
+
+    from tepat.core.measures import Tally, figures_from_tallies
+
+    families = _baseline()
+    keluarga = Counter((v.outcome, v.review) for v in families)
+    jiwa = Counter()
+    for v in families:
+        jiwa[(v.outcome, v.review)] += v.jiwa
+    tallies = [Tally(o, r, keluarga[(o, r)], jiwa[(o, r)]) for (o, r) in keluarga]
+    assert figures_from_tallies(tallies) == campaign_figures(families)
+
+
+def test_proposals_are_counted_apart_and_never_hide_removals():
+    from tepat.core.measures import Tally, figures_from_tallies
+
+    baseline = [Tally("MAMPU", "APPROVED", 2, 7), Tally("LAYAK", "SUBMITTED", 2, 8)]
+    proposals = [Tally(None, "APPROVED", 3, 12), Tally(None, "SUBMITTED", 1, 4),
+                 Tally(None, "DRAFT", 5, 20)]
+    f = figures_from_tallies(baseline, proposals=proposals)
+    assert f.in_scope == Units(4, 15)
+    assert f.removed == Units(2, 7)
+    assert f.reduction_pct_keluarga == pytest.approx(50.0)  # proposals do not offset it
+    assert f.proposed == Units(4, 16)  # drafts are not proposals yet
+    assert f.proposed_approved == Units(3, 12)
+    row = f.as_dict()
+    assert row["submitted_keluarga"] == 2 and row["outcome_mampu_jiwa"] == 7
+    assert row["proposed_jiwa"] == 16 and row["provisional"] is False

@@ -45,3 +45,37 @@ def can_view_registry(user: Any) -> bool:
 
 def can_view_dashboard(user: Any) -> bool:
     return _role(user) is not None and user.area_id is not None
+
+
+# --- verification campaign (DESIGN.md §5) ------------------------------------------------------
+VERIFY_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.OPERATOR_DESA})
+REVIEW_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN})
+CAMPAIGN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+PROGRESS_ROLES = frozenset(
+    {Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA, Role.OPD, Role.PEJABAT,
+     Role.PIMPINAN}
+)
+# Who may download a target list by name (BNBA, NIK/KK masked unless revealed).
+TARGET_LIST_ROLES = frozenset(
+    {Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPERATOR_DESA, Role.OPD, Role.PEJABAT}
+)
+
+
+def can_verify(user: Any) -> bool:
+    return _role(user) in VERIFY_ROLES and user.area_id is not None
+
+
+def can_review(user: Any) -> bool:
+    return _role(user) in REVIEW_ROLES and user.area_id is not None
+
+
+def can_manage_campaigns(user: Any) -> bool:
+    return _role(user) in CAMPAIGN_ROLES and user.area_id is not None
+
+
+def can_view_progress(user: Any) -> bool:
+    return _role(user) in PROGRESS_ROLES and user.area_id is not None
+
+
+def can_view_target_lists(user: Any) -> bool:
+    return _role(user) in TARGET_LIST_ROLES and user.area_id is not None

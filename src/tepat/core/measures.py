@@ -7,7 +7,7 @@ for the other (17.12% → 17.19% is +0.07 pp, +0.41% relative).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tepat.core.outcomes import APPROVED_STATES, REMOVED, STILL_TARGET, VERIFIED_STATES
@@ -61,6 +61,20 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """How many baseline families (and their members) share one outcome and review state.
+
+    The unit of pre-aggregation: a database groups its verifications into tallies per area,
+    and `figures_from_tallies` turns any set of them into the figures of DESIGN.md §4.
+    """
+
+    outcome: str | None
+    review: str | None
+    keluarga: int
+    jiwa: int
+
+
+@dataclass(frozen=True)
 class CampaignFigures:
     in_scope: Units
     pending: Units
@@ -74,46 +88,94 @@ class CampaignFigures:
     reduction_pct_keluarga: float | None
     reduction_pct_jiwa: float | None
     provisional: bool
+    proposed: Units = Units()  # usulan baru, counted apart: never part of in_scope or removed
+    proposed_approved: Units = Units()
+
+    @property
+    def submitted(self) -> Units:
+        """Verified but not yet approved (waiting for the kecamatan)."""
+        return Units(self.verified.keluarga - self.approved.keluarga,
+                     self.verified.jiwa - self.approved.jiwa)
+
+    def as_dict(self) -> dict[str, object]:
+        """Every field in both units, snake_case names: what the CLI and exports print."""
+        row: dict[str, object] = {}
+        for name, units in (
+            ("in_scope", self.in_scope), ("pending", self.pending),
+            ("verified", self.verified), ("submitted", self.submitted),
+            ("approved", self.approved), ("still_target", self.still_target),
+            ("removed", self.removed), ("proposed", self.proposed),
+            ("proposed_approved", self.proposed_approved),
+        ):
+            row[f"{name}_keluarga"] = units.keluarga
+            row[f"{name}_jiwa"] = units.jiwa
+        for code, units in self.by_outcome.items():
+            row[f"outcome_{code.lower()}_keluarga"] = units.keluarga
+            row[f"outcome_{code.lower()}_jiwa"] = units.jiwa
+        row.update(
+            progress_pct_keluarga=self.progress_pct_keluarga,
+            progress_pct_jiwa=self.progress_pct_jiwa,
+            reduction_pct_keluarga=self.reduction_pct_keluarga,
+            reduction_pct_jiwa=self.reduction_pct_jiwa,
+            provisional=self.provisional,
+        )
+        return row
 
 
-def _units(items: Sequence[Verification]) -> Units:
-    return Units(len(items), sum(v.jiwa for v in items))
+def _sum(tallies: Iterable[Tally]) -> Units:
+    total = Units()
+    for t in tallies:
+        total += Units(t.keluarga, t.jiwa)
+    return total
+
+
+def figures_from_tallies(
+    tallies: Iterable[Tally],
+    *,
+    proposals: Iterable[Tally] = (),
+    finalized: bool = False,
+) -> CampaignFigures:
+    """DESIGN.md §4 for one area, from the tallies of its frozen baseline.
+
+    A family counts as verified when it has an outcome and its review state is ≥ SUBMITTED;
+    the outcome split, still-target and removed counts use verified families only (a draft or
+    a returned verification is still pending). Reduction is provisional while anything is
+    pending, unless the campaign is finalized. Proposals (usulan baru) are not part of the
+    baseline: they are counted apart, so they never hide removals.
+    """
+    tallies = list(tallies)
+    verified = [t for t in tallies if t.outcome and t.review in VERIFIED_STATES]
+    in_scope, done = _sum(tallies), _sum(verified)
+    removed = _sum(t for t in verified if t.outcome in REMOVED)
+    proposals = [p for p in proposals if p.review in VERIFIED_STATES]
+    pending = Units(in_scope.keluarga - done.keluarga, in_scope.jiwa - done.jiwa)
+    return CampaignFigures(
+        in_scope=in_scope,
+        pending=pending,
+        verified=done,
+        approved=_sum(t for t in verified if t.review in APPROVED_STATES),
+        by_outcome={
+            code: _sum(t for t in verified if t.outcome == code)
+            for code in sorted(STILL_TARGET | REMOVED)
+        },
+        still_target=_sum(t for t in verified if t.outcome in STILL_TARGET),
+        removed=removed,
+        progress_pct_keluarga=percent(done.keluarga, in_scope.keluarga),
+        progress_pct_jiwa=percent(done.jiwa, in_scope.jiwa),
+        reduction_pct_keluarga=percent(removed.keluarga, in_scope.keluarga),
+        reduction_pct_jiwa=percent(removed.jiwa, in_scope.jiwa),
+        provisional=not finalized and pending.keluarga > 0,
+        proposed=_sum(proposals),
+        proposed_approved=_sum(p for p in proposals if p.review in APPROVED_STATES),
+    )
 
 
 def campaign_figures(
     baseline: Sequence[Verification], *, finalized: bool = False
 ) -> CampaignFigures:
-    """DESIGN.md §4 for one area: `baseline` is every family of the frozen baseline there.
-
-    A family counts as verified when its outcome's review state is ≥ SUBMITTED; the outcome
-    split, still-target and removed counts use verified families only (a draft is still
-    pending). Reduction is provisional while anything is pending, unless the campaign is
-    finalized. Proposals (usulan baru) are not part of the baseline and are counted apart.
-    """
-    verified = [v for v in baseline if v.outcome and v.review in VERIFIED_STATES]
-    approved = [v for v in verified if v.review in APPROVED_STATES]
-    by_outcome = {
-        code: _units([v for v in verified if v.outcome == code])
-        for code in sorted(STILL_TARGET | REMOVED)
-    }
-    in_scope = _units(baseline)
-    pending = Units(in_scope.keluarga - len(verified),
-                    in_scope.jiwa - sum(v.jiwa for v in verified))
-    still = _units([v for v in verified if v.outcome in STILL_TARGET])
-    removed = _units([v for v in verified if v.outcome in REMOVED])
-    return CampaignFigures(
-        in_scope=in_scope,
-        pending=pending,
-        verified=_units(verified),
-        approved=_units(approved),
-        by_outcome=by_outcome,
-        still_target=still,
-        removed=removed,
-        progress_pct_keluarga=percent(len(verified), in_scope.keluarga),
-        progress_pct_jiwa=percent(sum(v.jiwa for v in verified), in_scope.jiwa),
-        reduction_pct_keluarga=percent(removed.keluarga, in_scope.keluarga),
-        reduction_pct_jiwa=percent(removed.jiwa, in_scope.jiwa),
-        provisional=not finalized and pending.keluarga > 0,
+    """`figures_from_tallies` for a list of families (each its own tally)."""
+    return figures_from_tallies(
+        (Tally(v.outcome, v.review, 1, v.jiwa) for v in baseline), finalized=finalized
     )
 
 

@@ -42,6 +42,85 @@ class Review(StrEnum):
     FINAL = "FINAL"
 
 
+# Why a family is no longer eligible (MAMPU needs one of these).
+MAMPU_REASONS: dict[str, str] = {
+    "ASN": "Menjadi ASN/PPPK/TNI/Polri",
+    "PENGHASILAN": "Penghasilan sudah cukup",
+    "ASET": "Memiliki aset (kendaraan, tanah, usaha, ternak)",
+    "BANTUAN": "Kebutuhan dasar sudah terpenuhi",
+    "LAINNYA": "Lainnya (tulis di catatan)",
+}
+
+
 # States that count as "verified" (≥ SUBMITTED) and as approved (≥ APPROVED), DESIGN.md §4.
 VERIFIED_STATES = frozenset({Review.SUBMITTED, Review.APPROVED, Review.FINAL})
 APPROVED_STATES = frozenset({Review.APPROVED, Review.FINAL})
+
+
+# Who may move a verification from one state to the next. The desa drafts and submits (again
+# after a return); the kecamatan approves or returns what was submitted (and may still return
+# an approval until the campaign closes); the kabupaten finalizes approvals.
+DESA_EDITABLE = frozenset({None, Review.DRAFT, Review.RETURNED})
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({Review.DRAFT, Review.SUBMITTED}),
+    Review.DRAFT: frozenset({Review.DRAFT, Review.SUBMITTED}),
+    Review.RETURNED: frozenset({Review.DRAFT, Review.SUBMITTED}),
+    Review.SUBMITTED: frozenset({Review.APPROVED, Review.RETURNED}),
+    Review.APPROVED: frozenset({Review.RETURNED, Review.FINAL}),
+    Review.FINAL: frozenset(),
+}
+
+
+def may_move(current: str | None, new: str) -> bool:
+    return new in TRANSITIONS[current or None]
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """A broken rule of an outcome, in Indonesian and English, and the field it concerns."""
+
+    code: str
+    field: str
+    message_id: str
+    message_en: str
+
+
+def outcome_problems(
+    outcome: str | None,
+    *,
+    reason: str = "",
+    note: str = "",
+    duplicate_of: object = None,
+    corrections: int = 0,
+) -> list[RuleProblem]:
+    """What is missing for `outcome` to be submitted (DESIGN.md §3); empty when it may be.
+
+    A draft may be incomplete; submitting needs the outcome and its required details.
+    """
+    if not outcome:
+        return [RuleProblem("OUTCOME_MISSING", "outcome", "Pilih hasil verifikasi.",
+                            "Choose a verification outcome.")]
+    if outcome not in OUTCOMES:
+        return [RuleProblem("OUTCOME_UNKNOWN", "outcome",
+                            f"Hasil verifikasi '{outcome}' tidak dikenal.",
+                            f"Unknown verification outcome '{outcome}'.")]
+    problems = []
+    if outcome == "MAMPU" and reason not in MAMPU_REASONS:
+        problems.append(RuleProblem(
+            "REASON_MISSING", "reason", "Hasil 'Sudah mampu' memerlukan alasan.",
+            "Outcome 'no longer eligible' needs a reason."))
+    if outcome == "MAMPU" and reason == "LAINNYA" and not note.strip():
+        problems.append(RuleProblem(
+            "NOTE_MISSING", "note", "Alasan 'Lainnya' memerlukan catatan.",
+            "Reason 'other' needs a note."))
+    if outcome == "GANDA" and not duplicate_of:
+        problems.append(RuleProblem(
+            "DUPLICATE_MISSING", "duplicate_of",
+            "Hasil 'Data ganda' memerlukan keluarga yang diduplikasi.",
+            "Outcome 'duplicate' needs the family it duplicates."))
+    if outcome == "LAYAK_BERUBAH" and corrections == 0:
+        problems.append(RuleProblem(
+            "CORRECTIONS_MISSING", "outcome",
+            "Hasil 'Masih layak, data berubah' memerlukan perbaikan data atau anggota.",
+            "Outcome 'eligible, data changed' needs a correction of the data or members."))
+    return problems

@@ -1,0 +1,24 @@
+"""What a verification service says when it refuses: a clear sentence, in the user's language."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+class RuleError(Exception):
+    """A broken rule; `problems` are (field, message) pairs for forms, `str()` joins them."""
+
+    def __init__(self, *problems: str | tuple[str, str]) -> None:
+        self.problems = [p if isinstance(p, tuple) else ("", p) for p in problems]
+        super().__init__(" ".join(message for _field, message in self.problems))
+
+
+class Conflict(RuleError):
+    """Someone else saved the same record since it was opened (optimistic version check)."""
+
+    def __init__(self, who: str, when: str) -> None:
+        super().__init__(_(
+            "Data ini sudah diubah oleh %(who)s pada %(when)s setelah Anda membukanya. "
+            "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."
+        ) % {"who": who, "when": when})
+        self.who, self.when = who, when

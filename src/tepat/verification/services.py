@@ -1,0 +1,541 @@
+"""The desa's and the kecamatan's work in a campaign: every write is one of these functions.
+
+Each runs in one transaction, locks the rows it changes, checks the campaign's state, the
+actor's role and area, the outcome rules of `tepat.core.outcomes` and the optimistic version
+the form was opened with, then writes one audit event per record changed (with before/after)
+and refreshes the desa's tallies. A refusal is a `RuleError` in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from tepat.accounts import roles
+from tepat.audit.services import log_event
+from tepat.core import corrections as corr
+from tepat.core.identity import check_kk, mask, normalize_number
+from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
+from tepat.registry.models import Family, Person
+from tepat.verification import stats
+from tepat.verification.errors import Conflict, RuleError
+from tepat.verification.evidence import checked_document, resized_photo
+from tepat.verification.models import (
+    Campaign,
+    CampaignState,
+    DesaSubmission,
+    Evidence,
+    Musdes,
+    Proposal,
+    Verification,
+)
+
+AUDITED_FIELDS = ("outcome", "reason", "note", "destination", "duplicate_of_id", "corrections",
+                  "latitude", "longitude", "review", "return_reason")
+
+
+# --- shared checks ----------------------------------------------------------------------------
+
+
+def in_area(user: Any, desa_code: str) -> bool:
+    """Whether the desa lies in the user's area (kabupaten, kecamatan or the desa itself)."""
+    area = getattr(user, "area_id", None)
+    return bool(area) and (desa_code == area or desa_code.startswith(area + "."))
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise RuleError(message)
+
+
+def _require_verifier(actor: Any, desa_code: str) -> None:
+    _require(roles.can_verify(actor) and in_area(actor, desa_code),
+             _("Anda tidak boleh memverifikasi keluarga di desa ini."))
+
+
+def _require_reviewer(actor: Any, desa_code: str) -> None:
+    _require(roles.can_review(actor) and in_area(actor, desa_code),
+             _("Anda tidak boleh memeriksa verifikasi di desa ini."))
+
+
+def _require_open(campaign: Campaign) -> None:
+    if campaign.state != CampaignState.OPEN:
+        raise RuleError(_("Kampanye %(name)s tidak sedang dibuka (status: %(state)s); "
+                          "data tidak bisa diubah.")
+                        % {"name": campaign.name, "state": campaign.get_state_display()})
+
+
+def _require_reviewable(campaign: Campaign) -> None:
+    if campaign.state not in (CampaignState.OPEN, CampaignState.CLOSED):
+        raise RuleError(_("Kampanye %(name)s sudah difinalkan; perubahan hanya lewat "
+                          "permintaan perubahan.") % {"name": campaign.name})
+
+
+def _check_version(record: Verification | Proposal, expected: int | None) -> None:
+    if expected is not None and record.version != expected:
+        who = getattr(record, "updated_by", None) or getattr(record, "reviewed_by", None)
+        when = record.updated_at or timezone.now()
+        raise Conflict(
+            who.get_full_name() or who.username if who else _("pengguna lain"),
+            date_format(timezone.localtime(when), "DATETIME_FORMAT"),
+        )
+
+
+def _snapshot(v: Verification) -> dict[str, Any]:
+    data = {name: getattr(v, name) for name in AUDITED_FIELDS}
+    data["corrections"] = corr.masked(v.corrections or [])
+    for name in ("latitude", "longitude"):
+        data[name] = str(data[name]) if data[name] is not None else None
+    return data
+
+
+def _audit(action: str, actor: Any, v: Verification, before: dict[str, Any], **extra: Any) -> None:
+    after = _snapshot(v)
+    changed = {k: {"before": before[k], "after": after[k]}
+               for k in after if before.get(k) != after[k]}
+    log_event(action, actor=actor, obj=v, area_code=v.desa_id,
+              data={"family_id": v.family_id, "campaign_id": v.campaign_id,
+                    "changes": changed, **extra})
+
+
+def _locked(ids: Iterable[int], campaign: Campaign) -> list[Verification]:
+    return list(
+        Verification.objects.select_for_update(of=("self",))
+        .select_related("family", "updated_by", "reviewed_by")
+        .filter(campaign=campaign, pk__in=list(ids))
+        .order_by("pk")
+    )
+
+
+# --- the desa's verification of one family ----------------------------------------------------
+
+
+@dataclass
+class Findings:
+    """What the desa found about a family: the form's cleaned data."""
+
+    outcome: str = ""
+    reason: str = ""
+    note: str = ""
+    destination: str = ""
+    duplicate_of: int | None = None
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def _members(family_id: int) -> dict[int, corr.Member]:
+    return {
+        p.pk: corr.Member(p.pk, p.tanggal_lahir, p.jenis_kelamin or None)
+        for p in Person.objects.filter(family_id=family_id).only(
+            "pk", "tanggal_lahir", "jenis_kelamin")
+    }
+
+
+def _checked_corrections(v: Verification, operations: Sequence[dict[str, Any]],
+                         today: date | None) -> list[dict[str, Any]]:
+    cleaned, problems = corr.check_corrections(operations, _members(v.family_id), today=today)
+    if problems:
+        english = translation_is_english()
+        raise RuleError(*[
+            ("corrections", _("Perbaikan ke-%(n)s: %(msg)s") % {
+                "n": p.index + 1, "msg": p.message_en if english else p.message_id})
+            for p in problems
+        ])
+    return cleaned
+
+
+def translation_is_english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "id").startswith("en")
+
+
+def _rule_problems(findings: Findings) -> list[tuple[str, str]]:
+    english = translation_is_english()
+    return [(p.field, p.message_en if english else p.message_id)
+            for p in outcome_problems(findings.outcome, reason=findings.reason, note=findings.note,
+                                      duplicate_of=findings.duplicate_of,
+                                      corrections=len(findings.corrections))]
+
+
+def _check_duplicate(v: Verification, duplicate_of: int | None) -> None:
+    if duplicate_of is None:
+        return
+    if duplicate_of == v.family_id:
+        raise RuleError(("duplicate_of", _("Keluarga tidak bisa menjadi duplikat dirinya "
+                                           "sendiri.")))
+    if not Family.objects.filter(pk=duplicate_of, kecamatan_id=v.kecamatan_id).exists():
+        raise RuleError(("duplicate_of", _("Keluarga yang diduplikasi harus ada di registri "
+                                           "kecamatan yang sama.")))
+
+
+def save_verification(
+    verification_id: int,
+    findings: Findings,
+    *,
+    actor: Any,
+    expected_version: int | None,
+    submit: bool = False,
+    photos: Sequence[UploadedFile] = (),
+    photo_gps: tuple[Decimal | None, Decimal | None] = (None, None),
+    channel: str = "web",
+    today: date | None = None,
+) -> Verification:
+    """Save the desa's findings as a draft, or submit them to the kecamatan."""
+    with transaction.atomic():
+        v = Verification.objects.select_for_update(of=("self",)).select_related(
+            "campaign", "updated_by").get(pk=verification_id)
+        _require_verifier(actor, v.desa_id)
+        _require_open(v.campaign)
+        _check_version(v, expected_version)
+        if (v.review or None) not in DESA_EDITABLE:
+            raise RuleError(_("Verifikasi ini sudah dikirim (%(state)s) dan menunggu kecamatan; "
+                              "hanya bisa diubah setelah dikembalikan.")
+                            % {"state": v.get_review_display()})
+        findings.corrections = _checked_corrections(v, findings.corrections, today)
+        if findings.corrections and findings.outcome == "LAYAK":
+            findings.outcome = "LAYAK_BERUBAH"  # corrections attached: DESIGN.md §3
+        _check_duplicate(v, findings.duplicate_of)
+        if findings.outcome and findings.outcome not in OUTCOMES:
+            raise RuleError(("outcome", _("Hasil verifikasi tidak dikenal.")))
+        if submit and (problems := _rule_problems(findings)):
+            raise RuleError(*problems)
+        before = _snapshot(v)
+        _apply(v, findings, actor, Review.SUBMITTED if submit else Review.DRAFT, channel)
+        for photo in photos:
+            add_photo(v, photo, actor=actor, latitude=photo_gps[0], longitude=photo_gps[1])
+        _audit("verification.submitted" if submit else "verification.saved", actor, v, before,
+               channel=channel, photos=len(photos))
+        stats.refresh_desa(v.campaign, [v.desa_id])
+    return v
+
+
+def _apply(v: Verification, findings: Findings, actor: Any, review: str, channel: str) -> None:
+    v.outcome = findings.outcome
+    v.reason = findings.reason if findings.outcome == "MAMPU" else ""
+    v.note = findings.note
+    v.destination = findings.destination if findings.outcome == "PINDAH" else ""
+    v.duplicate_of_id = findings.duplicate_of if findings.outcome == "GANDA" else None
+    v.corrections = findings.corrections
+    if findings.latitude is not None and findings.longitude is not None:
+        v.latitude, v.longitude = findings.latitude, findings.longitude
+    v.review = review
+    v.return_reason = v.return_reason if review == Review.DRAFT else ""
+    v.version += 1
+    v.updated_by, v.updated_at = actor, timezone.now()
+    v.source = channel
+    if review == Review.SUBMITTED:
+        v.submitted_at = v.updated_at
+    v.save()
+
+
+def add_photo(v: Verification | None, upload: UploadedFile, *, actor: Any,
+              latitude: Decimal | None = None, longitude: Decimal | None = None,
+              proposal: Proposal | None = None) -> Evidence:
+    """Store one photo, resized (called inside the verification's or proposal's write)."""
+    content, width, height = resized_photo(upload)
+    evidence = Evidence(verification=v, proposal=proposal, width=width, height=height,
+                        latitude=latitude, longitude=longitude, uploaded_by=actor)
+    evidence.photo.save(content.name, content, save=False)
+    evidence.save()
+    return evidence
+
+
+def bulk_outcome(
+    campaign: Campaign,
+    verification_ids: Sequence[int],
+    *,
+    actor: Any,
+    outcome: str,
+    reason: str = "",
+    note: str = "",
+    submit: bool = False,
+) -> int:
+    """One outcome for many families (paper results of the musdes); all or nothing.
+
+    Outcomes that need a per-family detail (the family a duplicate duplicates, the corrections
+    of a changed family) cannot be given in bulk.
+    """
+    if outcome in ("GANDA", "LAYAK_BERUBAH"):
+        raise RuleError(("outcome", _("Hasil '%(label)s' memerlukan rincian per keluarga; "
+                                      "isi satu per satu.") % {"label": OUTCOMES[outcome].label}))
+    findings = Findings(outcome=outcome, reason=reason, note=note)
+    if problems := _rule_problems(findings):
+        raise RuleError(*problems)
+    if not verification_ids:
+        raise RuleError(_("Pilih minimal satu keluarga."))
+    with transaction.atomic():
+        _require_open(campaign)
+        rows = _locked(verification_ids, campaign)
+        if len(rows) != len(set(verification_ids)):
+            raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
+        for v in rows:
+            _require_verifier(actor, v.desa_id)
+            if (v.review or None) not in DESA_EDITABLE:
+                raise RuleError(_("Keluarga %(name)s sudah dikirim; batalkan pilihannya.")
+                                % {"name": v.family.kepala_keluarga})
+        review = Review.SUBMITTED if submit else Review.DRAFT
+        for v in rows:
+            before = _snapshot(v)
+            _apply(v, Findings(outcome, reason, note, corrections=v.corrections
+                               if outcome == "LAYAK_BERUBAH" else []), actor, review, "bulk")
+            _audit("verification.submitted" if submit else "verification.saved", actor, v,
+                   before, channel="bulk")
+        stats.refresh_desa(campaign, {v.desa_id for v in rows})
+    return len(rows)
+
+
+# --- the kecamatan's review -----------------------------------------------------------------
+
+
+def review(
+    campaign: Campaign,
+    verification_ids: Sequence[int],
+    *,
+    actor: Any,
+    approve: bool,
+    reason: str = "",
+) -> int:
+    """Approve, or return with a reason, submitted verifications; all or nothing."""
+    if not approve and not reason.strip():
+        raise RuleError(("return_reason", _("Tulis alasan pengembalian untuk desa.")))
+    if not verification_ids:
+        raise RuleError(_("Pilih minimal satu keluarga."))
+    target = Review.APPROVED if approve else Review.RETURNED
+    with transaction.atomic():
+        _require_reviewable(campaign)
+        rows = _locked(verification_ids, campaign)
+        if len(rows) != len(set(verification_ids)):
+            raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
+        for v in rows:
+            _require_reviewer(actor, v.desa_id)
+            if not may_move(v.review or None, target):
+                raise RuleError(_("Keluarga %(name)s belum dikirim desa (status: %(state)s); "
+                                  "tidak bisa %(action)s.") % {
+                    "name": v.family.kepala_keluarga,
+                    "state": v.get_review_display() or _("belum diverifikasi"),
+                    "action": _("disetujui") if approve else _("dikembalikan")})
+        now = timezone.now()
+        for v in rows:
+            before = _snapshot(v)
+            v.review, v.reviewed_by, v.reviewed_at = target, actor, now
+            v.return_reason = "" if approve else reason.strip()
+            v.version += 1
+            v.save(update_fields=["review", "reviewed_by", "reviewed_at", "return_reason",
+                                  "version"])
+            _audit("verification.approved" if approve else "verification.returned", actor, v,
+                   before)
+        stats.refresh_desa(campaign, {v.desa_id for v in rows})
+    return len(rows)
+
+
+def review_desa(campaign: Campaign, desa_code: str, *, actor: Any, approve: bool,
+                reason: str = "") -> int:
+    """The desa's batch at once: every submitted verification of the desa."""
+    ids = list(Verification.objects.filter(
+        campaign=campaign, desa_id=desa_code, review=Review.SUBMITTED
+    ).values_list("pk", flat=True))
+    if not ids:
+        raise RuleError(_("Tidak ada verifikasi yang menunggu persetujuan di desa ini."))
+    return review(campaign, ids, actor=actor, approve=approve, reason=reason)
+
+
+# --- musdes and the desa's final batch --------------------------------------------------------
+
+
+def record_musdes(campaign: Campaign, desa_code: str, *, actor: Any, held_on: date,
+                  attendance: int, berita_acara: UploadedFile | None, note: str = "") -> Musdes:
+    _require_verifier(actor, desa_code)
+    if attendance <= 0:
+        raise RuleError(("attendance", _("Jumlah hadir harus lebih dari 0.")))
+    if held_on > timezone.localdate():
+        raise RuleError(("held_on", _("Tanggal musdes tidak boleh di masa depan.")))
+    document = checked_document(berita_acara) if berita_acara else None
+    with transaction.atomic():
+        _require_open(campaign)
+        musdes = Musdes.objects.select_for_update().filter(
+            campaign=campaign, desa_id=desa_code).first()
+        if musdes is None and document is None:
+            raise RuleError(("berita_acara", _("Unggah berita acara musdes yang sudah "
+                                               "ditandatangani.")))
+        musdes = musdes or Musdes(campaign=campaign, desa_id=desa_code,
+                                  kecamatan_id=desa_code.rsplit(".", 1)[0])
+        musdes.held_on, musdes.attendance, musdes.note = held_on, attendance, note
+        musdes.uploaded_by = actor
+        if document is not None:
+            musdes.berita_acara.save(document.name, document, save=False)
+        musdes.save()
+        log_event("verification.musdes.recorded", actor=actor, obj=musdes, area_code=desa_code,
+                  data={"campaign_id": campaign.pk, "held_on": held_on.isoformat(),
+                        "attendance": attendance, "document": bool(document)})
+    return musdes
+
+
+def submit_desa(campaign: Campaign, desa_code: str, *, actor: Any) -> int:
+    """Send the desa's final batch: needs the berita acara and an outcome for every family."""
+    _require_verifier(actor, desa_code)
+    with transaction.atomic():
+        _require_open(campaign)
+        if not Musdes.objects.filter(campaign=campaign, desa_id=desa_code).exclude(
+                berita_acara="").exists():
+            raise RuleError(_("Desa belum mengunggah berita acara musdes; hasil akhir desa "
+                              "tidak bisa dikirim tanpanya."))
+        rows = list(Verification.objects.select_for_update(of=("self",)).filter(
+            campaign=campaign, desa_id=desa_code).select_related("family"))
+        missing = [v for v in rows if (v.review or None) in DESA_EDITABLE and not v.outcome]
+        if missing:
+            raise RuleError(_("%(n)s keluarga belum diberi hasil verifikasi; lengkapi dulu.")
+                            % {"n": len(missing)})
+        drafts = [v for v in rows if (v.review or None) in DESA_EDITABLE]
+        for v in drafts:
+            findings = Findings(v.outcome, v.reason, v.note, v.destination, v.duplicate_of_id,
+                                v.corrections)
+            if problems := _rule_problems(findings):
+                raise RuleError(*[(f, f"{v.family.kepala_keluarga}: {m}") for f, m in problems])
+        for v in drafts:
+            before = _snapshot(v)
+            v.review, v.submitted_at = Review.SUBMITTED, timezone.now()
+            v.updated_by, v.updated_at, v.version = actor, v.submitted_at, v.version + 1
+            v.save(update_fields=["review", "submitted_at", "updated_by", "updated_at",
+                                  "version"])
+            _audit("verification.submitted", actor, v, before, channel="desa_batch")
+        submission, _created = DesaSubmission.objects.get_or_create(
+            campaign=campaign, desa_id=desa_code,
+            defaults={"kecamatan_id": desa_code.rsplit(".", 1)[0], "submitted_by": actor})
+        log_event("verification.desa.submitted", actor=actor, obj=submission,
+                  area_code=desa_code, data={"campaign_id": campaign.pk, "sent": len(drafts)})
+        stats.refresh_desa(campaign, [desa_code])
+    return len(drafts)
+
+
+# --- usulan baru ------------------------------------------------------------------------------
+
+
+@dataclass
+class NewFamily:
+    kepala_keluarga: str
+    no_kk: str = ""
+    alamat: str = ""
+    members: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -> list[Family]:
+    """Registry families that may be the proposed one: same KK or a member's NIK anywhere,
+    or the same head's name and birth date in the same desa."""
+    niks = [normalize_number(m.get("nik")) for m in family.members if m.get("nik")]
+    kk = normalize_number(family.no_kk)
+    match = Q(pk__in=[])
+    if kk:
+        match |= Q(no_kk=kk)
+    if niks:
+        match |= Q(nik__in=niks) | Q(pk__in=Person.objects.filter(nik__in=niks)
+                                     .values("family_id"))
+    head = next((m for m in family.members if m.get("hubungan") == "1"), None)
+    if head and head.get("tanggal_lahir"):
+        match |= Q(desa_id=desa_code, kepala_keluarga__iexact=family.kepala_keluarga.strip(),
+                   tanggal_lahir=head["tanggal_lahir"])
+    return list(Family.objects.filter(match).select_related("desa")[:limit])
+
+
+def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> list[dict]:
+    cleaned, problems = corr.check_corrections(
+        [{**m, "op": "add"} for m in members], {}, today=today)
+    if problems:
+        english = translation_is_english()
+        raise RuleError(*[
+            ("members", _("Anggota ke-%(n)s: %(msg)s") % {
+                "n": p.index + 1, "msg": p.message_en if english else p.message_id})
+            for p in problems])
+    for m in cleaned:
+        m.pop("op")
+    if not cleaned:
+        raise RuleError(("members", _("Usulan keluarga memerlukan minimal satu anggota.")))
+    if sum(m["hubungan"] == "1" for m in cleaned) != 1:
+        raise RuleError(("members", _("Tepat satu anggota harus berstatus kepala keluarga.")))
+    return cleaned
+
+
+def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, actor: Any,
+                   submit: bool = False, photos: Sequence[UploadedFile] = (),
+                   proposal_id: int | None = None, expected_version: int | None = None,
+                   today: date | None = None) -> Proposal:
+    """Create or update an usulan baru; the identity checks run and possible duplicates are
+    recorded (the form shows them before the desa submits)."""
+    _require_verifier(actor, desa_code)
+    if not family.kepala_keluarga.strip():
+        raise RuleError(("kepala_keluarga", _("Nama kepala keluarga harus diisi.")))
+    if family.no_kk and (kk_problems := [p for p in check_kk(family.no_kk, today=today)
+                                         if p.is_error]):
+        raise RuleError(*[("no_kk", f"No. KK: {p.message_id}") for p in kk_problems])
+    members = _checked_members(family.members, today)
+    with transaction.atomic():
+        _require_open(campaign)
+        if proposal_id is None:
+            proposal = Proposal(campaign=campaign, desa_id=desa_code, created_by=actor,
+                                kecamatan_id=desa_code.rsplit(".", 1)[0])
+            before = {}
+        else:
+            proposal = Proposal.objects.select_for_update().get(
+                pk=proposal_id, campaign=campaign, desa_id=desa_code)
+            _check_version(proposal, expected_version)
+            if proposal.review not in (Review.DRAFT, Review.RETURNED):
+                raise RuleError(_("Usulan ini sudah dikirim; tunggu keputusan kecamatan."))
+            before = {"review": proposal.review, "jiwa": proposal.jiwa}
+        proposal.kepala_keluarga = family.kepala_keluarga.strip()
+        proposal.no_kk = normalize_number(family.no_kk) or ""
+        proposal.alamat, proposal.note = family.alamat, family.note
+        proposal.members, proposal.jiwa = members, len(members)
+        proposal.latitude, proposal.longitude = family.latitude, family.longitude
+        proposal.possible_duplicates = [f.pk for f in possible_duplicates(desa_code, family)]
+        proposal.review = Review.SUBMITTED if submit else Review.DRAFT
+        proposal.version += 1
+        proposal.save()
+        for photo in photos:
+            add_photo(None, photo, actor=actor, proposal=proposal,
+                      latitude=family.latitude, longitude=family.longitude)
+        log_event("verification.proposal.submitted" if submit else "verification.proposal.saved",
+                  actor=actor, obj=proposal, area_code=desa_code,
+                  data={"campaign_id": campaign.pk, "before": before,
+                        "jiwa": proposal.jiwa, "no_kk": mask(proposal.no_kk),
+                        "possible_duplicates": proposal.possible_duplicates})
+        stats.refresh_desa(campaign, [desa_code])
+    return proposal
+
+
+def review_proposal(proposal_id: int, *, actor: Any, approve: bool, reason: str = "") -> Proposal:
+    if not approve and not reason.strip():
+        raise RuleError(("return_reason", _("Tulis alasan pengembalian untuk desa.")))
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update(of=("self",)).select_related(
+            "campaign").get(
+            pk=proposal_id)
+        _require_reviewer(actor, proposal.desa_id)
+        _require_reviewable(proposal.campaign)
+        target = Review.APPROVED if approve else Review.RETURNED
+        if not may_move(proposal.review, target):
+            raise RuleError(_("Usulan ini belum dikirim desa; tidak bisa diperiksa."))
+        before = proposal.review
+        proposal.review, proposal.reviewed_by = target, actor
+        proposal.reviewed_at, proposal.return_reason = timezone.now(), reason.strip()
+        proposal.version += 1
+        proposal.save()
+        log_event("verification.proposal.approved" if approve
+                  else "verification.proposal.returned", actor=actor, obj=proposal,
+                  area_code=proposal.desa_id,
+                  data={"before": before, "after": target, "reason": reason.strip()})
+        stats.refresh_desa(proposal.campaign, [proposal.desa_id])
+    return proposal
