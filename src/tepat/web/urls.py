@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from tepat.web.views import assets, dashboard, families, imports
 
@@ -17,5 +17,10 @@ urlpatterns = [
     path("impor/<int:pk>/", imports.import_detail, name="import_detail"),
     path("impor/<int:pk>/progres.json", imports.import_progress, name="import_progress"),
     path("impor/<int:pk>/kesalahan.<str:fmt>", imports.import_errors, name="import_errors"),
+    # The verification campaign: each view module owns its urlpatterns.
+    path("", include("tepat.web.views.verify")),
+    path("", include("tepat.web.views.review")),
+    path("", include("tepat.web.views.campaigns")),
+    path("", include("tepat.web.views.progress")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

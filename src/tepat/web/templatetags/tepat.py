@@ -32,6 +32,31 @@ def may_reveal(user: Any) -> bool:
     return roles.can_reveal_identity(user)
 
 
+@register.filter
+def may_verify(user: Any) -> bool:
+    return roles.can_verify(user)
+
+
+@register.filter
+def may_review(user: Any) -> bool:
+    return roles.can_review(user)
+
+
+@register.filter
+def may_manage_campaigns(user: Any) -> bool:
+    return roles.can_manage_campaigns(user)
+
+
+@register.filter
+def may_view_progress(user: Any) -> bool:
+    return roles.can_view_progress(user)
+
+
+@register.filter
+def may_view_target_lists(user: Any) -> bool:
+    return roles.can_view_target_lists(user)
+
+
 @register.inclusion_tag("web/_flags.html")
 def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
     return {"flags": flags_of(codes or ""), "detailed": detailed}

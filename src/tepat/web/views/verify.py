@@ -1,0 +1,15 @@
+"""The desa operator's verification pages (placeholder until built)."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+from tepat.accounts import roles
+from tepat.web.access import role_required
+
+
+@role_required(roles.can_verify)
+def worklist(request):
+    return HttpResponse("todo")
+
+
+urlpatterns = [path("verval/", worklist, name="worklist")]
