@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("tepat.web.views.review")),
     path("", include("tepat.web.views.campaigns")),
     path("", include("tepat.web.views.progress")),
+    path("", include("tepat.web.views.odk")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

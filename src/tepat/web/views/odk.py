@@ -1,0 +1,3 @@
+"""Offline forms (ODK/Kobo) for the desa (placeholder until built)."""
+
+urlpatterns: list = []
