@@ -60,6 +60,7 @@ class Command(BaseCommand):
         self._regions()
         self._data(households or (FULL_HOUSEHOLDS if full else DEMO_HOUSEHOLDS), seed)
         self._users()
+        self._campaign(seed)
         self.stdout.write(f"Siap dalam {time.perf_counter() - started:.0f} s / ready.")
         self._print_users(addr)
         if not no_serve:
@@ -113,6 +114,20 @@ class Command(BaseCommand):
             log_event(
                 "accounts.user.created", obj=user, area_code=area, data={"role": role, "demo": True}
             )
+
+    def _campaign(self, seed: int) -> None:
+        from tepat.verification import demo
+        from tepat.verification.models import Campaign
+
+        if Campaign.objects.exists():
+            return
+        self.stdout.write("Membuat kampanye verval demo …")
+        demo.build(
+            User.objects.get(username="admin"),
+            desa_user=User.objects.get(username="desa.tegalsiwalan"),
+            kecamatan_user=User.objects.get(username="kec.tegalsiwalan"),
+            seed=seed, echo=self.stdout.write,
+        )
 
     def _print_users(self, addr: str) -> None:
         self.stdout.write(
