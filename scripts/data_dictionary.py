@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 from tepat.core.codes import CODE_LISTS
+from tepat.core.corrections import OPERATIONS, REMOVE_WHY
 from tepat.core.identity import PROBLEMS
 from tepat.core.layout import LAYOUTS
+from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, TRANSITIONS
 from tepat.pipeline.messages import FLAGS, READ_ERRORS, ROW_ERRORS, flag_message
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
@@ -54,6 +56,39 @@ rebuilt in the import transaction, for dashboards.
 """
 
 
+VERIFICATION = """## Verification campaign
+
+`verification.Campaign`: name, period, scope (`source`, `desil` list, optional `kecamatan_scope`),
+`opens_on` / `closes_on` / `finalize_by`, `state` (draft → open → closed → finalized), the frozen
+`baseline_keluarga` / `baseline_jiwa`, and `scope_batch` (the latest import of the source when
+it opened).
+
+`verification.Verification`: one row per family of the frozen baseline (created when the
+campaign opens, never by a later import), with that moment's `desa`, `kecamatan` and `jiwa`
+(the denominators of DESIGN.md §4), and what the desa found:
+
+| field | meaning |
+|---|---|
+| `outcome` | code below; empty = not yet verified |
+| `reason` | why MAMPU (code below) |
+| `note`, `destination`, `duplicate_of` | notes; PINDAH destination; GANDA: the registry family it duplicates |
+| `corrections` | list of corrections of the family and its members (operations below); NIKs masked in audit events |
+| `latitude`, `longitude` | GPS from the phone |
+| `review` | DRAFT, SUBMITTED, RETURNED, APPROVED, FINAL (transitions below) |
+| `return_reason` | the kecamatan's reason when it returns a verification |
+| `version` | optimistic lock: a save with a stale version is refused with who changed it and when |
+| `source` | channel of the last write: web, bulk, odk, desa_batch |
+
+`Proposal` (usulan baru: head, KK, members as JSON, possible duplicates found, review state),
+`Evidence` (resized photos with GPS), `Musdes` (date, attendance, berita acara file; one per desa
+and campaign), `DesaSubmission` (the desa's final batch), `CampaignStat` (tallies per desa,
+outcome and review: what the progress pages read), `DailyProgress` (per kecamatan and day),
+`TargetList` (name, year, SK Bupati number and date, previous list, totals) with
+`TargetListEntry` (key, family or proposal, head, KK, jiwa after corrections, outcome; empty =
+carried over without verification), `ChangeRequest` (a correction after finalization).
+"""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -78,6 +113,17 @@ def render() -> str:
     )
     for name, cl in CODE_LISTS.items():
         out.append(f"**{name}**: " + "; ".join(f"`{c.code}` {c.label}" for c in cl.codes) + "\n")
+    out.append(VERIFICATION)
+    out.append("| outcome | label | still a target | reason required |\n|---|---|---|---|")
+    for o in OUTCOMES.values():
+        out.append(f"| `{o.code}` | {o.label} | {'yes' if o.still_target else 'no'} | "
+                   f"{'yes' if o.reason_required else ''} |")
+    out.append("\n**MAMPU reasons**: " + "; ".join(f"`{k}` {v}" for k, v in MAMPU_REASONS.items()))
+    out.append("\n**Corrections** (`op`): " + ", ".join(f"`{op}`" for op in OPERATIONS)
+               + "; a removal says why: " + ", ".join(f"`{k}`" for k in REMOVE_WHY))
+    out.append("\n**Review transitions**: " + "; ".join(
+        f"{state or '(none)'} → {', '.join(sorted(targets)) or '(locked)'}"
+        for state, targets in TRANSITIONS.items()) + "\n")
     out.append("## Data-quality flags (the row is imported and flagged; never blocks)\n")
     out.append("| code | meaning |\n|---|---|")
     for code in sorted(set(FLAGS) | set(PROBLEMS)):
