@@ -1,0 +1,137 @@
+"""Rules of the campaign beyond the happy path: corrections with identity checks, audit
+before/after with masked NIKs, duplicates of usulan baru, bulk limits, change requests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+MALESANWETAN = "35.13.20.2001"
+
+
+def _s():
+    from tepat.verification import services
+
+    return services
+
+
+def test_a_wrong_nik_in_a_correction_is_refused_with_the_identity_check(campaign, registry,
+                                                                         users, verification_of):
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    member = family.members.first()
+    v = verification_of(family)
+    with pytest.raises(s.RuleError, match="Perbaikan ke-1: NIK"):
+        s.save_verification(v.pk, s.Findings(outcome="LAYAK", corrections=[
+            {"op": "fix_nik", "person": member.pk, "nik": "1234"}]),
+            actor=users.operator_desa, expected_version=0)
+    with pytest.raises(s.RuleError, match="bukan anggota keluarga ini"):
+        s.save_verification(v.pk, s.Findings(outcome="LAYAK", corrections=[
+            {"op": "rename", "person": 999_999, "nama": "X"}]),
+            actor=users.operator_desa, expected_version=0)
+
+
+def test_corrections_make_layak_a_changed_family_and_the_audit_masks_the_nik(
+        campaign, registry, users, verification_of):
+    from tepat.audit.models import AuditEvent
+    from tepat.core.identity import make_nik
+
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    nik = make_nik("351320", date(2019, 4, 2), "2", 77)
+    v = s.save_verification(verification_of(family).pk, s.Findings(outcome="LAYAK", corrections=[
+        {"op": "add", "nama": "Bayi Baru", "nik": nik, "hubungan": "3", "jenis_kelamin": "2",
+         "tanggal_lahir": "2019-04-02"}]), actor=users.operator_desa, expected_version=0,
+        submit=True)
+    assert v.outcome == "LAYAK_BERUBAH"
+    event = AuditEvent.objects.get(object_id=str(v.pk), action="verification.submitted")
+    assert event.actor == users.operator_desa and event.area_code == MALESANWETAN
+    changes = event.data["changes"]
+    assert changes["outcome"] == {"before": "", "after": "LAYAK_BERUBAH"}
+    assert nik not in str(event.data) and "*" in str(changes["corrections"]["after"])
+
+
+def test_bulk_cannot_skip_a_required_reason_or_a_per_family_detail(campaign, registry, users,
+                                                                    verification_of):
+    s = _s()
+    ids = [verification_of(f).pk for f in registry.families[MALESANWETAN][:2]]
+    with pytest.raises(s.RuleError, match="memerlukan alasan"):
+        s.bulk_outcome(campaign, ids, actor=users.operator_desa, outcome="MAMPU")
+    with pytest.raises(s.RuleError, match="per keluarga"):
+        s.bulk_outcome(campaign, ids, actor=users.operator_desa, outcome="GANDA")
+    assert s.bulk_outcome(campaign, ids, actor=users.operator_desa, outcome="MAMPU",
+                          reason="ASN", submit=True) == 2
+
+
+def test_a_proposal_shows_the_registry_family_with_the_same_kk(campaign, registry, users):
+    s = _s()
+    existing = registry.families[MALESANWETAN][0]
+    proposal = s.propose_family(campaign, MALESANWETAN, s.NewFamily(
+        kepala_keluarga="Orang Lain", no_kk=existing.no_kk,
+        members=[{"nama": "Orang Lain", "hubungan": "1", "jenis_kelamin": "1",
+                  "tanggal_lahir": "1980-02-03"}]), actor=users.operator_desa)
+    assert proposal.possible_duplicates == [existing.pk]
+    assert proposal.review == "DRAFT"
+    with pytest.raises(s.RuleError, match="kepala keluarga"):
+        s.propose_family(campaign, MALESANWETAN, s.NewFamily(
+            kepala_keluarga="Tanpa Kepala", members=[{"nama": "A", "hubungan": "3",
+                                                      "jenis_kelamin": "1",
+                                                      "tanggal_lahir": "2001-01-01"}]),
+            actor=users.operator_desa)
+
+
+def test_photos_are_resized_and_stripped(campaign, registry, users, verification_of, settings,
+                                         tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    raw = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (120, 80, 40)).save(raw, "PNG")
+    s = _s()
+    v = s.save_verification(verification_of(registry.families[MALESANWETAN][0]).pk,
+                            s.Findings(outcome="LAYAK"), actor=users.operator_desa,
+                            expected_version=0,
+                            photos=[SimpleUploadedFile("rumah.png", raw.getvalue())])
+    evidence = v.evidence.get()
+    assert (evidence.width, evidence.height) == (1280, 853)
+    with Image.open(evidence.photo.path) as stored:
+        assert stored.format == "JPEG" and max(stored.size) == 1280
+    with pytest.raises(s.RuleError, match="bukan foto"):
+        s.save_verification(v.pk, s.Findings(outcome="LAYAK"), actor=users.operator_desa,
+                            expected_version=v.version,
+                            photos=[SimpleUploadedFile("rumah.jpg", b"not an image")])
+
+
+def test_after_finalization_a_change_goes_through_a_request_the_admin_approves(
+        campaign, registry, users, verification_of):
+    from tepat.audit.models import AuditEvent
+    from tepat.verification import campaigns, stats
+
+    s = _s()
+    v = s.save_verification(verification_of(registry.families[MALESANWETAN][0]).pk,
+                            s.Findings(outcome="LAYAK"), actor=users.operator_desa,
+                            expected_version=0, submit=True)
+    s.review(campaign, [v.pk], actor=users.operator_kecamatan, approve=True)
+    campaigns.close_campaign(campaign, actor=users.admin)
+    campaigns.finalize_campaign(campaign, campaigns.Decree("Daftar 2024", 2024, "SK 1/2024",
+                                                           date(2024, 4, 22)), actor=users.admin)
+    v.refresh_from_db()
+    assert v.review == "FINAL"
+    request = campaigns.request_change(v, actor=users.operator_desa, outcome="MENINGGAL",
+                                       why="Kepala keluarga meninggal sebelum musdes")
+    v.refresh_from_db()
+    assert v.outcome == "LAYAK"  # nothing changes before the admin decides
+    with pytest.raises(s.RuleError, match="admin kabupaten"):
+        campaigns.decide_change(request.pk, actor=users.operator_kecamatan, approve=True)
+    campaigns.decide_change(request.pk, actor=users.admin, approve=True)
+    v.refresh_from_db()
+    assert (v.outcome, v.review) == ("MENINGGAL", "FINAL")
+    campaign.refresh_from_db()
+    assert stats.figures(campaign).removed.keluarga == 1
+    assert AuditEvent.objects.filter(action="verification.change.approved",
+                                     object_id=str(v.pk)).exists()
