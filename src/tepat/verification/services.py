@@ -191,8 +191,11 @@ def save_verification(
     photo_gps: tuple[Decimal | None, Decimal | None] = (None, None),
     channel: str = "web",
     today: date | None = None,
+    audit_extra: dict[str, Any] | None = None,
 ) -> Verification:
-    """Save the desa's findings as a draft, or submit them to the kecamatan."""
+    """Save the desa's findings as a draft, or submit them to the kecamatan.
+
+    `audit_extra` joins the audit event's data (e.g. the ODK instance id of an import)."""
     with transaction.atomic():
         v = Verification.objects.select_for_update(of=("self",)).select_related(
             "campaign", "updated_by").get(pk=verification_id)
@@ -216,7 +219,7 @@ def save_verification(
         for photo in photos:
             add_photo(v, photo, actor=actor, latitude=photo_gps[0], longitude=photo_gps[1])
         _audit("verification.submitted" if submit else "verification.saved", actor, v, before,
-               channel=channel, photos=len(photos))
+               channel=channel, photos=len(photos), **(audit_extra or {}))
         stats.refresh_desa(v.campaign, [v.desa_id])
     return v
 

@@ -9,7 +9,9 @@ few thousand tally rows, whatever the size of the campaign.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,10 +58,30 @@ def _regroup(campaign_id: int, desa_codes: Iterable[str] | None) -> None:
             )
 
 
+# Desa waiting for their tallies while a batch of writes runs (see `deferred`).
+_pending: ContextVar[set[str] | None] = ContextVar("pending_desa", default=None)
+
+
+@contextmanager
+def deferred(campaign: Campaign) -> Iterator[None]:
+    """Inside this block (itself inside the batch's transaction) the writes only note their
+    desa; the tallies are rebuilt once per desa at the end, not once per row."""
+    pending: set[str] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    refresh_desa(campaign, pending)
+
+
 def refresh_desa(campaign: Campaign, desa_codes: Iterable[str]) -> None:
     """Rebuild the tallies of these desa and today's progress of their kecamatan."""
     desa_codes = set(desa_codes)
     if not desa_codes:
+        return
+    if (pending := _pending.get()) is not None:
+        pending.update(desa_codes)
         return
     stats = CampaignStat.objects.filter(campaign=campaign)
     if not transaction.get_connection().in_atomic_block:
