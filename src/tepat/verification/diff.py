@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from tepat.core.outcomes import OUTCOMES
 from tepat.verification.models import TargetList, TargetListEntry, Verification
 
@@ -53,7 +55,7 @@ def diff(old: TargetList, new: TargetList, **area) -> list[Row]:
     for key, entry in after.items():
         if key not in before:
             rows.append(_row(entry, None, entry["jiwa"], "added",
-                             "Usulan baru" if key.startswith("usulan:") else "Masuk daftar"))
+                             _("Usulan baru") if key.startswith("usulan:") else _("Masuk daftar")))
         else:
             what = _what_changed(before[key], entry)
             if what:
@@ -61,18 +63,19 @@ def diff(old: TargetList, new: TargetList, **area) -> list[Row]:
     for key in removed_keys:
         entry = before[key]
         rows.append(_row(entry, entry["jiwa"], None, "removed",
-                         reasons.get(entry["family_id"], "Tidak ada di daftar baru")))
+                         reasons.get(entry["family_id"], _("Tidak ada di daftar baru"))))
     return sorted(rows, key=lambda r: (r.kecamatan_id, r.desa_id, r.change, r.kepala_keluarga))
 
 
 def _what_changed(old: dict, new: dict) -> str:
     parts = []
     if old["jiwa"] != new["jiwa"]:
-        parts.append(f"jiwa {old['jiwa']} → {new['jiwa']}")
+        parts.append(_("jiwa %(old)s → %(new)s") % {"old": old["jiwa"], "new": new["jiwa"]})
     if old["kepala_keluarga"] != new["kepala_keluarga"]:
-        parts.append(f"kepala keluarga {old['kepala_keluarga']} → {new['kepala_keluarga']}")
+        parts.append(_("kepala keluarga %(old)s → %(new)s") % {
+            "old": old["kepala_keluarga"], "new": new["kepala_keluarga"]})
     if old["desa_id"] != new["desa_id"]:
-        parts.append(f"desa {old['desa_id']} → {new['desa_id']}")
+        parts.append(_("desa %(old)s → %(new)s") % {"old": old["desa_id"], "new": new["desa_id"]})
     return "; ".join(parts)
 
 
