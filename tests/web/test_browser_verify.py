@@ -1,0 +1,181 @@
+"""The desa operator's verification in a real browser (Playwright + Debian's Chromium), on a
+phone-sized screen: pick an outcome, take the location, attach a photo, submit.
+
+Run only these: uv run pytest -m browser tests/web/test_browser_verify.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "uji-tepat-2026!"  # TEST_PASSWORD of tests/conftest.py
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    """As in test_browser.py: the fixtures use the ORM beside Playwright's event loop."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Network:
+    """Off-site or failed requests, HTTP errors, console and script errors are problems."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.problems: list[str] = []
+
+    def request(self, request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in {"data", "blob", "about"}:
+            return
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.problems.append(f"off-site request: {request.url}")
+
+    def failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"failed: {request.url} ({request.failure})")
+
+    def response(self, response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def page_error(self, error) -> None:
+        self.problems.append(f"script error: {error}")
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844},
+                                  base_url=live_server.url)
+    page = context.new_page()
+    network = Network(urlsplit(live_server.url)._replace(path="").geturl().rstrip("/"))
+    page.on("request", network.request)
+    page.on("requestfailed", network.failed)
+    page.on("response", network.response)
+    page.on("console", network.console)
+    page.on("pageerror", network.page_error)
+    yield page
+    context.close()
+    assert not network.problems, network.problems
+
+
+@pytest.fixture
+def campaign(registry, users):
+    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
+
+    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
+                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
+                        finalize_by=date(2024, 4, 22))
+    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
+
+
+def _log_in(page, username: str) -> None:
+    page.goto("/masuk/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def _photo(path) -> str:
+    from PIL import Image
+
+    Image.new("RGB", (2000, 1500), (150, 120, 90)).save(path, "JPEG")
+    return str(path)
+
+
+def test_a_desa_operator_verifies_a_family_with_a_photo_and_submits(page, campaign, registry,
+                                                                    tmp_path):
+    from tepat.verification.models import Verification
+
+    _log_in(page, "operator.desa")
+    page.click("nav.main >> text=Verifikasi")
+    page.wait_for_url(re.compile(r"/verval/$"))
+    assert page.locator('[data-status="dikirim"] .n').inner_text() == "0"
+    page.click("table.worklist >> text=Misnati")
+    page.wait_for_url(re.compile(r"/verval/\d+/$"))
+
+    assert not page.locator("#id_reason").is_visible()  # shown only for 'Sudah mampu'
+    page.check("input[name=outcome][value=MAMPU]")
+    page.select_option("#id_reason", "PENGHASILAN")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": -7.812345, "longitude": 113.201234})
+    page.click("text=Ambil lokasi")
+    sync_api.expect(page.locator("[data-gps-status]")).to_contain_text("-7.812345")
+    page.set_input_files("#id_photos", _photo(tmp_path / "rumah.jpg"))
+    page.click("button[name=action][value=submit]")
+
+    page.wait_for_url(re.compile(r"/verval/$"))
+    assert "Misnati dikirim ke kecamatan" in page.locator("ul.messages").inner_text()
+    assert page.locator('[data-status="dikirim"] .n').inner_text() == "1"
+    v = Verification.objects.get(campaign=campaign, family__kepala_keluarga="Misnati")
+    assert (v.review, v.outcome, v.reason) == ("SUBMITTED", "MAMPU", "PENGHASILAN")
+    assert str(v.latitude) == "-7.812345" and v.evidence.count() == 1
+
+    page.click("table.worklist >> text=Misnati")  # now read-only, the photo shown
+    sync_api.expect(page.locator(".photos img")).to_have_count(1)
+    photo = page.locator(".photos img")
+    photo.scroll_into_view_if_needed()  # lazy-loaded
+    sync_api.expect(photo).to_have_js_property("naturalWidth", 1280)
+    assert page.locator("input[name=outcome]").count() == 0
+
+
+def test_an_usulan_baru_gets_a_member_row_and_its_duplicate_check(page, campaign, registry):
+    sutrisno = next(f for f in registry.all_families if f.kepala_keluarga == "Sutrisno")
+    _log_in(page, "operator.desa")
+    page.goto("/verval/usulan/baru/")
+    rows = page.locator("#proposal-members [data-row]")
+    assert rows.count() == 6
+    page.click("text=Tambah baris anggota")
+    assert rows.count() == 7
+    page.fill("#id_kepala_keluarga", "Sutrisno")
+    page.fill("#id_no_kk", sutrisno.no_kk)
+    page.fill("#id_a0-nama", "Sutrisno")
+    page.select_option("#id_a0-hubungan", "1")
+    page.select_option("#id_a0-jenis_kelamin", "1")
+    page.fill("#id_a0-tanggal_lahir", "1975-03-02")
+    page.fill("#id_a6-nama", "Anak Sutrisno")  # the row added by the script
+    page.select_option("#id_a6-hubungan", "3")
+    page.select_option("#id_a6-jenis_kelamin", "2")
+    page.fill("#id_a6-tanggal_lahir", "2010-05-05")
+    page.click("button[name=action][value=draft]")
+    page.wait_for_url(re.compile(r"/verval/usulan/\d+/$"))
+    duplicates = page.locator("table.possible-duplicates")
+    sync_api.expect(duplicates).to_contain_text(sutrisno.no_kk_masked)
+    assert sutrisno.no_kk not in page.content()
+    assert page.locator("#id_a1-nama").input_value() == "Anak Sutrisno"
