@@ -196,6 +196,7 @@ def save_verification(
     """Save the desa's findings as a draft, or submit them to the kecamatan.
 
     `audit_extra` joins the audit event's data (e.g. the ODK instance id of an import)."""
+    prepared = prepare_photos(photos)
     with transaction.atomic():
         v = Verification.objects.select_for_update(of=("self",)).select_related(
             "campaign", "updated_by").get(pk=verification_id)
@@ -216,7 +217,7 @@ def save_verification(
             raise RuleError(*problems)
         before = _snapshot(v)
         _apply(v, findings, actor, Review.SUBMITTED if submit else Review.DRAFT, channel)
-        for photo in photos:
+        for photo in prepared:
             add_photo(v, photo, actor=actor, latitude=photo_gps[0], longitude=photo_gps[1])
         _audit("verification.submitted" if submit else "verification.saved", actor, v, before,
                channel=channel, photos=len(photos), **(audit_extra or {}))
@@ -243,11 +244,17 @@ def _apply(v: Verification, findings: Findings, actor: Any, review: str, channel
     v.save()
 
 
-def add_photo(v: Verification | None, upload: UploadedFile, *, actor: Any,
+def prepare_photos(uploads: Sequence[UploadedFile]) -> list[tuple[Any, int, int]]:
+    """Every photo checked and resized before anything is stored: one unreadable photo
+    refuses the save without leaving the others on disk."""
+    return [resized_photo(upload) for upload in uploads]
+
+
+def add_photo(v: Verification | None, photo: tuple[Any, int, int], *, actor: Any,
               latitude: Decimal | None = None, longitude: Decimal | None = None,
               proposal: Proposal | None = None) -> Evidence:
-    """Store one photo, resized (called inside the verification's or proposal's write)."""
-    content, width, height = resized_photo(upload)
+    """Store one prepared photo (inside the verification's or proposal's write)."""
+    content, width, height = photo
     evidence = Evidence(verification=v, proposal=proposal, width=width, height=height,
                         latitude=latitude, longitude=longitude, uploaded_by=actor)
     evidence.photo.save(content.name, content, save=False)
@@ -485,6 +492,7 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
                                          if p.is_error]):
         raise RuleError(*[("no_kk", f"No. KK: {p.message_id}") for p in kk_problems])
     members = _checked_members(family.members, today)
+    prepared = prepare_photos(photos)
     with transaction.atomic():
         _require_open(campaign)
         if proposal_id is None:
@@ -507,7 +515,7 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
         proposal.review = Review.SUBMITTED if submit else Review.DRAFT
         proposal.version += 1
         proposal.save()
-        for photo in photos:
+        for photo in prepared:
             add_photo(None, photo, actor=actor, proposal=proposal,
                       latitude=family.latitude, longitude=family.longitude)
         log_event("verification.proposal.submitted" if submit else "verification.proposal.saved",

@@ -48,6 +48,7 @@ from tepat.verification.errors import Conflict, RuleError
 from tepat.verification.models import (
     REVIEW_CHOICES,
     Campaign,
+    ChangeRequest,
     DesaSubmission,
     Evidence,
     Musdes,
@@ -824,9 +825,13 @@ def family_history(request: HttpRequest, pk: int) -> HttpResponse:
     family = get_family_for_user(request.user, pk)
     ids = list(Verification.objects.for_user(request.user).filter(family=family)
                .values_list("pk", flat=True))
+    # Both lookups go through the (object_type, object_id) index: the services write every
+    # event about a verification on the verification, and a change request on itself.
+    requests = ChangeRequest.objects.filter(verification_id__in=ids).values_list("pk", flat=True)
     events = AuditEvent.objects.filter(
         Q(object_type="verification.verification", object_id__in=[str(i) for i in ids])
-        | Q(data__family_id=family.pk) | Q(data__verification__in=ids)
+        | Q(object_type="verification.changerequest",
+            object_id__in=[str(i) for i in requests])
     ).select_related("actor").order_by("-at", "-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     values = _history_values(request.user, family, page.object_list)
