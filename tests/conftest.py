@@ -200,3 +200,29 @@ def more_families(registry):
         return made
 
     return add
+
+
+# --- verification campaign ----------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(registry, users):
+    """An open P3KE desil-1 campaign over the registry: Sutrisno and Misnati in Malesanwetan,
+    Siti Aminah in Gunungbekel, Poniti in Ngadisari (4 keluarga, 9 jiwa)."""
+    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
+
+    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
+                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
+                        finalize_by=date(2024, 4, 22))
+    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
+
+
+@pytest.fixture
+def verification_of(campaign):
+    """The verification row of a registry family in the campaign."""
+    from tepat.verification.models import Verification
+
+    def get(family):
+        return Verification.objects.get(campaign=campaign, family=family)
+
+    return get

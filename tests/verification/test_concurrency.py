@@ -8,6 +8,7 @@ single-threaded test in test_services.py.
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -21,24 +22,22 @@ pytestmark = [
 RUNS = 25
 
 
-def _race(target_ids, actors, findings_for, expected_version):
-    from tepat.verification import services
+def _together(*calls):
+    """Run the calls in threads released at the same instant; each returns its result or the
+    exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
 
-    barrier = threading.Barrier(len(actors))
-    results: list[object] = [None] * len(actors)
-
-    def run(i):
+    def run(i, call):
         try:
             barrier.wait()
-            results[i] = services.save_verification(
-                target_ids[i], findings_for(i), actor=actors[i],
-                expected_version=expected_version)
-        except Exception as error:  # noqa: BLE001 - the result is inspected below
+            results[i] = call()
+        except Exception as error:  # noqa: BLE001 - the result is inspected by the test
             results[i] = error
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actors))]
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:
@@ -55,10 +54,11 @@ def test_two_saves_of_one_family_never_lose_an_update(campaign, registry, users,
     outcomes = ("LAYAK", "PINDAH")
     for run in range(RUNS):
         v.refresh_from_db()
-        results = _race([v.pk, v.pk], [users.operator_desa, users.admin],
-                        lambda i, run=run: services.Findings(
-                            outcome=outcomes[i], note=f"run {run} by {i}"),
-                        v.version)
+        results = _together(*[
+            functools.partial(services.save_verification, v.pk, services.Findings(
+                outcome=outcomes[i], note=f"run {run} by {i}"), actor=actor,
+                expected_version=v.version)
+            for i, actor in enumerate((users.operator_desa, users.admin))])
         won = [r for r in results if isinstance(r, Verification)]
         lost = [r for r in results if isinstance(r, services.Conflict)]
         assert len(won) == 1 and len(lost) == 1, results
@@ -86,37 +86,14 @@ def test_an_approval_racing_an_edit_leaves_one_consistent_state(campaign, regist
         v = services.save_verification(v.pk, services.Findings(outcome="LAYAK"),
                                        actor=users.operator_desa, expected_version=v.version,
                                        submit=True)
-        barrier = threading.Barrier(2)
-        outcome: dict[str, object] = {}
-
-        def approve(v=v):
-            barrier.wait()
-            try:
-                outcome["approve"] = services.review(campaign, [v.pk],
-                                                     actor=users.operator_kecamatan, approve=True)
-            except services.RuleError as error:
-                outcome["approve"] = error
-            finally:
-                connections.close_all()
-
-        def edit(v=v):
-            barrier.wait()
-            try:
-                outcome["edit"] = services.save_verification(
-                    v.pk, services.Findings(outcome="PINDAH"), actor=users.operator_desa,
-                    expected_version=v.version)
-            except services.RuleError as error:
-                outcome["edit"] = error
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=approve), threading.Thread(target=edit)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        approved, edited = _together(
+            functools.partial(services.review, campaign, [v.pk],
+                              actor=users.operator_kecamatan, approve=True),
+            functools.partial(services.save_verification, v.pk,
+                              services.Findings(outcome="PINDAH"), actor=users.operator_desa,
+                              expected_version=v.version))
         stored = Verification.objects.get(pk=v.pk)
         # The edit can never succeed: the family was submitted (and maybe approved meanwhile).
-        assert isinstance(outcome["edit"], services.RuleError)
-        assert outcome["approve"] == 1
+        assert isinstance(edited, services.RuleError)
+        assert approved == 1
         assert (stored.outcome, stored.review) == ("LAYAK", "APPROVED")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -92,16 +91,6 @@ def page(browser, live_server, transactional_db, settings, tmp_path):
     yield page
     context.close()
     assert not network.problems, network.problems
-
-
-@pytest.fixture
-def campaign(registry, users):
-    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
-
-    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
-                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
-                        finalize_by=date(2024, 4, 22))
-    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
 
 
 def _log_in(page, username: str) -> None:

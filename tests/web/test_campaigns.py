@@ -20,17 +20,6 @@ PLAN = {
 }
 
 
-@pytest.fixture
-def campaign(registry, users):
-    """Open P3KE desil-1 campaign over the registry: 4 keluarga, 9 jiwa."""
-    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
-
-    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
-                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
-                        finalize_by=date(2024, 4, 22))
-    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
-
-
 def _submit(campaign, family, actor, outcome="LAYAK", **details):
     from tepat.verification import services
     from tepat.verification.models import Verification

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from html import unescape
 
 import pytest
@@ -14,16 +13,6 @@ MALESANWETAN, GUNUNGBEKEL, NGADISARI = "35.13.20.2001", "35.13.20.2002", "35.13.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def campaign(registry, users):
-    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
-
-    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
-                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
-                        finalize_by=date(2024, 4, 22))
-    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
 
 
 def _verification(campaign, family):

@@ -16,18 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def campaign(registry, users):
-    """Open P3KE desil-1 campaign: Sutrisno, Misnati (Malesanwetan), Siti Aminah (Gunungbekel),
-    Poniti (Ngadisari)."""
-    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
-
-    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
-                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
-                        finalize_by=date(2024, 4, 22))
-    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
-
-
-@pytest.fixture
 def submit(campaign, users):
     """Submit a family's verification as its desa would: submit(family, outcome, **details)."""
     from tepat.verification import services

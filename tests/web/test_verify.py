@@ -17,18 +17,6 @@ MALESANWETAN, GUNUNGBEKEL = "35.13.20.2001", "35.13.20.2002"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def campaign(registry, users):
-    """An open P3KE desil-1 campaign: Sutrisno and Misnati in Malesanwetan, Siti Aminah in
-    Gunungbekel, Poniti in Ngadisari."""
-    from tepat.verification.campaigns import CampaignPlan, create_campaign, open_campaign
-
-    plan = CampaignPlan(name="Pemutakhiran P3KE 2024", period="2024", source="p3ke", desil="1",
-                        opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
-                        finalize_by=date(2024, 4, 22))
-    return open_campaign(create_campaign(plan, actor=users.admin), actor=users.admin)
-
-
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
