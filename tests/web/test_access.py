@@ -14,6 +14,7 @@ PERSONAS = ("admin", "operator_kecamatan", "operator_desa", "operator_desa_sibli
             "operator_other_kecamatan", "opd", "pejabat", "pimpinan", "no_area")
 # The operator kecamatan, the pejabat and the two desa operators work in Kec. Tegalsiwalan
 # (Malesanwetan; the sibling in Gunungbekel); the other kecamatan is Sukapura (Ngadisari).
+# 302: the admin kabupaten is first asked to choose a desa.
 MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     "dashboard":              (200, 200, 200, 200, 200, 200, 200, 200, 403),
     "families":               (200, 200, 200, 200, 200, 200, 200, 403, 200),
@@ -24,6 +25,20 @@ MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     "import_new":             (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "import_detail":          (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "import_progress":        (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    # The verification campaign (issue 3)
+    "family_history":         (200, 200, 200, 404, 404, 200, 200, 403, 404),
+    "worklist":               (200, 403, 200, 200, 403, 403, 403, 403, 403),
+    "verify_family":          (200, 403, 200, 404, 403, 403, 403, 403, 403),
+    "verify_musdes":          (302, 403, 200, 200, 403, 403, 403, 403, 403),
+    "verify_proposals":       (302, 403, 200, 200, 403, 403, 403, 403, 403),
+    "odk_import":             (200, 403, 200, 200, 403, 403, 403, 403, 403),
+    "review":                 (200, 200, 403, 403, 200, 403, 403, 403, 403),
+    "review_desa":            (200, 200, 403, 403, 404, 403, 403, 403, 403),
+    "campaign_list":          (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "campaign_detail":        (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "target_lists":           (200, 200, 200, 200, 200, 200, 200, 403, 403),
+    "progress":               (200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "progress_xlsx":          (200, 200, 200, 200, 200, 200, 200, 200, 403),
 }
 
 
@@ -36,6 +51,18 @@ def _request(client, page: str, registry):
 
 
 def _url(page: str, registry) -> str:
+    from tepat.verification.models import Campaign, Verification
+
+    campaign = Campaign.objects.get()
+    family = registry.families[MALESANWETAN][0]
+    if page == "family_history":
+        return reverse(page, args=[family.pk])
+    if page == "verify_family":
+        return reverse(page, args=[Verification.objects.get(family=family).pk])
+    if page == "review_desa":
+        return reverse(page, args=[MALESANWETAN])
+    if page in {"campaign_detail", "progress_xlsx"}:
+        return reverse(page, args=[campaign.pk])
     if page == "family_in_malesanwetan":
         return reverse("family_detail", args=[registry.families[MALESANWETAN][0].pk])
     if page == "family_in_ngadisari":
@@ -45,7 +72,7 @@ def _url(page: str, registry) -> str:
     return reverse(page)
 
 
-def test_every_page_answers_every_persona_by_the_rules(client_for, registry):
+def test_every_page_answers_every_persona_by_the_rules(client_for, registry, campaign):
     wrong = []
     for persona in PERSONAS:
         client = client_for(persona)
@@ -58,7 +85,7 @@ def test_every_page_answers_every_persona_by_the_rules(client_for, registry):
 
 
 @pytest.mark.parametrize("page", sorted(MATRIX))
-def test_anonymous_visitors_are_sent_to_the_login_page(registry, page):
+def test_anonymous_visitors_are_sent_to_the_login_page(registry, campaign, page):
     response = _request(Client(), page, registry)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
