@@ -135,3 +135,10 @@ def test_after_finalization_a_change_goes_through_a_request_the_admin_approves(
     assert stats.figures(campaign).removed.keluarga == 1
     assert AuditEvent.objects.filter(action="verification.change.approved",
                                      object_id=str(v.pk)).exists()
+
+
+def test_every_outcome_and_reason_label_is_marked_for_translation():
+    from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES
+    from tepat.verification.labels import MARKED
+
+    assert set(MARKED) == {o.label for o in OUTCOMES.values()} | set(MAMPU_REASONS.values())

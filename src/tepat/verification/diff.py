@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from tepat.core.outcomes import OUTCOMES
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import TargetList, TargetListEntry, Verification
 
 FIELDS = ("key", "family_id", "kepala_keluarga", "no_kk", "jiwa", "desa_id", "kecamatan_id",
@@ -40,7 +40,7 @@ def _removal_reasons(new: TargetList, family_ids: list[int]) -> dict[int, str]:
                                        family_id__in=family_ids).values(
         "family_id", "outcome", "reason")
     for row in rows:
-        label = OUTCOMES[row["outcome"]].label if row["outcome"] else ""
+        label = outcome_label(row["outcome"])
         reasons[row["family_id"]] = f"{label} ({row['reason']})" if row["reason"] else label
     return reasons
 

@@ -18,6 +18,7 @@ from tepat.core.identity import mask
 from tepat.core.outcomes import OUTCOMES
 from tepat.regions.models import Region
 from tepat.verification.diff import Row
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import TargetListEntry
 
 Info = Sequence[tuple[str, str]]
@@ -28,7 +29,7 @@ def entry_status(outcome: str) -> str:
     if outcome == "USULAN":
         return _("Usulan baru (disetujui)")
     if outcome in OUTCOMES:
-        return OUTCOMES[outcome].label
+        return outcome_label(outcome)
     return _("Belum diverifikasi (dibawa dari daftar sebelumnya)")
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, Review
 from tepat.registry.models import ScopedQuerySet, Source
 
-OUTCOME_CHOICES = [(o.code, o.label) for o in OUTCOMES.values()]
+OUTCOME_CHOICES = [(o.code, _(o.label)) for o in OUTCOMES.values()]  # marked in labels.py
 REVIEW_CHOICES = [
     (Review.DRAFT, _("Draf")),
     (Review.SUBMITTED, _("Dikirim")),
@@ -24,7 +24,7 @@ REVIEW_CHOICES = [
     (Review.APPROVED, _("Disetujui")),
     (Review.FINAL, _("Final")),
 ]
-REASON_CHOICES = list(MAMPU_REASONS.items())
+REASON_CHOICES = [(code, _(label)) for code, label in MAMPU_REASONS.items()]
 
 
 class CampaignState(models.TextChoices):

@@ -36,6 +36,7 @@ from tepat.core.measures import CampaignFigures, Tally, Units, figures_from_tall
 from tepat.core.outcomes import OUTCOMES
 from tepat.regions.models import Region
 from tepat.verification import stats
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import Campaign, CampaignStat
 
 KABUPATEN, KECAMATAN, DESA = "kabupaten", "kecamatan", "desa"
@@ -77,7 +78,7 @@ def label_of(field: str) -> str:
     if base in RATE_LABELS:
         return str(RATE_LABELS[base])
     if base.startswith("outcome_") and base[8:].upper() in OUTCOMES:
-        return _("Hasil: %(label)s") % {"label": OUTCOMES[base[8:].upper()].label}
+        return _("Hasil: %(label)s") % {"label": outcome_label(base[8:].upper())}
     if base == "provisional":
         return _("Sementara")
     return base

@@ -30,6 +30,7 @@ from tepat.registry.models import Family, Person
 from tepat.verification import stats
 from tepat.verification.errors import Conflict, RuleError
 from tepat.verification.evidence import checked_document, resized_photo
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
     Campaign,
     CampaignState,
@@ -279,7 +280,7 @@ def bulk_outcome(
     """
     if outcome in ("GANDA", "LAYAK_BERUBAH"):
         raise RuleError(("outcome", _("Hasil '%(label)s' memerlukan rincian per keluarga; "
-                                      "isi satu per satu.") % {"label": OUTCOMES[outcome].label}))
+                                      "isi satu per satu.") % {"label": outcome_label(outcome)}))
     findings = Findings(outcome=outcome, reason=reason, note=note)
     if problems := _rule_problems(findings):
         raise RuleError(*problems)

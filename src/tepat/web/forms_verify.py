@@ -27,13 +27,14 @@ from tepat.core import codes
 from tepat.core.corrections import REMOVE_WHY
 from tepat.core.identity import mask, normalize_number
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES
+from tepat.verification.labels import outcome_label
 
 NEW_ROW = re.compile(r"^a(\d+)-nama$")
 MAX_NEW_ROWS = 40  # a family card has at most a few dozen lines; more is a tampered form
 
 
 def outcome_choices() -> list[tuple[str, str]]:
-    return [(o.code, gettext(o.label)) for o in OUTCOMES.values()]
+    return [(o.code, outcome_label(o.code)) for o in OUTCOMES.values()]
 
 
 def reason_choices() -> list[tuple[str, str]]:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tepat.accounts import roles
 from tepat.audit.services import log_access
 from tepat.core.identity import mask
-from tepat.core.outcomes import OUTCOMES, Review
+from tepat.core.outcomes import Review
 from tepat.regions.models import Region
 from tepat.registry.models import Source
 from tepat.verification import campaigns as service
@@ -41,6 +41,7 @@ from tepat.verification.exports import (
     region_names,
     target_list_xlsx,
 )
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
     Campaign,
     CampaignState,
@@ -142,7 +143,7 @@ def _change_requests(campaign: Campaign):
                                 "decided_by").order_by("-requested_at"))
     for request in requests:
         outcome = request.changes.get("outcome", "")
-        request.outcome_label = OUTCOMES[outcome].label if outcome in OUTCOMES else outcome
+        request.outcome_label = outcome_label(outcome) or outcome
         request.current_label = request.verification.get_outcome_display()
     return requests
 

@@ -45,6 +45,7 @@ from tepat.regions.models import Level, Region
 from tepat.registry.models import Family, Person
 from tepat.verification import services
 from tepat.verification.errors import Conflict, RuleError
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
     REVIEW_CHOICES,
     Campaign,
@@ -411,7 +412,7 @@ def _render_family(request: HttpRequest, page: FamilyPage) -> HttpResponse:
         "failed": bool(page.problems or page.form.errors) and page.conflict is None,
         "editable": _editable(v), "state_explained": _state_explained(v),
         "state_label": STATES.get(v.review, _(PENDING_LABEL)),
-        "outcome_label": _(OUTCOMES[v.outcome].label) if v.outcome in OUTCOMES else "",
+        "outcome_label": outcome_label(v.outcome),
         "reason_label": _(MAMPU_REASONS.get(v.reason, "")) if v.reason else "",
         "corrections": [describe_correction(op, names) for op in v.corrections or []],
         "evidence": v.evidence.order_by("uploaded_at", "pk"),
@@ -781,7 +782,7 @@ class _Values:
         if value in (None, "", []):
             return "—"
         if name == "outcome":
-            return _(OUTCOMES[value].label) if value in OUTCOMES else str(value)
+            return outcome_label(value) if value in OUTCOMES else str(value)
         if name == "reason":
             return _(MAMPU_REASONS.get(value, value))
         if name == "review":
