@@ -1,15 +1,12 @@
 """The desa operator's verification in a real browser (Playwright + Debian's Chromium), on a
 phone-sized screen: pick an outcome, take the location, attach a photo, submit.
 
-Run only these: uv run pytest -m browser tests/web/test_browser_verify.py
+Run only these: uv run pytest -m browser tests/web/browser/test_browser_verify.py
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,88 +14,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PASSWORD = "uji-tepat-2026!"  # TEST_PASSWORD of tests/conftest.py
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright() -> Iterator[None]:
-    """As in test_browser.py: the fixtures use the ORM beside Playwright's event loop."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Network:
-    """Off-site or failed requests, HTTP errors, console and script errors are problems."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.problems: list[str] = []
-
-    def request(self, request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in {"data", "blob", "about"}:
-            return
-        if f"{parts.scheme}://{parts.netloc}" != self.origin:
-            self.problems.append(f"off-site request: {request.url}")
-
-    def failed(self, request) -> None:
-        if request.failure == "net::ERR_ABORTED":
-            return
-        self.problems.append(f"failed: {request.url} ({request.failure})")
-
-    def response(self, response) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def console(self, message) -> None:
-        if message.type == "error":
-            self.problems.append(f"console: {message.text}")
-
-    def page_error(self, error) -> None:
-        self.problems.append(f"script error: {error}")
-
-
-@pytest.fixture
-def page(browser, live_server, transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844},
-                                  base_url=live_server.url)
-    page = context.new_page()
-    network = Network(urlsplit(live_server.url)._replace(path="").geturl().rstrip("/"))
-    page.on("request", network.request)
-    page.on("requestfailed", network.failed)
-    page.on("response", network.response)
-    page.on("console", network.console)
-    page.on("pageerror", network.page_error)
-    yield page
-    context.close()
-    assert not network.problems, network.problems
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _photo(path) -> str:
@@ -112,7 +27,7 @@ def test_a_desa_operator_verifies_a_family_with_a_photo_and_submits(page, campai
                                                                     tmp_path):
     from tepat.verification.models import Verification
 
-    _log_in(page, "operator.desa")
+    page.log_in("operator.desa")
     page.click("nav.main >> text=Verifikasi")
     page.wait_for_url(re.compile(r"/verval/$"))
     assert page.locator('[data-status="dikirim"] .n').inner_text() == "0"
@@ -146,7 +61,7 @@ def test_a_desa_operator_verifies_a_family_with_a_photo_and_submits(page, campai
 
 def test_an_usulan_baru_gets_a_member_row_and_its_duplicate_check(page, campaign, registry):
     sutrisno = next(f for f in registry.all_families if f.kepala_keluarga == "Sutrisno")
-    _log_in(page, "operator.desa")
+    page.log_in("operator.desa")
     page.goto("/verval/usulan/baru/")
     rows = page.locator("#proposal-members [data-row]")
     assert rows.count() == 6

@@ -2,65 +2,23 @@
 kecamatan operator returns one family with a reason and approves the rest; the admin closes the
 campaign, finalizes it with the SK Bupati number and downloads the target list and the diff.
 
-Run only these: uv run pytest -m browser tests/web/test_browser_campaign.py
+Run only these: uv run pytest -m browser tests/web/browser/test_browser_campaign.py
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
 from datetime import date
-from urllib.parse import urlsplit
 
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Network  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 MALESANWETAN = "35.13.20.2001"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright() -> Iterator[None]:
-    """As in test_browser.py: the fixtures use the ORM in the thread Playwright's loop runs in."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server, transactional_db):
-    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844},
-                                  base_url=live_server.url, accept_downloads=True)
-    page = context.new_page()
-    network = Network(urlsplit(live_server.url)._replace(path="").geturl().rstrip("/"))
-    page.on("request", network.request)
-    page.on("requestfailed", network.failed)
-    page.on("response", network.response)
-    page.on("console", network.console)
-    page.on("pageerror", network.page_error)
-    yield page
-    context.close()
-    assert not network.problems, network.problems
 
 
 @pytest.fixture
@@ -90,14 +48,6 @@ def submitted(registry, users):
     return campaign, earlier
 
 
-def _log_in(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
-
-
 def _workbook_rows(path) -> list[tuple]:
     from openpyxl import load_workbook
 
@@ -124,7 +74,7 @@ def test_the_kecamatan_reviews_and_the_admin_finalizes_and_downloads(page, regis
     expect = sync_api.expect
 
     # The operator kecamatan: Malesanwetan waits with 3 families.
-    _log_in(page, "operator.kecamatan")
+    page.log_in("operator.kecamatan")
     page.click("nav.main >> text=Pemeriksaan")
     page.click("table.review-overview >> text=Malesanwetan")
     page.wait_for_url(re.compile(rf"/periksa/{re.escape(MALESANWETAN)}/"))
@@ -149,7 +99,7 @@ def test_the_kecamatan_reviews_and_the_admin_finalizes_and_downloads(page, regis
     page.click("nav.main form button")  # log out
 
     # The admin: close, then finalize with the SK number and the 2023 list to compare.
-    _log_in(page, "admin")
+    page.log_in("admin")
     page.click("nav.main >> text=Kampanye")
     page.click("text=Pemutakhiran P3KE 2024")
     page.click("#tutup button")

@@ -6,10 +6,7 @@ Run only these: uv run pytest -m browser
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,101 +14,11 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PASSWORD = "uji-tepat-2026!"  # TEST_PASSWORD of tests/conftest.py
 MALESANWETAN = "35.13.20.2001"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
-    from a thread with a running loop unless told it is intended (the fixtures create data here).
-    Set for this module only: at import time it would leak into every test of the run (and into
-    the subprocesses they start, where `check --deploy` rightly rejects it)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Network:
-    """Every request the page makes; off-site or failed ones are problems, and so are console
-    errors (a request the CSP blocks never reaches the network: Chromium reports it there) and
-    uncaught script errors."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.problems: list[str] = []
-
-    def request(self, request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in {"data", "blob", "about"}:
-            return
-        if f"{parts.scheme}://{parts.netloc}" != self.origin:
-            self.problems.append(f"off-site request: {request.url}")
-
-    def failed(self, request) -> None:
-        # A page that reloads itself (the import page when the job ends) cancels what it was
-        # still loading: that is the browser aborting, not the network failing.
-        if request.failure == "net::ERR_ABORTED":
-            return
-        self.problems.append(f"failed: {request.url} ({request.failure})")
-
-    def response(self, response) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def console(self, message) -> None:
-        if message.type == "error":
-            self.problems.append(f"console: {message.text}")
-
-    def page_error(self, error) -> None:
-        self.problems.append(f"script error: {error}")
-
-
-@pytest.fixture
-def page(browser, live_server, transactional_db):
-    # Indonesian phone, small screen; the app must not depend on the browser's language.
-    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844},
-                                  base_url=live_server.url)
-    page = context.new_page()
-    network = Network(urlsplit(live_server.url)._replace(path="").geturl().rstrip("/"))
-    page.on("request", network.request)
-    page.on("requestfailed", network.failed)
-    page.on("response", network.response)
-    page.on("console", network.console)
-    page.on("pageerror", network.page_error)
-    page.network = network
-    yield page
-    context.close()
-    assert not network.problems, network.problems
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
-
-
 def test_the_desa_operator_sees_only_their_desa_with_nik_masked(page, registry, users):
-    _log_in(page, "operator.desa")
+    page.log_in("operator.desa")
     page.click("nav.main >> text=Keluarga")
     rows = page.locator("table.families tbody th a")
     expected = {f.kepala_keluarga for f in registry.families[MALESANWETAN]}
@@ -125,7 +32,7 @@ def test_the_desa_operator_sees_only_their_desa_with_nik_masked(page, registry, 
 
 
 def test_the_language_switch_works(page, registry, users):
-    _log_in(page, "operator.desa")
+    page.log_in("operator.desa")
     assert page.locator("nav.main").inner_text().startswith("Dasbor")
     page.click("form.lang button[value=en]")
     page.wait_for_load_state()
@@ -137,7 +44,7 @@ def test_the_language_switch_works(page, registry, users):
 
 
 def test_the_dashboard_draws_the_map_and_the_plotly_chart_offline(page, registry, users):
-    _log_in(page, "admin")
+    page.log_in("admin")
     page.goto("/?sumber=p3ke")
     assert page.locator("svg.map path[data-code]").count() == 24
     page.wait_for_selector(".plotly-graph-div .main-svg", timeout=15_000)
@@ -150,7 +57,7 @@ def test_the_dashboard_draws_the_map_and_the_plotly_chart_offline(page, registry
 
 def test_the_search_by_nik_never_shows_the_nik_in_the_address_bar(page, registry, users):
     member = next(p for p in registry.persons if p.hubungan == "3")
-    _log_in(page, "admin")
+    page.log_in("admin")
     page.goto("/keluarga/")
     urls: list[str] = []
     page.on("framenavigated", lambda frame: urls.append(frame.url))
@@ -173,7 +80,7 @@ def test_the_import_page_polls_its_progress_and_reloads_when_done(page, users, s
     progress = tmp_path / str(batch.pk) / "progress.json"
     progress.parent.mkdir()
     progress.write_text(json.dumps({"progress": 10, "label": "Membaca berkas"}))
-    _log_in(page, "admin")
+    page.log_in("admin")
     page.goto(f"/impor/{batch.pk}/")
     assert page.locator("#progress progress").get_attribute("value") == "10"
     progress.write_text(json.dumps({"progress": 70, "label": "Menyimpan keluarga"}))
@@ -205,7 +112,7 @@ def test_the_admin_imports_a_file_and_sees_the_dashboard_update(
     data = synth.generate(200, 11, source="p3ke")
     family_file, person_file = synth.write(data, tmp_path, "xlsx")[:2]
 
-    _log_in(page, "admin")
+    page.log_in("admin")
     page.goto("/?sumber=p3ke")
     families_before, persons_before = _stat(page, 0), _stat(page, 1)
 
