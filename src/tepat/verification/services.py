@@ -109,13 +109,19 @@ def _audit(action: str, actor: Any, v: Verification, before: dict[str, Any], **e
                     "changes": changed, **extra})
 
 
-def _locked(ids: Iterable[int], campaign: Campaign) -> list[Verification]:
-    return list(
+def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
+    """The chosen verifications of the campaign, locked; every one of them or a refusal."""
+    if not ids:
+        raise RuleError(_("Pilih minimal satu keluarga."))
+    rows = list(
         Verification.objects.select_for_update(of=("self",))
         .select_related("family", "updated_by", "reviewed_by")
         .filter(campaign=campaign, pk__in=list(ids))
         .order_by("pk")
     )
+    if len(rows) != len(set(ids)):
+        raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
+    return rows
 
 
 # --- the desa's verification of one family ----------------------------------------------------
@@ -284,13 +290,9 @@ def bulk_outcome(
     findings = Findings(outcome=outcome, reason=reason, note=note)
     if problems := _rule_problems(findings):
         raise RuleError(*problems)
-    if not verification_ids:
-        raise RuleError(_("Pilih minimal satu keluarga."))
     with transaction.atomic():
         _require_open(campaign)
         rows = _locked(verification_ids, campaign)
-        if len(rows) != len(set(verification_ids)):
-            raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
         for v in rows:
             _require_verifier(actor, v.desa_id)
             if (v.review or None) not in DESA_EDITABLE:
@@ -321,14 +323,10 @@ def review(
     """Approve, or return with a reason, submitted verifications; all or nothing."""
     if not approve and not reason.strip():
         raise RuleError(("return_reason", _("Tulis alasan pengembalian untuk desa.")))
-    if not verification_ids:
-        raise RuleError(_("Pilih minimal satu keluarga."))
     target = Review.APPROVED if approve else Review.RETURNED
     with transaction.atomic():
         _require_reviewable(campaign)
         rows = _locked(verification_ids, campaign)
-        if len(rows) != len(set(verification_ids)):
-            raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
         for v in rows:
             _require_reviewer(actor, v.desa_id)
             if not may_move(v.review or None, target):
