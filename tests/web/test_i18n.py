@@ -63,3 +63,26 @@ def test_with_the_chosen_language_middleware_a_browser_in_english_still_gets_ind
     assert "Dasbor" in client.get(reverse("dashboard"), headers=english_phone).content.decode()
     _switch(client, "en")
     assert "Dashboard" in client.get(reverse("dashboard"), headers=english_phone).content.decode()
+
+
+def test_the_campaign_pages_follow_the_language(client_for, campaign):
+    desa = client_for("operator_desa")
+    _switch(desa, "en")
+    worklist = desa.get(reverse("worklist")).content.decode()
+    for english in ("Not yet verified", "Village meeting", "New proposals", "final results"):
+        assert english in worklist, english
+    for indonesian in ("Belum diverifikasi", "Usulan baru", "Kirim hasil akhir desa"):
+        assert indonesian not in worklist, indonesian
+
+    admin = client_for("admin")
+    _switch(admin, "en")
+    progress = admin.get(reverse("progress")).content.decode()
+    for english in ("Verification progress", "List shrink", "Initial targets"):
+        assert english in progress, english
+    for indonesian in ("Progres verval", "Penurunan data", "Sasaran awal"):
+        assert indonesian not in progress, indonesian
+    campaigns = admin.get(reverse("campaign_list")).content.decode()
+    for english in ("Verification campaigns", "New campaign", "Open"):
+        assert english in campaigns, english
+    for indonesian in ("Kampanye verifikasi", "Kampanye baru", "Dibuka"):
+        assert indonesian not in campaigns, indonesian
