@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
@@ -804,7 +804,8 @@ def _history_entry(event: AuditEvent, values: _Values) -> HistoryEntry:
     if data.get("channel") in CHANNELS:
         details.append(_("lewat %(channel)s") % {"channel": CHANNELS[data["channel"]]})
     if data.get("photos"):
-        details.append(_("%(n)s foto") % {"n": data["photos"]})
+        details.append(ngettext("%(n)s foto", "%(n)s foto", data["photos"])
+                       % {"n": data["photos"]})
     return HistoryEntry(event, str(ACTIONS.get(event.action, event.action)), changes, details)
 
 
