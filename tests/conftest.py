@@ -18,6 +18,7 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -226,3 +227,56 @@ def verification_of(campaign):
         return Verification.objects.get(campaign=campaign, family=family)
 
     return get
+
+
+# --- Gesek Ekstrem and interventions ------------------------------------------------------
+
+
+@pytest.fixture
+def target_list(registry, users):
+    """A target list fixed by decree: the P3KE desil-1 families of the registry (Sutrisno,
+    Misnati in Malesanwetan; Siti Aminah in Gunungbekel; Poniti in Ngadisari)."""
+    from tepat.registry.models import Family
+    from tepat.verification.campaigns import Decree, register_list
+
+    families = Family.objects.filter(source="p3ke", desil=1)
+    return register_list(families, Decree("Daftar sasaran 2024", 2024, "SK 400/7/2024",
+                                          date(2024, 4, 22)), actor=users.admin)
+
+
+@pytest.fixture
+def gesek(target_list, users):
+    """Agencies, officials (the `pejabat` persona is one of them), the team of Tegalsiwalan
+    (coordinator + 2 members) and of Sukapura (1), and three programmes."""
+    from tepat.gesek.models import Agency, Official
+    from tepat.gesek.services import set_team
+    from tepat.interventions.services import ProgrammeData, save_programme
+
+    dinsos = Agency.objects.create(code="dinsos", name="Dinas Sosial", short_name="Dinsos")
+    perkim = Agency.objects.create(code="perkim", name="Dinas Perumahan dan Kawasan Permukiman",
+                                   short_name="Perkim")
+    dinkes = Agency.objects.create(code="dinkes", name="Dinas Kesehatan", short_name="Dinkes")
+
+    def official(nip, name, eselon, agency, base, user=None):
+        return Official.objects.create(nip=nip, name=name, position=f"Kepala {agency}",
+                                       eselon=eselon, agency=agency, base_id=base, user=user)
+
+    coordinator = official("197001011990031001", "Drs. Hariyanto", "II", dinsos, "35.13.20.2001")
+    member = official("198002022005012002", "Lilik Suryani", "III", perkim, "35.13.20.2002",
+                      user=users.pejabat)
+    junior = official("199003032015031003", "Agus Salim", "IV", dinkes, "35.13.20.2001")
+    sukapura = official("197504041999031004", "Ir. Bambang", "III", dinsos, "35.13.01.2001")
+    set_team("35.13.20", coordinator=coordinator, members=[member, junior], actor=users.admin)
+    set_team("35.13.01", coordinator=sukapura, members=[], actor=users.admin)
+    programmes = {
+        kind: save_programme(ProgrammeData(name, agency, kind, funding, Decimal(cost), 2024,
+                                           capacity=capacity), actor=users.admin)
+        for name, agency, kind, funding, cost, capacity in (
+            ("PKH Kabupaten", dinsos, "PKH", "APBN", "3000000", 100),
+            ("Bedah Rumah", perkim, "RTLH", "APBD_KAB", "20000000", 10),
+            ("PBI-JK Daerah", dinkes, "PBI_JK", "APBD_KAB", "504000", 500),
+        )
+    }
+    return SimpleNamespace(agencies=SimpleNamespace(dinsos=dinsos, perkim=perkim, dinkes=dinkes),
+                           coordinator=coordinator, member=member, junior=junior,
+                           sukapura=sukapura, programmes=programmes, target_list=target_list)

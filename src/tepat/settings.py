@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "tepat.regions",
     "tepat.registry",
     "tepat.verification",
+    "tepat.gesek",
+    "tepat.interventions",
     "tepat.web",
 ]
 

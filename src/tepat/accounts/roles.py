@@ -79,3 +79,29 @@ def can_view_progress(user: Any) -> bool:
 
 def can_view_target_lists(user: Any) -> bool:
     return _role(user) in TARGET_LIST_ROLES and user.area_id is not None
+
+
+# --- Gesek Ekstrem and interventions (issue 4) --------------------------------------------------
+GESEK_ADMIN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+GESEK_READ_ROLES = frozenset(
+    {Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN, Role.OPD, Role.PEJABAT, Role.PIMPINAN}
+)
+
+
+def can_manage_gesek(user: Any) -> bool:
+    """Officials, teams and assignments: the TKPK secretariat."""
+    return _role(user) in GESEK_ADMIN_ROLES and user.area_id is not None
+
+
+def can_view_convergence(user: Any) -> bool:
+    return _role(user) in GESEK_READ_ROLES and user.area_id is not None
+
+
+def is_official(user: Any) -> bool:
+    """A pejabat pendamping with an official record: sees and visits their own families."""
+    return _role(user) == Role.PEJABAT and getattr(user, "official", None) is not None
+
+
+def can_manage_programmes(user: Any) -> bool:
+    """An OPD operator (their own agency's programmes) or the admin kabupaten (all)."""
+    return _role(user) in {Role.ADMIN_KABUPATEN, Role.OPD} and user.area_id is not None

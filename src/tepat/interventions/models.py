@@ -1,0 +1,115 @@
+"""Programmes of every agency and the interventions they deliver (DESIGN.md §1, §4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
+from tepat.registry.models import ScopedQuerySet
+
+
+class Programme(models.Model):
+    name = models.CharField(_("nama program"), max_length=200)
+    agency = models.ForeignKey("gesek.Agency", on_delete=models.PROTECT,
+                               related_name="programmes")
+    kind = models.CharField(_("jenis bantuan"), max_length=12,
+                            choices=[(k.code, k.label) for k in NEED_KINDS.values()])
+    strategy = models.CharField(_("strategi"), max_length=12,
+                                choices=[(s.code, s.label) for s in STRATEGIES.values()])
+    funding = models.CharField(_("sumber dana"), max_length=10,
+                               choices=list(FUNDING_SOURCES.items()))
+    unit_cost = models.DecimalField(_("biaya satuan (Rp)"), max_digits=14, decimal_places=0)
+    desil_max = models.PositiveSmallIntegerField(_("desil maksimum"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("kapasitas (keluarga)"), null=True, blank=True)
+    budget = models.DecimalField(_("pagu (Rp)"), max_digits=16, decimal_places=0, null=True,
+                                 blank=True)
+    year = models.PositiveSmallIntegerField(_("tahun"))
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name", "year"],
+                                               name="programme_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+
+class InterventionStatus(models.TextChoices):
+    PLANNED = "planned", _("Direncanakan")
+    DELIVERED = "delivered", _("Tersalurkan")
+
+
+class Intervention(models.Model):
+    """An aid to a family (or one of its members) under a programme."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT,
+                                  related_name="interventions")
+    family = models.ForeignKey("registry.Family", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    desa = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    delivered_on = models.DateField(_("tanggal"))
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1)
+    amount = models.DecimalField(_("nilai (Rp)"), max_digits=14, decimal_places=0)
+    status = models.CharField(max_length=10, choices=InterventionStatus.choices,
+                              default=InterventionStatus.DELIVERED)
+    upload = models.ForeignKey("BeneficiaryUpload", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="interventions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["family"]), models.Index(fields=["programme"]),
+                   models.Index(fields=["kecamatan", "desa"])]
+
+
+class BeneficiaryUpload(models.Model):
+    """An agency's beneficiary list from Excel, matched to the registry."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="uploads")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+
+class UnmatchedRow(models.Model):
+    """A beneficiary row no NIK/KK matched: kept with its nearest candidates until a person
+    confirms one (an intervention is then written) or rejects the row. Nothing is dropped."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Belum diputuskan")
+        CONFIRMED = "confirmed", _("Dicocokkan")
+        REJECTED = "rejected", _("Ditolak")
+
+    upload = models.ForeignKey(BeneficiaryUpload, on_delete=models.CASCADE,
+                               related_name="unmatched_rows")
+    row_number = models.PositiveIntegerField()
+    nik = models.CharField(max_length=64, blank=True)
+    no_kk = models.CharField(max_length=64, blank=True)
+    nama = models.CharField(max_length=200, blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    desa_code = models.CharField(max_length=13, blank=True)
+    delivered_on = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=0, null=True, blank=True)
+    reason = models.CharField(max_length=200)  # why it did not match
+    candidates = models.JSONField(default=list)  # [{"family": id, "person": id, "score": …}]
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    resolved_family = models.ForeignKey("registry.Family", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
