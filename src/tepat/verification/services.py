@@ -8,7 +8,7 @@ and refreshes the desa's tallies. A refusal is a `RuleError` in the user's langu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
