@@ -23,5 +23,9 @@ urlpatterns = [
     path("", include("tepat.web.views.campaigns")),
     path("", include("tepat.web.views.progress")),
     path("", include("tepat.web.views.odk")),
+    # Gesek Ekstrem and convergence (issue 4)
+    path("", include("tepat.web.views.gesek")),
+    path("", include("tepat.web.views.programmes")),
+    path("", include("tepat.web.views.convergence")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

@@ -57,6 +57,21 @@ def may_view_target_lists(user: Any) -> bool:
     return roles.can_view_target_lists(user)
 
 
+@register.filter
+def may_use_gesek(user: Any) -> bool:
+    return roles.can_manage_gesek(user) or roles.is_official(user)
+
+
+@register.filter
+def may_manage_programmes(user: Any) -> bool:
+    return roles.can_manage_programmes(user)
+
+
+@register.filter
+def may_view_convergence(user: Any) -> bool:
+    return roles.can_view_convergence(user)
+
+
 @register.inclusion_tag("web/_flags.html")
 def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
     return {"flags": flags_of(codes or ""), "detailed": detailed}
