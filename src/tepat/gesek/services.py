@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
 from tepat.audit.services import log_event
+from tepat.core import geo
 from tepat.core.strategies import NEED_KINDS
 from tepat.gesek.models import (
     Assignment,
@@ -72,12 +73,19 @@ def reassign(entry: TargetListEntry, official: Official, *, actor: Any,
             assignment = Assignment(entry=entry, desa_id=entry.desa_id,
                                     kecamatan_id=entry.kecamatan_id)
         assignment.official, assignment.method, assignment.assigned_by = official, "manual", actor
+        assignment.distance_km = _distance_km(entry.desa_id, official.base_id)
         assignment.save()
         log_event("gesek.assignment.changed", actor=actor, obj=assignment,
                   area_code=entry.desa_id,
                   data={"entry": entry.pk, "before": before, "after": official.pk,
                         "why": why})
     return assignment
+
+
+def _distance_km(desa_code: str, base_code: str) -> float:
+    """Desa centroid to the official's base (0 when either has no boundary)."""
+    home, base = geo.centroid(desa_code), geo.centroid(base_code)
+    return round(geo.haversine_km(home, base), 2) if home and base else 0.0
 
 
 def _official_for(actor: Any, entry: TargetListEntry) -> Official:
