@@ -39,6 +39,10 @@ MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     "target_lists":           (200, 200, 200, 200, 200, 200, 200, 403, 403),
     "progress":               (200, 200, 200, 200, 200, 200, 200, 200, 403),
     "progress_xlsx":          (200, 200, 200, 200, 200, 200, 200, 200, 403),
+    # Gesek Ekstrem and convergence (issue 4)
+    "convergence":            (200, 200, 403, 403, 200, 200, 200, 200, 403),
+    "gesek_home":             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "programmes":             (200, 403, 403, 403, 403, 200, 403, 403, 403),
 }
 
 
