@@ -61,6 +61,7 @@ class Command(BaseCommand):
         self._data(households or (FULL_HOUSEHOLDS if full else DEMO_HOUSEHOLDS), seed)
         self._users()
         self._campaign(seed)
+        self._gesek(seed)
         self.stdout.write(f"Siap dalam {time.perf_counter() - started:.0f} s / ready.")
         self._print_users(addr)
         if not no_serve:
@@ -128,6 +129,17 @@ class Command(BaseCommand):
             kecamatan_user=User.objects.get(username="kec.tegalsiwalan"),
             seed=seed, echo=self.stdout.write,
         )
+
+    def _gesek(self, seed: int) -> None:
+        from tepat.gesek import demo
+        from tepat.gesek.models import Official
+
+        if Official.objects.exists():
+            return
+        self.stdout.write("Membuat tim Gesek Ekstrem, kunjungan dan intervensi demo …")
+        demo.build(User.objects.get(username="admin"),
+                   pejabat_user=User.objects.get(username="pejabat"), seed=seed,
+                   echo=self.stdout.write)
 
     def _print_users(self, addr: str) -> None:
         self.stdout.write(
