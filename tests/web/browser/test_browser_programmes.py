@@ -1,5 +1,6 @@
 """An agency (OPD) operator uploads a beneficiary list in a real browser (Playwright + Debian's
-Chromium) on a phone-sized screen, reads the report and resolves one unmatched row.
+Chromium) on a phone-sized screen, reads the report and resolves one unmatched row; the
+convergence page shows the families no longer without aid.
 
 Run only these: uv run pytest -m browser tests/web/browser/test_browser_programmes.py
 """
@@ -63,6 +64,9 @@ def test_an_agency_uploads_a_beneficiary_list_and_resolves_an_unmatched_row(
     users.opd.agency = "dinsos"
     users.opd.save()
     page.log_in("opd")
+    page.click("nav.main >> text=Konvergensi")
+    no_aid = page.locator('[data-total="no-intervention"]')
+    assert no_aid.inner_text() == "4"  # none of the 4 target families has had aid yet
     page.click("nav.main >> text=Program")
     page.wait_for_url(re.compile(r"/program/$"))
     page.click("table.programmes >> text=PKH Kabupaten")
@@ -92,3 +96,5 @@ def test_an_agency_uploads_a_beneficiary_list_and_resolves_an_unmatched_row(
     page.wait_for_url(re.compile(r"/program/\d+/$"))
     assert page.locator('[data-total="interventions"]').inner_text() == "4"
     assert Intervention.objects.filter(programme=gesek.programmes["PKH"]).count() == 4
+    page.click("nav.main >> text=Konvergensi")  # the convergence page shows the change
+    assert no_aid.inner_text() == "0"
