@@ -39,7 +39,7 @@ ADMIN_PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), ADMIN_PAGES)
+@pytest.mark.parametrize(("name", "args"), ADMIN_PAGES[1:])  # the home: leadership reads it
 @pytest.mark.parametrize(("persona", "status"), [
     ("admin", 200), ("operator_desa", 403), ("pimpinan", 403), ("opd", 403),
     ("operator_kecamatan", 403),
@@ -53,6 +53,23 @@ def test_admin_pages_open_only_for_the_admin_kabupaten(assigned, client_for, nam
 @pytest.mark.parametrize(("name", "args"), ADMIN_PAGES[1:])
 def test_an_official_cannot_open_the_admin_pages(assigned, client_for, name, args):
     assert client_for("pejabat").get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("persona", "status"), [
+    ("admin", 200), ("pimpinan", 200), ("operator_desa", 403), ("opd", 403),
+    ("operator_kecamatan", 403),
+])
+def test_the_coverage_home_opens_for_the_admin_and_leadership(assigned, client_for, persona,
+                                                               status):
+    assert client_for(persona).get(reverse("gesek_home")).status_code == status
+
+
+def test_leadership_reads_the_coverage_without_the_admin_actions(assigned, client_for):
+    response = client_for("pimpinan").get(reverse("gesek_home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tegalsiwalan" in html
+    assert reverse("gesek_assign") not in html and reverse("gesek_officials_import") not in html
 
 
 def test_a_pejabat_without_an_official_record_is_refused(registry, client_for):

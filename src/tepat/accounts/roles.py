@@ -105,3 +105,8 @@ def is_official(user: Any) -> bool:
 def can_manage_programmes(user: Any) -> bool:
     """An OPD operator (their own agency's programmes) or the admin kabupaten (all)."""
     return _role(user) in {Role.ADMIN_KABUPATEN, Role.OPD} and user.area_id is not None
+
+
+def can_read_everything(user: Any) -> bool:
+    """Leadership (pimpinan) reads every dashboard and aggregate, read-only (DESIGN.md §5)."""
+    return _role(user) == Role.PIMPINAN and user.area_id is not None

@@ -59,7 +59,8 @@ def may_view_target_lists(user: Any) -> bool:
 
 @register.filter
 def may_use_gesek(user: Any) -> bool:
-    return roles.can_manage_gesek(user) or roles.is_official(user)
+    return (roles.can_manage_gesek(user) or roles.is_official(user)
+            or roles.can_read_everything(user))
 
 
 @register.filter

@@ -49,7 +49,8 @@ PAGE_SIZE = 50
 NAV = "gesek"
 
 admin_required = role_required(roles.can_manage_gesek)
-gesek_required = role_required(lambda u: roles.can_manage_gesek(u) or roles.is_official(u))
+gesek_required = role_required(
+    lambda u: roles.can_manage_gesek(u) or roles.is_official(u) or roles.can_read_everything(u))
 
 UNASSIGNED_REASONS = {
     "no_team": gettext_lazy("Kecamatan belum punya tim (atau tak ada anggota aktif)"),
@@ -140,6 +141,7 @@ def _admin_home(request: HttpRequest) -> HttpResponse:
         "without_team": without_team,
         "uncovered_families": sum(r.targets for r in without_team),
         "officials": Official.objects.filter(active=True).count(),
+        "read_only": not roles.can_manage_gesek(request.user),
     })
 
 
@@ -168,8 +170,8 @@ def _my_families(request: HttpRequest) -> HttpResponse:
 @no_store
 @require_GET
 def gesek_home(request: HttpRequest) -> HttpResponse:
-    if roles.can_manage_gesek(request.user):
-        return _admin_home(request)
+    if roles.can_manage_gesek(request.user) or roles.can_read_everything(request.user):
+        return _admin_home(request)  # leadership reads the coverage, read-only
     return _my_families(request)
 
 
