@@ -14,6 +14,7 @@ from tepat.core.corrections import OPERATIONS, REMOVE_WHY
 from tepat.core.identity import PROBLEMS
 from tepat.core.layout import LAYOUTS
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, TRANSITIONS
+from tepat.core.strategies import ESELON, FUNDING_SOURCES, NEED_KINDS, STRATEGIES
 from tepat.pipeline.messages import FLAGS, READ_ERRORS, ROW_ERRORS, flag_message
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
@@ -89,6 +90,22 @@ carried over without verification), `ChangeRequest` (a correction after finaliza
 """
 
 
+GESEK = """## Gesek Ekstrem and interventions
+
+`gesek.Agency` (code, name, short name), `gesek.Official` (NIP, name, position, echelon, agency,
+office desa, optional login), `gesek.TeamMember` (kecamatan, official, coordinator or member; one
+coordinator per kecamatan), `gesek.Assignment` (target list entry → official, distance km,
+auto or manual), `gesek.Visit` (date, notes, photo, GPS), `gesek.Need` (entry, need kind and its
+strategy, open → referred (to the agency whose programme meets the kind) → met (by an
+intervention)). `interventions.Programme` (agency, need kind, strategy, funding source, unit
+cost, desil eligibility, capacity, budget, year), `interventions.Intervention` (programme,
+registry family and optionally a member, date, quantity, amount, planned or delivered, the
+upload it came from), `interventions.BeneficiaryUpload` (file, SHA-256, rows, matched,
+unmatched), `interventions.UnmatchedRow` (the row's NIK/KK/name/birth date/desa, why it did not
+match, up to 5 candidates with scores, open → confirmed or rejected).
+"""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -124,6 +141,13 @@ def render() -> str:
     out.append("\n**Review transitions**: " + "; ".join(
         f"{state or '(none)'} → {', '.join(sorted(targets)) or '(locked)'}"
         for state, targets in TRANSITIONS.items()) + "\n")
+    out.append(GESEK)
+    out.append("| need kind | label | strategy |\n|---|---|---|")
+    for k in NEED_KINDS.values():
+        out.append(f"| `{k.code}` | {k.label} | `{k.strategy}` {STRATEGIES[k.strategy].label} |")
+    out.append("\n**Funding sources**: " + "; ".join(f"`{k}` {v}" for k, v in
+                                                     FUNDING_SOURCES.items()))
+    out.append("\n**Echelons**: " + ", ".join(ESELON) + "\n")
     out.append("## Data-quality flags (the row is imported and flagged; never blocks)\n")
     out.append("| code | meaning |\n|---|---|")
     for code in sorted(set(FLAGS) | set(PROBLEMS)):
