@@ -86,3 +86,31 @@ def test_the_campaign_pages_follow_the_language(client_for, campaign):
         assert english in campaigns, english
     for indonesian in ("Kampanye verifikasi", "Kampanye baru", "Dibuka"):
         assert indonesian not in campaigns, indonesian
+
+
+def test_the_gesek_ekstrem_and_convergence_pages_follow_the_language(client_for, gesek):
+    admin = client_for("admin")
+    _switch(admin, "en")
+    home = admin.get(reverse("gesek_home")).content.decode()
+    for english in ("Gesek Ekstrem", "Coverage by kecamatan", "Import officials",
+                    "Family assignment", "No team yet", "Programmes", "Convergence"):
+        assert english in home, english
+    for indonesian in ("Cakupan per kecamatan", "Impor pejabat", "Penugasan keluarga",
+                       "Belum ada tim", "Belum terbagi habis", "Konvergensi"):
+        assert indonesian not in home, indonesian
+
+    programmes = admin.get(reverse("programmes")).content.decode()
+    for english in ("Programmes and interventions", "New programme", "Funding source",
+                    "Unit cost", "All agencies"):
+        assert english in programmes, english
+    for indonesian in ("Program dan intervensi", "Program baru", "Sumber dana", "Biaya satuan",
+                       "Semua perangkat daerah"):
+        assert indonesian not in programmes, indonesian
+
+    convergence = admin.get(reverse("convergence")).content.decode()
+    for english in ("Intervention convergence", "Team coordinator", "Double aid",
+                    "Targeting accuracy by programme", "Families needing attention"):
+        assert english in convergence, english
+    for indonesian in ("Konvergensi intervensi", "Koordinator tim", "Bantuan ganda",
+                       "Ketepatan sasaran per program", "Keluarga yang perlu perhatian"):
+        assert indonesian not in convergence, indonesian
