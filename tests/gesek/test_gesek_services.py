@@ -57,3 +57,12 @@ def test_an_agency_operator_manages_only_its_own_programmes(gesek, users):
     with pytest.raises(RuleError, match="hanya boleh mengelola program"):
         save_programme(ProgrammeData("Sembako", gesek.agencies.perkim, "SEMBAKO", "APBN",
                                      Decimal(200000), 2024), actor=users.opd)
+
+
+def test_every_strategy_need_and_funding_label_is_marked_for_translation():
+    from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
+    from tepat.gesek.labels import MARKED
+
+    core = ({k.label for k in NEED_KINDS.values()} | {s.label for s in STRATEGIES.values()}
+            | set(FUNDING_SOURCES.values()))
+    assert set(MARKED) == core

@@ -122,9 +122,9 @@ class Need(models.Model):
     entry = models.ForeignKey("verification.TargetListEntry", on_delete=models.CASCADE,
                               related_name="needs")
     kind = models.CharField(_("kebutuhan"), max_length=12,
-                            choices=[(k.code, k.label) for k in NEED_KINDS.values()])
+                            choices=[(k.code, _(k.label)) for k in NEED_KINDS.values()])
     strategy = models.CharField(max_length=12,
-                                choices=[(s.code, s.label) for s in STRATEGIES.values()])
+                                choices=[(s.code, _(s.label)) for s in STRATEGIES.values()])
     note = models.TextField(_("catatan"), blank=True)
     status = models.CharField(max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     referred_to = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,

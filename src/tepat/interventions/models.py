@@ -15,11 +15,11 @@ class Programme(models.Model):
     agency = models.ForeignKey("gesek.Agency", on_delete=models.PROTECT,
                                related_name="programmes")
     kind = models.CharField(_("jenis bantuan"), max_length=12,
-                            choices=[(k.code, k.label) for k in NEED_KINDS.values()])
+                            choices=[(k.code, _(k.label)) for k in NEED_KINDS.values()])
     strategy = models.CharField(_("strategi"), max_length=12,
-                                choices=[(s.code, s.label) for s in STRATEGIES.values()])
+                                choices=[(s.code, _(s.label)) for s in STRATEGIES.values()])
     funding = models.CharField(_("sumber dana"), max_length=10,
-                               choices=list(FUNDING_SOURCES.items()))
+                               choices=[(k, _(v)) for k, v in FUNDING_SOURCES.items()])
     unit_cost = models.DecimalField(_("biaya satuan (Rp)"), max_digits=14, decimal_places=0)
     desil_max = models.PositiveSmallIntegerField(_("desil maksimum"), null=True, blank=True)
     capacity = models.PositiveIntegerField(_("kapasitas (keluarga)"), null=True, blank=True)
