@@ -312,3 +312,22 @@ def test_a_team_without_a_coordinator_is_not_saved(gesek, client_for):
     response = client_for("admin").post(reverse("gesek_team", args=[TEGALSIWALAN]), {})
     assert response.status_code == 200 and response.context["form"].errors["coordinator"]
     assert TeamMember.objects.filter(kecamatan_id=TEGALSIWALAN).count() == 3
+
+
+def test_the_admin_enters_one_official_by_hand_and_a_bad_nip_is_explained(gesek, client_for):
+    from tepat.audit.models import AuditEvent
+    from tepat.gesek.models import Official
+
+    client = client_for("admin")
+    form = {"nip": "19750505 200003 1 005", "name": "Hj. Siti Romlah, S.Sos.",
+            "position": "Sekretaris Dinas Sosial", "eselon": "III",
+            "agency": gesek.agencies.dinsos.pk, "base_code": "35.13.20.2001", "active": "on"}
+    response = client.post(reverse("gesek_official_new"), {**form, "nip": "1975050520000"})
+    assert response.status_code == 200
+    assert "NIP harus 18 angka" in response.content.decode()
+    assert client.post(reverse("gesek_official_new"), form).status_code == 302
+    official = Official.objects.get(nip="197505052000031005")
+    assert official.eselon == "III" and official.base_id == "35.13.20.2001"
+    assert AuditEvent.objects.filter(action="gesek.official.saved",
+                                     object_id=str(official.pk)).exists()
+    assert client_for("pimpinan").get(reverse("gesek_official_new")).status_code == 403

@@ -7,6 +7,7 @@ Every function runs in one transaction and writes its audit event; refusals are 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,8 +20,9 @@ from django.utils.translation import gettext as _
 from tepat.accounts import roles
 from tepat.audit.services import log_event
 from tepat.core import geo
-from tepat.core.strategies import NEED_KINDS
+from tepat.core.strategies import ESELON, NEED_KINDS
 from tepat.gesek.models import (
+    Agency,
     Assignment,
     Need,
     NeedStatus,
@@ -29,6 +31,7 @@ from tepat.gesek.models import (
     TeamRole,
     Visit,
 )
+from tepat.regions.models import Region
 from tepat.verification.errors import RuleError
 from tepat.verification.evidence import resized_photo
 from tepat.verification.models import TargetListEntry
@@ -143,3 +146,55 @@ def record_need(entry: TargetListEntry, kind: str, *, actor: Any, note: str = ""
                   data={"entry": entry.pk, "kind": kind, "created": created,
                         "referred_to": programme.agency.code if programme else None})
     return need
+
+
+@dataclass
+class OfficialData:
+    nip: str
+    name: str
+    position: str
+    eselon: str
+    agency: Agency
+    base_code: str
+    active: bool = True
+
+
+def save_official(data: OfficialData, *, actor: Any, official: Official | None = None,
+                  ) -> Official:
+    """Enter or correct one official by hand (the Excel import does many at once)."""
+    from tepat.gesek.importing import Bad, parse_nip
+
+    _require_admin(actor)
+    problems = []
+    try:
+        nip = parse_nip(data.nip.strip())
+    except Bad as bad:
+        nip = ""
+        problems.append(("nip", bad.message_id))
+    if nip and Official.objects.filter(nip=nip).exclude(
+            pk=official.pk if official else None).exists():
+        problems.append(("nip", _("NIP ini sudah terdaftar untuk pejabat lain.")))
+    if not data.name.strip():
+        problems.append(("name", _("Nama pejabat harus diisi.")))
+    if data.eselon not in ESELON:
+        problems.append(("eselon", _("Eselon harus II, III atau IV.")))
+    if not Region.objects.filter(code=data.base_code, level="desa").exists():
+        problems.append(("base_code", _("Lokasi kantor harus desa/kelurahan di kabupaten ini.")))
+    if problems:
+        raise RuleError(*problems)
+    with transaction.atomic():
+        before = None if official is None else {
+            "nip": official.nip, "name": official.name, "eselon": official.eselon,
+            "agency": official.agency_id, "base": official.base_id, "active": official.active}
+        official = official or Official()
+        official.nip, official.name, official.position = nip, data.name.strip(), data.position
+        official.eselon, official.agency, official.base_id = data.eselon, data.agency, \
+            data.base_code
+        official.active = data.active
+        official.save()
+        log_event("gesek.official.saved", actor=actor, obj=official,
+                  data={"before": before, "after": {
+                      "nip": nip, "name": official.name, "eselon": official.eselon,
+                      "agency": data.agency.pk, "base": data.base_code,
+                      "active": official.active}})
+    return official

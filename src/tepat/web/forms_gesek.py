@@ -148,3 +148,27 @@ class NeedForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", gettext("— pilih kebutuhan —")), *need_choices()]
+
+
+class OfficialForm(forms.Form):
+    """One official entered by hand."""
+
+    nip = forms.CharField(label="NIP", max_length=30,
+                          help_text=_("18 angka: tanggal lahir, TMT CPNS, jenis kelamin, urut."))
+    name = forms.CharField(label=_("Nama (dengan gelar)"), max_length=150)
+    position = forms.CharField(label=_("Jabatan"), max_length=200)
+    eselon = forms.ChoiceField(label=_("Eselon"), choices=[(e, e) for e in ESELON])
+    agency = forms.ModelChoiceField(label=_("Perangkat daerah"), queryset=None)
+    base_code = forms.ChoiceField(label=_("Lokasi kantor (desa/kelurahan)"))
+    active = forms.BooleanField(label=_("Aktif"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from tepat.gesek.models import Agency
+        from tepat.regions.models import Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.order_by("name")
+        self.fields["base_code"].choices = [
+            (r.code, f"{r.name} ({r.parent.name})")
+            for r in Region.objects.filter(level="desa").select_related("parent")
+            .order_by("parent__name", "name")]

@@ -23,7 +23,7 @@ from django.http import (
     HttpResponseRedirect,
     QueryDict,
 )
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -224,6 +224,29 @@ def officials_import(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("gesek_officials"))
     return render(request, "web/gesek_officials_import.html", {
         "nav": NAV, "form": form, "report": report, "columns": COLUMNS})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def official_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Enter one official by hand, or correct one."""
+    official = get_object_or_404(Official, pk=pk) if pk else None
+    initial = {} if official is None else {
+        "nip": official.nip, "name": official.name, "position": official.position,
+        "eselon": official.eselon, "agency": official.agency, "base_code": official.base_id,
+        "active": official.active}
+    form = gf.OfficialForm(request.POST or None, initial=initial or None)
+    if request.method == "POST" and form.is_valid():
+        data = services.OfficialData(**form.cleaned_data)
+        try:
+            saved = services.save_official(data, actor=request.user, official=official)
+        except RuleError as error:
+            _show_problems(error, form)
+        else:
+            messages.success(request, _("Pejabat %(name)s disimpan.") % {"name": saved.name})
+            return HttpResponseRedirect(reverse("gesek_officials"))
+    return render(request, "web/gesek_official_form.html", {
+        "nav": NAV, "form": form, "official": official})
 
 
 # --- a kecamatan's team ------------------------------------------------------------------------
@@ -572,6 +595,8 @@ urlpatterns = [
     path("gesek/", gesek_home, name="gesek_home"),
     path("gesek/pejabat/", officials, name="gesek_officials"),
     path("gesek/pejabat/impor/", officials_import, name="gesek_officials_import"),
+    path("gesek/pejabat/baru/", official_form, name="gesek_official_new"),
+    path("gesek/pejabat/<int:pk>/ubah/", official_form, name="gesek_official_edit"),
     path("gesek/tim/<str:code>/", team, name="gesek_team"),
     path("gesek/penugasan/", assign, name="gesek_assign"),
     path("gesek/penugasan/<str:code>/", assign_kecamatan, name="gesek_assign_kecamatan"),
