@@ -42,7 +42,7 @@ MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     # Gesek Ekstrem and convergence (issue 4)
     "convergence":            (200, 200, 403, 403, 200, 200, 200, 200, 403),
     "gesek_home":             (200, 403, 403, 403, 403, 403, 403, 200, 403),  # pimpinan reads
-    "programmes":             (200, 403, 403, 403, 403, 200, 403, 403, 403),
+    "programmes":             (200, 403, 403, 403, 403, 200, 403, 200, 403),  # pimpinan reads
 }
 
 

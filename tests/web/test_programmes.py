@@ -69,10 +69,22 @@ def _urls(gesek, uploaded, programme_key="PKH"):
 def test_roles_that_do_not_manage_programmes_get_403(client_for, gesek, uploaded, persona):
     client = client_for(persona)
     for url in _urls(gesek, uploaded):
+        if persona == "pimpinan" and url == reverse("programmes"):
+            continue  # leadership reads the catalog (below)
         assert client.get(url).status_code == 403, url
     row = uploaded.unmatched_rows.get()
     assert client.post(reverse("unmatched_reject", args=[row.pk]),
                        {"why": "Bukan penerima"}).status_code == 403
+
+
+def test_leadership_reads_the_catalog_without_beneficiaries_or_actions(client_for, gesek,
+                                                                       uploaded):
+    response = client_for("pimpinan").get(reverse("programmes"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "PKH Kabupaten" in html
+    assert reverse("programme_new") not in html
+    assert reverse("programme_detail", args=[gesek.programmes["PKH"].pk]) not in html
 
 
 def test_the_admin_opens_every_programme_page(client_for, gesek, uploaded):

@@ -65,7 +65,8 @@ def may_use_gesek(user: Any) -> bool:
 
 @register.filter
 def may_manage_programmes(user: Any) -> bool:
-    return roles.can_manage_programmes(user)
+    """The Program menu: agencies and the admin manage, leadership reads."""
+    return roles.can_manage_programmes(user) or roles.can_read_everything(user)
 
 
 @register.filter

@@ -106,13 +106,16 @@ def get_row_for_user(user: Any, pk: int) -> UnmatchedRow:
 # The catalog
 
 
-@programme_required
+@role_required(lambda u: roles.can_manage_programmes(u) or roles.can_read_everything(u))
 @require_GET
 def programmes(request: HttpRequest) -> HttpResponse:
+    """The catalog: an agency's own programmes; every agency's for the admin, and read-only
+    (counts and amounts, no beneficiary names) for leadership."""
     user = request.user
+    read_only = roles.can_read_everything(user)
     rows = Programme.objects.select_related("agency").annotate(
         n_interventions=Count("interventions"), amount=Sum("interventions__amount"))
-    filter_form = AgencyFilterForm(request.GET) if _manages_all(user) else None
+    filter_form = AgencyFilterForm(request.GET) if _manages_all(user) or read_only else None
     if filter_form is not None:
         if filter_form.is_valid() and filter_form.cleaned_data["instansi"]:
             rows = rows.filter(agency=filter_form.cleaned_data["instansi"])
@@ -123,6 +126,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
     return render(request, "web/programme_list.html", {
         "nav": "programmes", "programmes": rows.order_by("agency__name", "-year", "name"),
         "filter_form": filter_form, "agency": agency, "manages_all": _manages_all(user),
+        "read_only": read_only,
     })
 
 
