@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError
 
 from tepat.core.strategies import ESELON
+from tepat.gesek.commandline import target_list_option
 from tepat.verification.errors import RuleError
 
 
@@ -32,20 +33,6 @@ def parse_quotas(text: str) -> dict[str, int]:
                 f"--quota: cannot read {part!r}; expected e.g. II=15,III=40,IV=80.")
         quotas[eselon.upper()] = int(value)
     return quotas
-
-
-def _target_list(value: int | None) -> Any:
-    from tepat.gesek.selectors import current_target_list
-    from tepat.verification.models import TargetList
-
-    found = (current_target_list() if value is None
-             else TargetList.objects.filter(pk=value).first())
-    if found is None:
-        raise CommandError(
-            "Belum ada daftar sasaran (SK Bupati). / No target list has been fixed yet."
-            if value is None else
-            f"Daftar sasaran {value} tidak ada. / Target list {value} does not exist.")
-    return found
 
 
 def _actor(username: str | None) -> Any:
@@ -122,7 +109,7 @@ class Command(BaseCommand):
         from tepat.gesek.assigning import auto_assign
 
         quotas = parse_quotas(options["quota"])
-        target_list, actor = _target_list(options["target_list"]), _actor(options["user"])
+        target_list, actor = target_list_option(options["target_list"]), _actor(options["user"])
         try:
             report = auto_assign(target_list, actor=actor, dry_run=options["dry_run"],
                                  quotas=quotas, keep_manual=not options["replace_manual"])

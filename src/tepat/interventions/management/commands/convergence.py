@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tepat.gesek.commandline import target_list_option
 from tepat.regions.models import Region
-from tepat.verification.models import TargetList
 
 
 class Command(BaseCommand):
@@ -29,12 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from tepat.interventions.convergence import convergence_command, report
 
-        target_list = None
-        if options["target_list"] is not None:
-            target_list = TargetList.objects.filter(pk=options["target_list"]).first()
-            if target_list is None:
-                raise CommandError(f"Daftar sasaran {options['target_list']} tidak ada. / "
-                                   f"Target list {options['target_list']} does not exist.")
+        target_list = target_list_option(options["target_list"])
         area = options["area"]
         if area and not Region.objects.filter(code=area).exists():
             raise CommandError(f"Wilayah {area} tidak dikenal. / Unknown area {area}.")

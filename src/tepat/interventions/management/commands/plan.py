@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from tepat.core.planning import OBJECTIVES, TIME_LIMIT
+from tepat.gesek.commandline import target_list_option
 from tepat.verification.errors import RuleError
-from tepat.verification.models import TargetList
 
 
 class Command(BaseCommand):
@@ -36,12 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from tepat.interventions.planning import plan_command, plan_from_db
 
-        target_list = None
-        if options["target_list"] is not None:
-            target_list = TargetList.objects.filter(pk=options["target_list"]).first()
-            if target_list is None:
-                raise CommandError(f"Daftar sasaran {options['target_list']} tidak ada. / "
-                                   f"Target list {options['target_list']} does not exist.")
+        target_list = target_list_option(options["target_list"])
         if options["time_limit"] <= 0:
             raise CommandError("--time-limit harus lebih dari 0 detik. / must be > 0 s.")
         try:
