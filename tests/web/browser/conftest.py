@@ -109,3 +109,13 @@ def page(browser, live_server, transactional_db, settings, tmp_path):
     yield page
     context.close()
     assert not network.problems, network.problems
+
+
+@pytest.fixture
+def house_photo(tmp_path) -> str:
+    """A phone-sized JPEG of a house (a plain colour: what matters is its size and format)."""
+    from PIL import Image
+
+    path = tmp_path / "rumah.jpg"
+    Image.new("RGB", (2000, 1500), (150, 120, 90)).save(path, "JPEG")
+    return str(path)

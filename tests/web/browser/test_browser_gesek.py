@@ -16,15 +16,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 
-def _photo(path) -> str:
-    from PIL import Image
-
-    Image.new("RGB", (1600, 1200), (150, 120, 90)).save(path, "JPEG")
-    return str(path)
-
-
 def test_an_official_records_a_visit_and_a_need_referred_to_perkim(page, gesek, users,
-                                                                    tmp_path):
+                                                                    house_photo):
     from tepat.gesek.models import Need, Visit
     from tepat.gesek.services import reassign
 
@@ -44,7 +37,7 @@ def test_an_official_records_a_visit_and_a_need_referred_to_perkim(page, gesek, 
     page.context.set_geolocation({"latitude": -7.812345, "longitude": 113.201234})
     page.click("text=Ambil lokasi")
     sync_api.expect(page.locator("[data-gps-status]")).to_contain_text("-7.812345")
-    page.set_input_files("#id_photo", _photo(tmp_path / "rumah.jpg"))
+    page.set_input_files("#id_photo", house_photo)
     page.click("text=Simpan kunjungan")
     page.wait_for_url(re.compile(r"#kunjungan$"))
     assert "Kunjungan ke Sutrisno tercatat" in page.locator("ul.messages").inner_text()

@@ -16,15 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 
-def _photo(path) -> str:
-    from PIL import Image
-
-    Image.new("RGB", (2000, 1500), (150, 120, 90)).save(path, "JPEG")
-    return str(path)
-
-
 def test_a_desa_operator_verifies_a_family_with_a_photo_and_submits(page, campaign, registry,
-                                                                    tmp_path):
+                                                                    house_photo):
     from tepat.verification.models import Verification
 
     page.log_in("operator.desa")
@@ -41,7 +34,7 @@ def test_a_desa_operator_verifies_a_family_with_a_photo_and_submits(page, campai
     page.context.set_geolocation({"latitude": -7.812345, "longitude": 113.201234})
     page.click("text=Ambil lokasi")
     sync_api.expect(page.locator("[data-gps-status]")).to_contain_text("-7.812345")
-    page.set_input_files("#id_photos", _photo(tmp_path / "rumah.jpg"))
+    page.set_input_files("#id_photos", house_photo)
     page.click("button[name=action][value=submit]")
 
     page.wait_for_url(re.compile(r"/verval/$"))
