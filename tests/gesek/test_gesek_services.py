@@ -66,3 +66,23 @@ def test_every_strategy_need_and_funding_label_is_marked_for_translation():
     core = ({k.label for k in NEED_KINDS.values()} | {s.label for s in STRATEGIES.values()}
             | set(FUNDING_SOURCES.values()))
     assert set(MARKED) == core
+
+
+def test_a_batch_of_interventions_writes_one_event_each_and_meets_the_needs(gesek, users):
+    from tepat.audit.models import AuditEvent
+    from tepat.gesek import services
+    from tepat.gesek.models import Need
+    from tepat.interventions.services import Delivery, add_interventions
+
+    sutrisno = gesek.target_list.entries.get(kepala_keluarga="Sutrisno")
+    misnati = gesek.target_list.entries.get(kepala_keluarga="Misnati")
+    for entry in (sutrisno, misnati):
+        services.reassign(entry, gesek.member, actor=users.admin)
+        services.record_need(entry, "PKH", actor=users.pejabat)
+    written = add_interventions(gesek.programmes["PKH"], [
+        Delivery(sutrisno.family, date(2024, 5, 20)),
+        Delivery(misnati.family, date(2024, 5, 20), amount=750_000)], actor=users.admin)
+    assert [i.amount for i in written] == [3_000_000, 750_000]
+    assert set(Need.objects.values_list("status", flat=True)) == {"met"}
+    assert Need.objects.get(entry=misnati).met_by == written[1]
+    assert AuditEvent.objects.filter(action="interventions.intervention.added").count() == 2

@@ -30,6 +30,22 @@ def log_event(
     )
 
 
+def log_events(action: str, *, actor: Any = None, objects: list[tuple[models.Model, str, dict]],
+               ) -> int:
+    """One event per object for a batch write: `objects` are (object, area code, data); must
+    run inside the batch's transaction, like `log_event`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"audit events {action!r} written outside a transaction")
+    events = [
+        AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
+                   object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                   area_code=area_code, data=data)
+        for obj, area_code, data in objects
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
+
+
 def log_access(*, actor: Any, action: str, obj: models.Model, purpose: str) -> AccessEvent:
     return AccessEvent.objects.create(
         actor=actor,

@@ -42,7 +42,12 @@ from tepat.core.identity import NUMBER_LENGTH, check_kk, check_nik, normalize_nu
 from tepat.core.layout import Column, Kind, Layout, Unit
 from tepat.core.regions import normalize_code
 from tepat.interventions.models import BeneficiaryUpload, Intervention, Programme, UnmatchedRow
-from tepat.interventions.services import add_intervention, require_programme_manager
+from tepat.interventions.services import (
+    Delivery,
+    add_intervention,
+    add_interventions,
+    require_programme_manager,
+)
 from tepat.pipeline.convert import parse_dates
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.headers import accepted_headers, known_keys, map_headers, match_count
@@ -824,14 +829,11 @@ def _write_interventions(upload: BeneficiaryUpload, outcomes: list[_Outcome], ac
         {o.family for o in matched})
     persons = Person.objects.only("pk", "family_id").in_bulk(
         {o.person for o in matched if o.person})
-    total = Decimal(0)
-    for outcome in matched:
-        intervention: Intervention = add_intervention(
-            upload.programme, families[outcome.family], actor=actor,
-            delivered_on=outcome.row.delivered_on, amount=outcome.row.amount,
-            person=persons.get(outcome.person) if outcome.person else None, upload=upload)
-        total += intervention.amount
-    return total
+    written = add_interventions(upload.programme, [
+        Delivery(families[o.family], o.row.delivered_on, o.row.amount,
+                 persons.get(o.person) if o.person else None)
+        for o in matched], actor=actor, upload=upload)
+    return sum((i.amount for i in written), Decimal(0))
 
 
 def _write_unmatched(upload: BeneficiaryUpload, outcomes: list[_Outcome],
