@@ -116,3 +116,79 @@ def test_a_user_without_an_area_sees_no_family(client_for, registry):
     response = client_for("no_area").get(reverse("families"))
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == []
+
+
+# Every URL of the app is either in MATRIX above or has its per-role access tested in the file
+# named here (with a marker the test file must contain), or is public. A new URL listed nowhere
+# fails `test_every_url_is_covered_by_an_access_test`.
+PUBLIC = {"login", "logout", "set_language", "plotly_js"}
+COVERED_ELSEWHERE = {
+    "family_detail": ("test_access.py", "family_in_malesanwetan"),
+    "family_reveal": ("test_access.py", "reveal_in_malesanwetan"),
+    "import_errors": ("test_imports.py", "import_errors"),
+    "verify_bulk": ("test_verify.py", "verify_bulk"),
+    "verify_submit_desa": ("test_verify.py", "verify_submit_desa"),
+    "verify_evidence": ("test_verify.py", "verify_evidence"),
+    "verify_musdes_document": ("test_verify.py", "data-document"),
+    "verify_proposal_new": ("test_verify.py", "verify_proposal_new"),
+    "verify_proposal": ("test_verify.py", "verify_proposal"),
+    "review_proposal": ("test_review.py", "review_proposal"),
+    "odk_form": ("test_odk_views.py", "odk_form"),
+    "campaign_new": ("test_campaigns.py", "campaign_new"),
+    "campaign_open": ("test_campaigns.py", "campaign_open"),
+    "campaign_close": ("test_campaigns.py", "campaign_close"),
+    "campaign_finalize": ("test_campaigns.py", "campaign_finalize"),
+    "change_decide": ("test_campaigns.py", "change_decide"),
+    "target_list_detail": ("test_campaigns.py", "target_list_detail"),
+    "target_list_export": ("test_campaigns.py", "target_list_export"),
+    "target_list_diff": ("test_campaigns.py", "target_list_diff"),
+    "target_list_diff_export": ("test_campaigns.py", "target_list_diff_export"),
+    "progress_campaign": ("test_progress.py", "progress_campaign"),
+    "gesek_officials": ("test_gesek.py", "gesek_officials"),
+    "gesek_officials_import": ("test_gesek.py", "gesek_officials_import"),
+    "gesek_official_new": ("test_gesek.py", "gesek_official_new"),
+    "gesek_official_edit": ("test_gesek.py", "gesek_official_edit"),
+    "gesek_team": ("test_gesek.py", "gesek_team"),
+    "gesek_assign": ("test_gesek.py", "gesek_assign"),
+    "gesek_assign_kecamatan": ("test_gesek.py", "gesek_assign_kecamatan"),
+    "gesek_family": ("test_gesek.py", "gesek_family"),
+    "gesek_visit": ("test_gesek.py", "gesek_visit"),
+    "gesek_need": ("test_gesek.py", "gesek_need"),
+    "gesek_visit_photo": ("test_gesek.py", "gesek_visit_photo"),
+    "programme_new": ("test_programmes.py", "programme_new"),
+    "programme_detail": ("test_programmes.py", "programme_detail"),
+    "programme_edit": ("test_programmes.py", "programme_edit"),
+    "intervention_add": ("test_programmes.py", "intervention_add"),
+    "programme_upload": ("test_programmes.py", "programme_upload"),
+    "upload_detail": ("test_programmes.py", "upload_detail"),
+    "unmatched_confirm": ("test_programmes.py", "unmatched_confirm"),
+    "unmatched_reject": ("test_programmes.py", "unmatched_reject"),
+}
+
+
+def _url_names() -> set[str]:
+    from django.urls import get_resolver
+
+    names: set[str] = set()
+
+    def walk(resolver) -> None:
+        for entry in resolver.url_patterns:
+            if hasattr(entry, "url_patterns"):
+                walk(entry)
+            else:
+                names.add(entry.name)
+
+    walk(get_resolver())
+    return names
+
+
+def test_every_url_is_covered_by_an_access_test():
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    uncovered = sorted(n for n in _url_names()
+                       if n not in MATRIX and n not in COVERED_ELSEWHERE and n not in PUBLIC)
+    assert not uncovered, f"URLs without an access test: {uncovered}"
+    for name, (file, marker) in COVERED_ELSEWHERE.items():
+        assert marker in (here / file).read_text(), f"{name}: {file} does not test it"
+    assert not (set(COVERED_ELSEWHERE) - _url_names()), "listed URLs that no longer exist"

@@ -331,3 +331,20 @@ def test_the_admin_enters_one_official_by_hand_and_a_bad_nip_is_explained(gesek,
     assert AuditEvent.objects.filter(action="gesek.official.saved",
                                      object_id=str(official.pk)).exists()
     assert client_for("pimpinan").get(reverse("gesek_official_new")).status_code == 403
+
+
+def test_an_official_is_corrected_by_the_admin_only(gesek, client_for):
+    from tepat.gesek.models import Official
+
+    url = reverse("gesek_official_edit", args=[gesek.junior.pk])
+    assert client_for("pimpinan").get(url).status_code == 403
+    assert client_for("opd").get(url).status_code == 403
+    client = client_for("admin")
+    assert gesek.junior.nip in client.get(url).content.decode()
+    response = client.post(url, {
+        "nip": gesek.junior.nip, "name": gesek.junior.name, "position": "Kepala Seksi",
+        "eselon": "IV", "agency": gesek.agencies.dinkes.pk, "base_code": "35.13.20.2002"})
+    assert response.status_code == 302
+    assert Official.objects.get(pk=gesek.junior.pk).base_id == "35.13.20.2002"
+    assert not Official.objects.get(pk=gesek.junior.pk).active  # unticked: deactivated
+    assert client.get(reverse("gesek_official_edit", args=[999_999])).status_code == 404
