@@ -415,3 +415,21 @@ def test_no_verification_page_shows_a_full_nik_or_kk(client_for, campaign, regis
         html = response.content.decode()
         assert response.status_code == 200, name
         assert not FULL_NUMBER.findall(html) and fixed not in html, f"{persona}: {name}"
+
+
+def test_the_form_ignores_fields_the_desa_may_not_set(client_for, campaign, registry):
+    """A tampered form (review state, approver, desa, version bumped by hand) changes nothing
+    the desa operator may not change (issue 6 §1)."""
+    from tepat.verification.models import Verification
+
+    v = _verification(campaign, _family(registry, "Sutrisno"))
+    client = client_for("operator_desa")
+    response = client.post(reverse("verify_family", args=[v.pk]), _form(
+        v, outcome="LAYAK", action="submit", review="APPROVED", reviewed_by="1",
+        desa="35.13.01.2001", kecamatan="35.13.01", jiwa="99", campaign="999"))
+    assert response.status_code == 302
+    stored = Verification.objects.get(pk=v.pk)
+    assert (stored.review, stored.reviewed_by_id) == ("SUBMITTED", None)
+    assert (stored.desa_id, stored.kecamatan_id, stored.jiwa) == (v.desa_id, v.kecamatan_id,
+                                                                   v.jiwa)
+    assert stored.campaign_id == campaign.pk
