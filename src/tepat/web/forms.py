@@ -15,6 +15,20 @@ from tepat.registry.models import Source
 from tepat.web.areas import Area
 
 ALL = [("", _("Semua"))]
+
+
+def add_problems(form: forms.Form, error: Any, request: Any = None) -> None:
+    """A service's refusal (`RuleError.problems`) as form errors: each on the field it names;
+    the others on top of the form, or as page messages when `request` is given."""
+    from django.contrib import messages
+
+    for field, message in error.problems:
+        if field in form.fields:
+            form.add_error(field, message)
+        elif request is not None:
+            messages.error(request, message)
+        else:
+            form.add_error(None, message)
 IMPORT_EXTENSIONS = (".xlsx", ".xls", ".csv", ".parquet")
 
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tepat.registry.models import Source
 from tepat.verification.campaigns import CampaignPlan, Decree
-from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList
 from tepat.web.areas import Area
 from tepat.web.forms import FamilyFilterForm
@@ -26,12 +25,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%d")
-
-
-def add_problems(form: forms.Form, error: RuleError) -> None:
-    """A service's refusal as form errors: on the field it names, else on the whole form."""
-    for field, message in error.problems:
-        form.add_error(field if field in form.fields else None, message)
 
 
 class IdListField(forms.Field):

@@ -53,6 +53,7 @@ from tepat.verification.models import (
 )
 from tepat.web.access import no_store, role_required
 from tepat.web.areas import DESA, KECAMATAN, Area, area_of, level_of
+from tepat.web.forms import add_problems
 from tepat.web.forms_campaign import (
     CampaignForm,
     DecisionForm,
@@ -61,7 +62,6 @@ from tepat.web.forms_campaign import (
     ExportForm,
     FinalizeForm,
     OpenForm,
-    add_problems,
 )
 
 campaign_required = role_required(roles.can_manage_campaigns)
@@ -227,11 +227,7 @@ def campaign_finalize(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             target_list = service.finalize_campaign(campaign, form.decree(), actor=request.user)
         except RuleError as error:
-            for field, message in error.problems:
-                if field in form.fields:
-                    form.add_error(field, message)
-                else:
-                    messages.error(request, message)
+            add_problems(form, error, request)
         else:
             messages.success(request, _("Kampanye difinalkan. %(name)s "
                                         "(%(sk)s) terbentuk: %(k)s keluarga, %(j)s jiwa.") % {

@@ -44,6 +44,7 @@ from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList, TargetListEntry
 from tepat.web import forms_gesek as gf
 from tepat.web.access import no_store, role_required
+from tepat.web.forms import add_problems
 
 PAGE_SIZE = 50
 NAV = "gesek"
@@ -59,11 +60,6 @@ UNASSIGNED_REASONS = {
     "capacity": gettext_lazy("Kuota pejabat di tim kecamatan sudah penuh"),
 }
 
-
-def _show_problems(error: RuleError, form: Any) -> None:
-    """The service's problems next to the form's fields; the others on top of the form."""
-    for name, message in error.problems:
-        form.add_error(name if name in form.fields else None, message)
 
 
 def _kecamatan_for(user: Any, code: str) -> Region:
@@ -241,7 +237,7 @@ def official_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = services.save_official(data, actor=request.user, official=official)
         except RuleError as error:
-            _show_problems(error, form)
+            add_problems(form, error)
         else:
             messages.success(request, _("Pejabat %(name)s disimpan.") % {"name": saved.name})
             return HttpResponseRedirect(reverse("gesek_officials"))
@@ -281,7 +277,7 @@ def team(request: HttpRequest, code: str) -> HttpResponse:
             saved = services.set_team(code, coordinator=form.cleaned_data["coordinator"],
                                       members=form.cleaned_data["members"], actor=request.user)
         except RuleError as error:
-            _show_problems(error, form)
+            add_problems(form, error)
         else:
             messages.success(request, _("Tim Kecamatan %(name)s disimpan: %(n)s pejabat.")
                              % {"name": kecamatan.name, "n": len(saved)})
@@ -337,7 +333,7 @@ def _run_auto_assign(request: HttpRequest, target_list: TargetList, *, dry_run: 
                              keep_manual=form.cleaned_data["keep_manual"],
                              quotas=form.quotas())
     except RuleError as error:
-        _show_problems(error, form)
+        add_problems(form, error)
         return None
     return ReportView(report.as_dict())
 
@@ -540,7 +536,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
                                   notes=data["notes"], photo=data["photo"],
                                   latitude=data["latitude"], longitude=data["longitude"])
         except RuleError as error:
-            _show_problems(error, form)
+            add_problems(form, error)
         else:
             messages.success(request, _("Kunjungan ke %(name)s tercatat.")
                              % {"name": entry.kepala_keluarga})
@@ -559,7 +555,7 @@ def need_new(request: HttpRequest, pk: int) -> HttpResponse:
             need = services.record_need(entry, form.cleaned_data["kind"], actor=request.user,
                                         note=form.cleaned_data["note"])
         except RuleError as error:
-            _show_problems(error, form)
+            add_problems(form, error)
         else:
             label = _(NEED_KINDS[need.kind].label)
             if need.referred_to is not None:

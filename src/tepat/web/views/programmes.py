@@ -41,8 +41,7 @@ from tepat.regions.models import Region
 from tepat.registry.models import Family, Person
 from tepat.verification.errors import RuleError
 from tepat.web.access import no_store, role_required
-from tepat.web.forms import SearchForm
-from tepat.web.forms_campaign import add_problems
+from tepat.web.forms import SearchForm, add_problems
 from tepat.web.forms_programmes import (
     AgencyFilterForm,
     ConfirmForm,
@@ -132,36 +131,24 @@ def programmes(request: HttpRequest) -> HttpResponse:
 
 @programme_required
 @require_http_methods(["GET", "POST"])
-def programme_new(request: HttpRequest) -> HttpResponse:
-    agency = _own_agency(request.user)
-    form = ProgrammeForm(request.POST if request.method == "POST" else None, agency=agency)
-    if form.is_bound and form.is_valid():
-        try:
-            programme = save_programme(form.programme_data(), actor=request.user)
-        except RuleError as error:
-            add_problems(form, error)
-        else:
-            messages.success(request, _("Program %(name)s disimpan.") % {"name": programme.name})
-            return redirect("programme_detail", pk=programme.pk)
-    return render(request, "web/programme_form.html", {"nav": "programmes", "form": form,
-                                                       "agency": agency, "programme": None})
-
-
-@programme_required
-@require_http_methods(["GET", "POST"])
-def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = get_programme_for_user(request.user, pk)
-    agency = None if _manages_all(request.user) else programme.agency
+def programme_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A new programme of the user's agency, or one of their programmes corrected."""
+    programme = get_programme_for_user(request.user, pk) if pk else None
+    if programme is None:
+        agency = _own_agency(request.user)
+    else:
+        agency = None if _manages_all(request.user) else programme.agency
     form = ProgrammeForm(request.POST if request.method == "POST" else None, agency=agency,
                          programme=programme)
     if form.is_bound and form.is_valid():
         try:
-            save_programme(form.programme_data(), actor=request.user, programme=programme)
+            saved = save_programme(form.programme_data(), actor=request.user,
+                                   programme=programme)
         except RuleError as error:
             add_problems(form, error)
         else:
-            messages.success(request, _("Program %(name)s disimpan.") % {"name": programme.name})
-            return redirect("programme_detail", pk=programme.pk)
+            messages.success(request, _("Program %(name)s disimpan.") % {"name": saved.name})
+            return redirect("programme_detail", pk=saved.pk)
     return render(request, "web/programme_form.html", {"nav": "programmes", "form": form,
                                                        "agency": agency, "programme": programme})
 
@@ -416,9 +403,9 @@ def unmatched_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("program/", programmes, name="programmes"),
-    path("program/baru/", programme_new, name="programme_new"),
+    path("program/baru/", programme_form, name="programme_new"),
     path("program/<int:pk>/", programme_detail, name="programme_detail"),
-    path("program/<int:pk>/ubah/", programme_edit, name="programme_edit"),
+    path("program/<int:pk>/ubah/", programme_form, name="programme_edit"),
     path("program/<int:pk>/intervensi/", intervention_add, name="intervention_add"),
     path("program/<int:pk>/unggah/", programme_upload, name="programme_upload"),
     path("program/unggahan/<int:pk>/", upload_detail, name="upload_detail"),

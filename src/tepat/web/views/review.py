@@ -43,6 +43,7 @@ from tepat.verification.models import (
 from tepat.verification.selectors import current_campaign
 from tepat.web.access import no_store, role_required
 from tepat.web.areas import KABUPATEN, area_of, level_of
+from tepat.web.forms import add_problems
 from tepat.web.forms_campaign import ProposalReviewForm, ReviewForm
 
 review_required = role_required(roles.can_review)
@@ -252,14 +253,6 @@ def _decide(user: Any, campaign: Campaign, desa: Region, data: dict[str, Any]) -
                     "%(n)s keluarga dikembalikan ke desa.", n) % {"n": n}
 
 
-def _show_refusal(request: HttpRequest, form: ReviewForm, error: RuleError) -> None:
-    for name, message in error.problems:
-        if name in form.fields:
-            form.add_error(name, message)
-        else:
-            messages.error(request, message)
-
-
 @review_required
 @no_store
 @require_http_methods(["GET", "POST"])
@@ -274,7 +267,7 @@ def review_desa(request: HttpRequest, code: str) -> HttpResponse:
         try:
             done = _decide(request.user, campaign, desa, form.cleaned_data)
         except RuleError as error:
-            _show_refusal(request, form, error)
+            add_problems(form, error, request)
         else:
             messages.success(request, done)
             return redirect(f"{reverse('review_desa', args=[desa.code])}?status={status}")
