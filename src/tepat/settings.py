@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "tepat.verification",
     "tepat.gesek",
     "tepat.interventions",
+    "tepat.indicators",
+    "tepat.reports",
     "tepat.web",
 ]
 

@@ -110,3 +110,24 @@ def can_manage_programmes(user: Any) -> bool:
 def can_read_everything(user: Any) -> bool:
     """Leadership (pimpinan) reads every dashboard and aggregate, read-only (DESIGN.md §5)."""
     return _role(user) == Role.PIMPINAN and user.area_id is not None
+
+
+# --- indicators, reports and the public dashboard (issue 5) ------------------------------------
+INDICATOR_ADMIN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+# The TKPK meeting pack and the quarterly report: aggregates of the whole regency.
+REPORT_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.PIMPINAN})
+
+
+def can_view_indicators(user: Any) -> bool:
+    """Indicator series and targets are public statistics: every signed-in user with an area."""
+    return _role(user) is not None and user.area_id is not None
+
+
+def can_manage_indicators(user: Any) -> bool:
+    """Enter or import indicator values and targets: the TKPK secretariat."""
+    return _role(user) in INDICATOR_ADMIN_ROLES and user.area_id is not None
+
+
+def can_view_reports(user: Any) -> bool:
+    """Produce and download the rakor pack and the quarterly report (aggregates only)."""
+    return _role(user) in REPORT_ROLES and user.area_id is not None

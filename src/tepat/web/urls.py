@@ -27,5 +27,9 @@ urlpatterns = [
     path("", include("tepat.web.views.gesek")),
     path("", include("tepat.web.views.programmes")),
     path("", include("tepat.web.views.convergence")),
+    # Indicators, reports, maps and the public dashboard (issue 5)
+    path("", include("tepat.web.views.indicators")),
+    path("", include("tepat.web.views.reports")),
+    path("", include("tepat.web.views.public")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]
