@@ -74,6 +74,16 @@ def may_view_convergence(user: Any) -> bool:
     return roles.can_view_convergence(user)
 
 
+@register.filter
+def may_view_indicators(user: Any) -> bool:
+    return roles.can_view_indicators(user)
+
+
+@register.filter
+def may_view_reports(user: Any) -> bool:
+    return roles.can_view_reports(user)
+
+
 @register.inclusion_tag("web/_flags.html")
 def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
     return {"flags": flags_of(codes or ""), "detailed": detailed}
