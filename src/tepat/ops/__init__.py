@@ -1,0 +1,1 @@
+"""Operations of a running instance: backup and restore."""
