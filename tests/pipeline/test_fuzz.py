@@ -100,7 +100,7 @@ def check(validated, family_layout: Layout, person_layout: Layout) -> None:
             assert not re.search(r"\d{13,}", text), text
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     frames(P3KE_FAMILY, ["F1", "F2", "F3"], "id_keluarga_p3ke"),
     frames(P3KE_PERSON, ["F1", "F2", "F9"], "id_keluarga_p3ke"),

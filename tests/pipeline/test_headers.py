@@ -112,7 +112,7 @@ def respelled_headers(draw):
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(respelled_headers())
 def test_respelled_headers_map_to_the_same_fields(case):
     layout, pairs = case
@@ -132,7 +132,7 @@ header_text = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(header_text, max_size=40, unique=True), st.sampled_from(list(LAYOUTS.values())))
 def test_map_headers_never_fails_and_accounts_for_every_header(headers, layout):
     mapping = map_headers(headers, layout)
