@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session timeouts, the two-factor guard, the two-step login
+    "tepat.web.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -134,6 +136,18 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/lockout.html"
 LOGIN_URL = "login"
+# Two-factor authentication (TOTP, RFC 6238): required for these roles (comma-separated role
+# values; empty = optional for everybody), optional for the others.
+TEPAT_MFA_REQUIRED_ROLES = env_list(
+    "TEPAT_MFA_REQUIRED_ROLES", ["admin_kabupaten", "operator_kecamatan"]
+)
+TEPAT_MFA_ISSUER = env_str("TEPAT_MFA_ISSUER", "Tepat Kab. Probolinggo")
+TEPAT_MFA_FAILURE_LIMIT = env_int("TEPAT_MFA_FAILURE_LIMIT", 5)  # wrong codes, then locked
+TEPAT_MFA_LOCK_SECONDS = env_int("TEPAT_MFA_LOCK_SECONDS", 15 * 60)
+TEPAT_MFA_PENDING_SECONDS = env_int("TEPAT_MFA_PENDING_SECONDS", 5 * 60)  # password → code
+# Key that encrypts the TOTP secrets at rest; empty: derived from SECRET_KEY (then rotating
+# SECRET_KEY means every user enrols again: set TEPAT_MFA_KEY to keep them).
+TEPAT_MFA_KEY = env_str("TEPAT_MFA_KEY", "")
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -158,6 +172,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = INSTANCE_DIR / "media"
 IMPORT_DIR = INSTANCE_DIR / "imports"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
+# An import on another host that shows no progress for this long is taken for dead.
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 900)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -167,7 +183,10 @@ TASKS = {
     }
 }
 
-SESSION_COOKIE_AGE = env_int("SESSION_MAX_SECONDS", 12 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_SECONDS", 12 * 3600)  # absolute timeout
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
+# Role/area changes and personal-data exports ask for the password (and code) again after this.
+SESSION_REAUTH_SECONDS = env_int("SESSION_REAUTH_SECONDS", 10 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

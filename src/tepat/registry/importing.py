@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import socket
 import time
 import traceback
 from dataclasses import dataclass
@@ -166,7 +167,8 @@ def run_import(
     batch = SourceBatch.objects.get(pk=batch_id)
     progress = ProgressFile(batch.pk, echo=echo)
     clock = time.perf_counter()
-    _mark(batch, status=BatchStatus.RUNNING, started_at=timezone.now())
+    recover_interrupted()
+    _mark(batch, status=BatchStatus.RUNNING, started_at=timezone.now(), worker=this_worker())
     progress(0.02, "Membaca berkas / reading files", force=True)
     try:
         validated = _validate(batch, family_path, person_path)
@@ -194,6 +196,55 @@ def run_import(
     batch.save(update_fields=["timings"])
     progress(1.0, "Selesai / done", force=True)
     return batch
+
+
+# --- imports whose process died (kill -9, power cut, OOM) -------------------------------------
+
+INTERRUPTED = ("Impor terputus: prosesnya berhenti sebelum selesai; data tidak berubah. Jalankan "
+               "ulang impor ini / the import was interrupted: its process stopped before the end; "
+               "the data is unchanged. Run the import again")
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _heartbeat(batch: SourceBatch) -> float:
+    """When the batch last showed life: its progress note, else its start."""
+    note = Path(settings.IMPORT_DIR) / str(batch.pk) / "progress.json"
+    try:
+        return note.stat().st_mtime
+    except OSError:
+        return batch.started_at.timestamp() if batch.started_at else 0.0
+
+
+def _is_dead(batch: SourceBatch, now: float) -> bool:
+    host, _, pid = batch.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return int(pid) != os.getpid() and not _process_alive(int(pid))
+    return now - _heartbeat(batch) > settings.IMPORT_STALE_SECONDS
+
+
+def recover_interrupted() -> list[int]:
+    """Mark running imports whose process is gone as failed (their one write transaction never
+    committed, so the registry holds none of their rows). Returns the batch ids marked."""
+    now = time.time()
+    marked = []
+    for batch in SourceBatch.objects.filter(status=BatchStatus.RUNNING):
+        if _is_dead(batch, now):
+            _fail(batch, INTERRUPTED)
+            marked.append(batch.pk)
+    return marked
 
 
 def import_files(

@@ -48,6 +48,8 @@ class SourceBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # host:pid of the process running the import; lets a later process see that it died
+    worker = models.CharField(max_length=120, blank=True)
     status = models.CharField(
         max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
     )

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tepat.registry.importing import read_progress, start_import
+from tepat.registry.importing import read_progress, recover_interrupted, start_import
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.access import get_batch_for_user, import_required, no_store
 from tepat.web.forms import ImportForm
@@ -23,6 +23,7 @@ CONTENT_TYPES = {
 @import_required
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
+    recover_interrupted()
     batches = SourceBatch.objects.select_related("imported_by")
     page = Paginator(batches, 25).get_page(request.GET.get("page"))
     return render(request, "web/import_list.html", {"nav": "imports", "page": page})
@@ -48,6 +49,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @no_store
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recover_interrupted()
     batch = get_batch_for_user(request.user, pk)
     rejected = batch.status == BatchStatus.REJECTED
     return render(request, "web/import_detail.html", {
@@ -66,6 +68,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @no_store
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    recover_interrupted()
     progress = read_progress(get_batch_for_user(request.user, pk))
     return JsonResponse({key: progress.get(key) for key in ("status", "progress", "label")})
 
