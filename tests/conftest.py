@@ -14,6 +14,7 @@ The registry (built through the ORM, then `refresh_desa_stats()`):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from dataclasses import dataclass, field
@@ -31,6 +32,21 @@ MALESANWETAN = "35.13.20.2001"
 GUNUNGBEKEL = "35.13.20.2002"
 NGADISARI = "35.13.01.2001"
 TEST_PASSWORD = "uji-tepat-2026!"
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_write_service_checks_its_audit_events():
+    """Every test runs with TEPAT_CHECK_AUDIT on: a write service that writes a wrong number
+    of audit events raises AuditMissing in whatever test calls it (tepat.audit.services)."""
+    try:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+    except ImportError:  # the pure core runs without Django
+        yield
+        return
+    with contextlib.suppress(ImproperlyConfigured):  # `pytest tests/core -p no:django`
+        settings.TEPAT_CHECK_AUDIT = True
+    yield
+
 
 # persona -> (role, area)
 PERSONAS = {

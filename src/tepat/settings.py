@@ -172,6 +172,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = INSTANCE_DIR / "media"
 IMPORT_DIR = INSTANCE_DIR / "imports"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
+# Check that every write service writes its audit events (tests turn it on; see audit.services)
+TEPAT_CHECK_AUDIT = env_bool("TEPAT_CHECK_AUDIT", False)
 # An import on another host that shows no progress for this long is taken for dead.
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 900)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

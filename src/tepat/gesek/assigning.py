@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event
+from tepat.audit.services import log_event, write_service
 from tepat.core import assignment as core
 from tepat.core.geo import Point, centroid, desa_centroids, haversine_km
 from tepat.core.strategies import ESELON
@@ -128,6 +128,7 @@ class AssignmentReport:
         }
 
 
+@write_service(none_when="dry_run")
 def auto_assign(target_list: TargetList, *, actor: Any, dry_run: bool = False,
                 quotas: Mapping[str, int] | None = None, keep_manual: bool = True,
                 balance_tolerance: float = core.DEFAULT_BALANCE_TOLERANCE) -> AssignmentReport:

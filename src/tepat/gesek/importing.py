@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event
+from tepat.audit.services import ONE_IF_CHANGED, log_event, write_service
 from tepat.core.strategies import ESELON
 from tepat.gesek.models import Agency, Official, TeamMember, TeamRole
 from tepat.pipeline.errors import ReadError
@@ -112,6 +112,7 @@ class AgencyLoad:
     unchanged: int
 
 
+@write_service(ONE_IF_CHANGED)
 def ensure_agencies(agencies: Iterable[AgencySpec] = AGENCIES, *, actor: Any = None
                     ) -> AgencyLoad:
     """Create or update the agencies (matched by code, else by name); safe to run twice."""
@@ -673,6 +674,7 @@ def _as_path(path_or_file: Path | str | IO[bytes], file_name: str, workdir: Path
     return target
 
 
+@write_service(refused=lambda report: not report.ok)
 def import_officials(path_or_file: Path | str | IO[bytes], *, actor: Any, file_name: str = "",
                      create_agencies: bool = False) -> OfficialImport:
     """Import the officials of an .xlsx or .csv list (see COLUMNS); all rows or none.

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event
+from tepat.audit.services import log_event, write_service
 from tepat.core import geo
 from tepat.core.strategies import ESELON, NEED_KINDS
 from tepat.gesek.models import (
@@ -42,6 +42,7 @@ def _require_admin(actor: Any) -> None:
         raise RuleError(_("Hanya admin kabupaten yang mengatur tim dan penugasan Gesek Ekstrem."))
 
 
+@write_service()
 def set_team(kecamatan_code: str, *, coordinator: Official, members: Sequence[Official],
              actor: Any) -> list[TeamMember]:
     """The Gesek Ekstrem team of a kecamatan: one coordinator, any number of members."""
@@ -62,6 +63,7 @@ def set_team(kecamatan_code: str, *, coordinator: Official, members: Sequence[Of
     return team
 
 
+@write_service()
 def reassign(entry: TargetListEntry, official: Official, *, actor: Any,
              why: str = "") -> Assignment:
     """Give a family another pendamping official (who must be in its kecamatan's team)."""
@@ -102,6 +104,7 @@ def _official_for(actor: Any, entry: TargetListEntry) -> Official:
     return official
 
 
+@write_service()
 def record_visit(entry: TargetListEntry, *, actor: Any, visited_on: date, notes: str = "",
                  photo: UploadedFile | None = None, latitude: Decimal | None = None,
                  longitude: Decimal | None = None) -> Visit:
@@ -122,6 +125,7 @@ def record_visit(entry: TargetListEntry, *, actor: Any, visited_on: date, notes:
     return visit
 
 
+@write_service()
 def record_need(entry: TargetListEntry, kind: str, *, actor: Any, note: str = "") -> Need:
     """A need of the family; it is referred at once to the agency whose programme meets it."""
     from tepat.interventions.models import Programme
@@ -159,6 +163,7 @@ class OfficialData:
     active: bool = True
 
 
+@write_service()
 def save_official(data: OfficialData, *, actor: Any, official: Official | None = None,
                   ) -> Official:
     """Enter or correct one official by hand (the Excel import does many at once)."""

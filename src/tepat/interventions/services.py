@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event, log_events
+from tepat.audit.services import EACH, log_event, log_events, write_service
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS
 from tepat.gesek.models import Agency, Need, NeedStatus
 from tepat.gesek.selectors import agency_of, current_target_list
@@ -44,6 +44,7 @@ class ProgrammeData:
     budget: Decimal | None = None
 
 
+@write_service()
 def save_programme(data: ProgrammeData, *, actor: Any, programme: Programme | None = None,
                    ) -> Programme:
     require_programme_manager(actor, data.agency)
@@ -76,7 +77,7 @@ def save_programme(data: ProgrammeData, *, actor: Any, programme: Programme | No
     return programme
 
 
-def mark_needs_met(intervention: Intervention) -> int:
+def _mark_needs_met(intervention: Intervention) -> int:
     """The family's open or referred needs of the programme's kind on the current target list
     are met by this delivered intervention (inside the intervention's transaction)."""
     target_list = current_target_list()
@@ -88,6 +89,7 @@ def mark_needs_met(intervention: Intervention) -> int:
     ).exclude(status=NeedStatus.MET).update(status=NeedStatus.MET, met_by=intervention)
 
 
+@write_service()
 def add_intervention(programme: Programme, family: Family, *, actor: Any, delivered_on: date,
                      amount: Decimal | None = None, quantity: Decimal = Decimal(1),
                      person: Person | None = None,
@@ -103,7 +105,7 @@ def add_intervention(programme: Programme, family: Family, *, actor: Any, delive
             kecamatan_id=family.kecamatan_id, delivered_on=delivered_on, quantity=quantity,
             amount=programme.unit_cost * quantity if amount is None else amount, status=status,
             upload=upload, created_by=actor)
-        met = mark_needs_met(intervention)
+        met = _mark_needs_met(intervention)
         log_event("interventions.intervention.added", actor=actor, obj=intervention,
                   area_code=family.desa_id,
                   data={"programme": programme.pk, "family": family.pk,
@@ -123,6 +125,7 @@ class Delivery:
     person: Person | None = None
 
 
+@write_service(EACH)
 def add_interventions(programme: Programme, deliveries: list[Delivery], *, actor: Any,
                       upload: Any = None) -> list[Intervention]:
     """Many delivered aids of one programme at once (inside the caller's transaction or its

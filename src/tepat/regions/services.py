@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from tepat.audit.services import log_event
+from tepat.audit.services import log_event, write_service
 from tepat.core.regions import RegionTable, national_table
 from tepat.regions.models import Level, Region
 
@@ -46,6 +46,7 @@ def _chain(table: RegionTable, kabupaten_code: str) -> list[Region]:
 
 
 @transaction.atomic
+@write_service()
 def load_kabupaten(kabupaten_code: str, *, actor=None) -> LoadResult:
     table = national_table()
     kab = table.get(kabupaten_code)

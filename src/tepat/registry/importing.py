@@ -28,7 +28,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from tepat.audit.services import log_event
+from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError, validate_files, write_error_report
 from tepat.pipeline.messages import mask_numbers
@@ -83,6 +83,7 @@ def read_progress(batch: SourceBatch) -> dict[str, Any]:
     return {"status": batch.status, **note}
 
 
+@write_service()
 def create_batch(
     *, user: Any, source: str, period: str, family_name: str, person_name: str = ""
 ) -> SourceBatch:
@@ -111,6 +112,7 @@ def _store_upload(upload: UploadedFile, folder: Path) -> Path:
     return target
 
 
+@write_service()
 def start_import(
     *,
     user: Any,
@@ -160,6 +162,7 @@ def _mark(batch: SourceBatch, **fields: Any) -> None:
             )
 
 
+@write_service(MANY)
 def run_import(
     batch_id: int, family_path: Path, person_path: Path | None, *, echo: Any = None
 ) -> SourceBatch:
@@ -235,6 +238,7 @@ def _is_dead(batch: SourceBatch, now: float) -> bool:
     return now - _heartbeat(batch) > settings.IMPORT_STALE_SECONDS
 
 
+@write_service(EACH)
 def recover_interrupted() -> list[int]:
     """Mark running imports whose process is gone as failed (their one write transaction never
     committed, so the registry holds none of their rows). Returns the batch ids marked."""
@@ -247,6 +251,7 @@ def recover_interrupted() -> list[int]:
     return marked
 
 
+@write_service(MANY)
 def import_files(
     family_path: Path,
     person_path: Path | None,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event
+from tepat.audit.services import log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.outcomes import OUTCOMES, Review, outcome_problems
 from tepat.registry.models import BatchStatus, Family, SourceBatch
@@ -73,6 +73,7 @@ def _check_plan(plan: CampaignPlan) -> None:
         raise RuleError(*problems)
 
 
+@write_service()
 def create_campaign(plan: CampaignPlan, *, actor: Any) -> Campaign:
     _require_admin(actor)
     _check_plan(plan)
@@ -111,6 +112,7 @@ def _freeze_baseline(campaign: Campaign) -> None:
         )
 
 
+@write_service()
 def open_campaign(campaign: Campaign, *, actor: Any) -> Campaign:
     """Freeze the baseline: from now on later imports never move the denominators."""
     _require_admin(actor)
@@ -137,6 +139,7 @@ def open_campaign(campaign: Campaign, *, actor: Any) -> Campaign:
     return campaign
 
 
+@write_service()
 def close_campaign(campaign: Campaign, *, actor: Any) -> Campaign:
     """Desa can no longer change anything; the kecamatan may finish its review."""
     _require_admin(actor)
@@ -171,6 +174,7 @@ def _check_decree(decree: Decree) -> None:
         raise RuleError(*problems)
 
 
+@write_service()
 def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> TargetList:
     """Fix the target list: approved still-target families, families never verified (carried
     over, marked so: nobody leaves the list without a verification), approved proposals."""
@@ -255,6 +259,7 @@ def _head(v: Verification, family: Family) -> str:
     return family.kepala_keluarga
 
 
+@write_service()
 def register_list(families, decree: Decree, *, actor: Any) -> TargetList:
     """A target list fixed outside a campaign (the list a regency starts from), e.g. the P3KE
     desil 1 families of an earlier decree."""
@@ -282,6 +287,7 @@ def register_list(families, decree: Decree, *, actor: Any) -> TargetList:
 # --- change requests after finalization --------------------------------------------------------
 
 
+@write_service()
 def request_change(verification: Verification, *, actor: Any, outcome: str, reason: str = "",
                    note: str = "", why: str) -> ChangeRequest:
     """Ask to correct a finalized verification; nothing changes until the admin approves."""
@@ -310,6 +316,7 @@ def request_change(verification: Verification, *, actor: Any, outcome: str, reas
     return request
 
 
+@write_service()
 def decide_change(request_id: int, *, actor: Any, approve: bool) -> ChangeRequest:
     """The admin approves (the verification changes, logged) or refuses a change request.
 

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
-from tepat.audit.services import log_event
+from tepat.audit.services import MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
@@ -187,6 +187,7 @@ def _check_duplicate(v: Verification, duplicate_of: int | None) -> None:
                                            "kecamatan yang sama.")))
 
 
+@write_service()
 def save_verification(
     verification_id: int,
     findings: Findings,
@@ -225,7 +226,7 @@ def save_verification(
         before = _snapshot(v)
         _apply(v, findings, actor, Review.SUBMITTED if submit else Review.DRAFT, channel)
         for photo in prepared:
-            add_photo(v, photo, actor=actor, latitude=photo_gps[0], longitude=photo_gps[1])
+            _add_photo(v, photo, actor=actor, latitude=photo_gps[0], longitude=photo_gps[1])
         _audit("verification.submitted" if submit else "verification.saved", actor, v, before,
                channel=channel, photos=len(photos), **(audit_extra or {}))
         stats.refresh_desa(v.campaign, [v.desa_id])
@@ -257,7 +258,7 @@ def prepare_photos(uploads: Sequence[UploadedFile]) -> list[tuple[Any, int, int]
     return [resized_photo(upload) for upload in uploads]
 
 
-def add_photo(v: Verification | None, photo: tuple[Any, int, int], *, actor: Any,
+def _add_photo(v: Verification | None, photo: tuple[Any, int, int], *, actor: Any,
               latitude: Decimal | None = None, longitude: Decimal | None = None,
               proposal: Proposal | None = None) -> Evidence:
     """Store one prepared photo (inside the verification's or proposal's write)."""
@@ -269,6 +270,7 @@ def add_photo(v: Verification | None, photo: tuple[Any, int, int], *, actor: Any
     return evidence
 
 
+@write_service(MANY)
 def bulk_outcome(
     campaign: Campaign,
     verification_ids: Sequence[int],
@@ -312,6 +314,7 @@ def bulk_outcome(
 # --- the kecamatan's review -----------------------------------------------------------------
 
 
+@write_service(MANY)
 def review(
     campaign: Campaign,
     verification_ids: Sequence[int],
@@ -349,6 +352,7 @@ def review(
     return len(rows)
 
 
+@write_service(MANY)
 def review_desa(campaign: Campaign, desa_code: str, *, actor: Any, approve: bool,
                 reason: str = "") -> int:
     """The desa's batch at once: every submitted verification of the desa."""
@@ -363,6 +367,7 @@ def review_desa(campaign: Campaign, desa_code: str, *, actor: Any, approve: bool
 # --- musdes and the desa's final batch --------------------------------------------------------
 
 
+@write_service()
 def record_musdes(campaign: Campaign, desa_code: str, *, actor: Any, held_on: date,
                   attendance: int, berita_acara: UploadedFile | None, note: str = "") -> Musdes:
     _require_verifier(actor, desa_code)
@@ -391,6 +396,7 @@ def record_musdes(campaign: Campaign, desa_code: str, *, actor: Any, held_on: da
     return musdes
 
 
+@write_service(MANY)
 def submit_desa(campaign: Campaign, desa_code: str, *, actor: Any) -> int:
     """Send the desa's final batch: needs the berita acara and an outcome for every family."""
     _require_verifier(actor, desa_code)
@@ -478,6 +484,7 @@ def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> l
     return cleaned
 
 
+@write_service()
 def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, actor: Any,
                    submit: bool = False, photos: Sequence[UploadedFile] = (),
                    proposal_id: int | None = None, expected_version: int | None = None,
@@ -515,7 +522,7 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
         proposal.version += 1
         proposal.save()
         for photo in prepared:
-            add_photo(None, photo, actor=actor, proposal=proposal,
+            _add_photo(None, photo, actor=actor, proposal=proposal,
                       latitude=family.latitude, longitude=family.longitude)
         log_event("verification.proposal.submitted" if submit else "verification.proposal.saved",
                   actor=actor, obj=proposal, area_code=desa_code,
@@ -526,6 +533,7 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
     return proposal
 
 
+@write_service()
 def review_proposal(proposal_id: int, *, actor: Any, approve: bool, reason: str = "") -> Proposal:
     if not approve and not reason.strip():
         raise RuleError(("return_reason", _("Tulis alasan pengembalian untuk desa.")))
