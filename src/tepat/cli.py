@@ -4,6 +4,10 @@ tepat demo                      build and serve a demo instance
 tepat regions load [--kabupaten 35.13]
 tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
 tepat import FILE... --source p3ke|dtsen
+tepat indicators show [--region CODE] [--format json|table] | load | import FILE --user U
+tepat indicators fgt FILE --line Z [--by kecamatan|desa] [--year Y --save --user U]
+tepat report rakor --out FILE.pdf|FILE.xlsx ; tepat report quarterly --quarter 2024Q1 --out F
+tepat backup [--out FILE.tar.gz] ; tepat restore FILE.tar.gz --yes
 tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
 tepat <any manage.py command>   migrate, createsuperuser, check, ...
 """

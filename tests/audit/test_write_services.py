@@ -29,6 +29,7 @@ SERVICE_MODULES = (
     "tepat.gesek.assigning",
     "tepat.gesek.importing",
     "tepat.gesek.services",
+    "tepat.indicators.services",
     "tepat.interventions.services",
     "tepat.regions.services",
     "tepat.registry.importing",

@@ -163,6 +163,12 @@ COVERED_ELSEWHERE = {
     "upload_detail": ("test_programmes.py", "upload_detail"),
     "unmatched_confirm": ("test_programmes.py", "unmatched_confirm"),
     "unmatched_reject": ("test_programmes.py", "unmatched_reject"),
+    # Indicators (issue 5 §1)
+    "indicators": ("test_indicators_page.py", "indicators"),
+    "indicator_new": ("test_indicators_page.py", "indicator_new"),
+    "indicator_edit": ("test_indicators_page.py", "indicator_edit"),
+    "indicator_target_new": ("test_indicators_page.py", "indicator_target_new"),
+    "indicators_import": ("test_indicators_page.py", "indicators_import"),
 }
 
 

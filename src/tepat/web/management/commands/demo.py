@@ -62,6 +62,7 @@ class Command(BaseCommand):
         self._users()
         self._campaign(seed)
         self._gesek(seed)
+        self._indicators(seed)
         self.stdout.write(f"Siap dalam {time.perf_counter() - started:.0f} s / ready.")
         self._print_users(addr)
         if not no_serve:
@@ -140,6 +141,15 @@ class Command(BaseCommand):
         demo.build(User.objects.get(username="admin"),
                    pejabat_user=User.objects.get(username="pejabat"), seed=seed,
                    echo=self.stdout.write)
+
+    def _indicators(self, seed: int) -> None:
+        from tepat.indicators import demo
+        from tepat.indicators.models import Observation
+
+        if Observation.objects.filter(flags__contains="computed").exists():
+            return
+        self.stdout.write("Memuat indikator kemiskinan dan FGT sintetis …")
+        demo.build(User.objects.get(username="admin"), seed=seed, echo=self.stdout.write)
 
     def _print_users(self, addr: str) -> None:
         self.stdout.write(
