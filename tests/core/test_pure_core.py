@@ -6,7 +6,8 @@ import sys
 PURE = ["tepat.core.identity", "tepat.core.regions", "tepat.core.codes", "tepat.core.layout",
         "tepat.core.measures", "tepat.core.outcomes", "tepat.core.corrections",
         "tepat.core.strategies", "tepat.core.geo", "tepat.core.assignment", "tepat.core.planning",
-        "tepat.core.convergence", "tepat.core.indicators", "tepat.pipeline", "tepat.synth"]
+        "tepat.core.convergence", "tepat.core.indicators", "tepat.core.suppression",
+        "tepat.pipeline", "tepat.synth"]
 
 
 def test_the_pure_core_imports_nothing_from_django():

@@ -121,7 +121,9 @@ def test_a_user_without_an_area_sees_no_family(client_for, registry):
 # Every URL of the app is either in MATRIX above or has its per-role access tested in the file
 # named here (with a marker the test file must contain), or is public. A new URL listed nowhere
 # fails `test_every_url_is_covered_by_an_access_test`.
-PUBLIC = {"login", "logout", "set_language", "plotly_js"}
+# Public: no login, no personal data (the public dashboard is crawled for personal data in
+# tests/public/test_public_crawl.py).
+PUBLIC = {"login", "logout", "set_language", "plotly_js", "public", "public_csv"}
 COVERED_ELSEWHERE = {
     "family_detail": ("test_access.py", "family_in_malesanwetan"),
     "family_reveal": ("test_access.py", "reveal_in_malesanwetan"),

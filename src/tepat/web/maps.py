@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html import escape
@@ -25,6 +25,15 @@ Polygon = tuple[Ring, ...]  # outer ring first, then holes
 PALETTE = ("#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac")
 NO_DATA = "#e4e4e4"
 STROKE = "#ffffff"
+# Suppressed (disembunyikan) regions: grey diagonal hatching, drawn by a pattern inside the SVG
+# itself (no external reference: the same SVG goes into the PDF report).
+SUPPRESSED_ID = "map-hatch"
+SUPPRESSED = f"url(#{SUPPRESSED_ID})"
+_HATCH = (
+    f'<defs><pattern id="{SUPPRESSED_ID}" patternUnits="userSpaceOnUse" width="8" height="8"'
+    ' patternTransform="rotate(45)"><rect width="8" height="8" fill="#f7f7f7"/>'
+    '<rect width="3" height="8" fill="#9e9e9e"/></pattern></defs>'
+)
 
 
 @dataclass(frozen=True)
@@ -134,9 +143,11 @@ def colour_for(value: float | None, breaks: Sequence[float]) -> str:
 
 
 def _legend(breaks: Sequence[float], top: float, width: float, title: str, zero_label: str,
-            fmt: Callable[[float], str]) -> tuple[str, float]:
+            fmt: Callable[[float], str], suppressed_label: str = "") -> tuple[str, float]:
     """The legend under the map and its height."""
     items = [(NO_DATA, zero_label)]
+    if suppressed_label:
+        items.append((SUPPRESSED, suppressed_label))
     lower = 0.0
     for colour, upper in zip(PALETTE, breaks, strict=False):
         low = int(lower) + 1 if isinstance(upper, int) else lower
@@ -159,7 +170,7 @@ def _legend(breaks: Sequence[float], top: float, width: float, title: str, zero_
 
 def choropleth_svg(
     shapes: Sequence[Shape],
-    values: Mapping[str, float],
+    values: Mapping[str, float | None],
     *,
     href: Callable[[str], str] | None = None,
     unit: str = "",
@@ -168,34 +179,56 @@ def choropleth_svg(
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
     width: float = 640,
     pad: float = 6,
+    breaks: Sequence[float] | None = None,
+    suppressed: Collection[str] = (),
+    suppressed_label: str = "",
+    no_data_text: str = "—",
+    desc: str = "",
 ) -> str:
     """An SVG choropleth of `shapes` coloured by `values` (code -> value), with a legend.
 
     Each region gets a <title> "name: value unit" (the tooltip) and, when `href` is given, a link.
-    Regions missing from `values` count as 0. `fmt` formats numbers (e.g. with thousands
-    separators of the active language); `title` heads the legend and labels the SVG.
+    Regions missing from `values` count as 0; a value of None is "no data" (`no_data_text` in
+    the tooltip). `fmt` formats numbers (e.g. with thousands separators of the active language);
+    `title` heads the legend and labels the SVG, `desc` describes it to a screen reader.
+    `breaks` fixes the class bounds (e.g. 20, 40, … 100 for percentages) instead of equal
+    intervals up to the largest value. Regions in `suppressed` are hatched grey, their tooltip
+    says `suppressed_label`, and their value is never written into the SVG.
     """
     drawable = tuple(s for s in shapes if s.polygons)
     if not drawable:
         return ""
     paths, map_height = _geometry(drawable, width, pad)
-    breaks = class_breaks(max((values.get(s.code, 0) for s in drawable), default=0))
+    hidden = set(suppressed)
+    if breaks is None:
+        breaks = class_breaks(max((values.get(s.code, 0) or 0 for s in drawable
+                                   if s.code not in hidden), default=0))
     parts = []
     for shape, d in zip(drawable, paths, strict=True):
-        value = values.get(shape.code, 0)
-        tooltip = escape(f"{shape.name}: {fmt(value)} {unit}".strip())
+        value = None if shape.code in hidden else values.get(shape.code, 0)
+        if shape.code in hidden:
+            text, fill = suppressed_label, SUPPRESSED
+        else:
+            text = no_data_text if value is None else f"{fmt(value)} {unit}"
+            fill = colour_for(value, breaks)
+        tooltip = escape(f"{shape.name}: {text}".strip())
         path = (
-            f'<path d="{d}" fill="{colour_for(value, breaks)}"'
+            f'<path d="{d}" fill="{fill}"'
             f' fill-rule="evenodd" data-code="{escape(shape.code)}"><title>{tooltip}</title></path>'
         )
         if href is not None:
             path = f'<a href="{escape(href(shape.code))}">{path}</a>'
         parts.append(path)
-    legend, legend_height = _legend(breaks, map_height, width, title, zero_label, fmt)
+    legend, legend_height = _legend(breaks, map_height, width, title, zero_label, fmt,
+                                    suppressed_label if hidden else "")
     height = map_height + legend_height
+    heading = f"<title>{escape(title)}</title>" if title else ""
+    if desc:
+        heading += f"<desc>{escape(desc)}</desc>"
     return (
         f'<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:.0f}"'
-        f' font-size="18" role="img" aria-label="{escape(title)}">'
+        f' font-size="18" role="img" aria-label="{escape(title)}">{heading}'
+        f'{_HATCH if hidden else ""}'
         f'<g class="map-regions" stroke="{STROKE}" stroke-width="0.8">{"".join(parts)}</g>'
         f'<g class="map-legend">{legend}</g></svg>'
     )

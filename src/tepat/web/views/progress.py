@@ -19,6 +19,8 @@ from django.template.defaultfilters import floatformat
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -38,6 +40,7 @@ from tepat.verification.reporting import (
 )
 from tepat.verification.selectors import current_campaign
 from tepat.web.access import role_required
+from tepat.web.metric_maps import MetricMap, metric_code, metric_map, switcher
 
 BEHIND_SHOWN = 30  # desa behind schedule listed on the regency page (all of them in Excel)
 SLOWEST_SHOWN = 5
@@ -207,7 +210,38 @@ def _progress_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any
     if total.level != DESA:  # the daily series is kept per kecamatan
         context["days"] = reporting.daily(campaign, focus)
         context["chart"] = daily_chart(context["days"], schedule)
+        context.update(_map_context(request, campaign, report, total.level, focus))
     return context
+
+
+_CAMPAIGN_METRICS = {"progress": "verified", "reduction": "removed"}
+
+
+def _map_context(request: HttpRequest, campaign: Campaign, report: ProgressReport, level: str,
+                 focus: str) -> dict[str, Any]:
+    """The metric map (`?peta=`): kecamatan of the regency, or desa of one kecamatan.
+
+    Progress and reduction come from the report's rows (no extra query); the target-list
+    metrics from the current target list (tepat.web.metric_maps)."""
+    metric = metric_code(request.GET.get("peta"))
+    unit_level, kecamatan = (KECAMATAN, None) if level == KABUPATEN else (DESA, focus)
+    counts = None
+    if metric in _CAMPAIGN_METRICS:
+        part = _CAMPAIGN_METRICS[metric]
+        counts = {row.code: (getattr(row.figures, part).keluarga, row.figures.in_scope.keluarga)
+                  for row in report.rows(unit_level)}
+    href = None
+    if unit_level == KECAMATAN:
+        def href(code: str) -> str:
+            return "?" + urlencode({"kecamatan": code, "peta": metric})
+    the_map: MetricMap = metric_map(metric, unit_level, campaign=campaign, kecamatan=kecamatan,
+                                    counts=counts, href=href)
+    return {
+        "map": the_map,
+        "map_svg": mark_safe(the_map.svg),  # maps.py escapes every text it writes
+        "metrics": switcher(metric),
+        "map_query": urlencode({"kecamatan": focus}) if kecamatan else "",
+    }
 
 
 @progress_required
