@@ -34,9 +34,12 @@ NGADISARI = "35.13.01.2001"
 TEST_PASSWORD = "uji-tepat-2026!"
 
 @pytest.fixture(autouse=True, scope="session")
-def _every_write_service_checks_its_audit_events():
+def _test_settings():
     """Every test runs with TEPAT_CHECK_AUDIT on: a write service that writes a wrong number
-    of audit events raises AuditMissing in whatever test calls it (tepat.audit.services)."""
+    of audit events raises AuditMissing in whatever test calls it (tepat.audit.services).
+    Two-factor is optional in tests: the personas log in with force_login or the password
+    alone; tests/accounts turn the production default (admin kabupaten, operator kecamatan)
+    back on per test."""
     try:
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +48,7 @@ def _every_write_service_checks_its_audit_events():
         return
     with contextlib.suppress(ImproperlyConfigured):  # `pytest tests/core -p no:django`
         settings.TEPAT_CHECK_AUDIT = True
+        settings.TEPAT_MFA_REQUIRED_ROLES = []
     yield
 
 

@@ -26,6 +26,7 @@ from tepat.audit.services import (
 )
 
 SERVICE_MODULES = (
+    "tepat.accounts.services",
     "tepat.gesek.assigning",
     "tepat.gesek.importing",
     "tepat.gesek.services",
@@ -39,6 +40,8 @@ SERVICE_MODULES = (
 
 # Public functions of those modules that write nothing, and why.
 READS = {
+    "tepat.accounts.services.pending_secret": "reads the unconfirmed secret",
+    "tepat.accounts.services.mfa_locked_until": "a query",
     "tepat.gesek.importing.kecamatan_office_code": "a code from a code",
     "tepat.gesek.importing.read_officials_sheet": "reads a file",
     "tepat.gesek.importing.parse_nip": "parses a value",

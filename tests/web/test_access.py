@@ -165,6 +165,17 @@ COVERED_ELSEWHERE = {
     "upload_detail": ("test_programmes.py", "upload_detail"),
     "unmatched_confirm": ("test_programmes.py", "unmatched_confirm"),
     "unmatched_reject": ("test_programmes.py", "unmatched_reject"),
+    # Accounts, two-factor and users (issue 6 §3): the role table USER_PAGES there
+    "login_code": ("../accounts/test_reauth.py", "login_code"),
+    "mfa_enrol": ("../accounts/test_reauth.py", "mfa_enrol"),
+    "account": ("../accounts/test_reauth.py", "account"),
+    "reauth": ("../accounts/test_reauth.py", "reauth"),
+    "mfa_recovery_codes": ("../accounts/test_reauth.py", "mfa_recovery_codes"),
+    "mfa_disable": ("../accounts/test_reauth.py", "mfa_disable"),
+    "user_list": ("../accounts/test_reauth.py", "user_list"),
+    "user_detail": ("../accounts/test_reauth.py", "user_detail"),
+    "user_deactivate": ("../accounts/test_reauth.py", "user_deactivate"),
+    "user_mfa_reset": ("../accounts/test_reauth.py", "user_mfa_reset"),
     # Indicators (issue 5 §1)
     "indicators": ("test_indicators_page.py", "indicators"),
     "indicator_new": ("test_indicators_page.py", "indicator_new"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +28,65 @@ class User(AbstractUser):
         help_text=_("Wilayah kerja: kabupaten, kecamatan atau desa"),
     )
     agency = models.CharField(max_length=120, blank=True, help_text=_("OPD, untuk operator OPD"))
+    # Raised to end every session of the user at once (deactivation, MFA reset): the session
+    # hash below includes it, so Django itself refuses the older sessions.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def area_code(self) -> str | None:
         return self.area_id
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (an HMAC of the password hash), plus the session epoch once
+        it was raised: with epoch 0 it is Django's own, so no session ends on upgrade."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "tepat.accounts.User.get_session_auth_hash",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+# --- two-factor authentication and sessions (issue 6 §3) --------------------------------------
+
+
+class TOTPDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238). The secret is stored encrypted
+    (`tepat.accounts.mfa.encrypt`) and never shown again after enrolment."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.TextField(help_text=_("Rahasia TOTP, terenkripsi"))
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last accepted code: a code is never accepted twice.
+    last_counter = models.BigIntegerField(default=-1)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "pending"
+        return f"TOTP {self.user_id} ({state})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code, stored hashed (`tepat.accounts.mfa.hash_recovery_code`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of {self.user_id}"
+
+
+class UserSession(models.Model):
+    """Index of a user's sessions, so that all of them can be ended at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_index")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

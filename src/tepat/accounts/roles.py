@@ -131,3 +131,12 @@ def can_manage_indicators(user: Any) -> bool:
 def can_view_reports(user: Any) -> bool:
     """Produce and download the rakor pack and the quarterly report (aggregates only)."""
     return _role(user) in REPORT_ROLES and user.area_id is not None
+
+
+# --- users, roles and two-factor (issue 6 §3) ---------------------------------------------------
+USER_ADMIN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+
+
+def can_manage_users(user: Any) -> bool:
+    """Users, roles, deactivation and MFA resets: the admin kabupaten (DESIGN.md §5)."""
+    return _role(user) in USER_ADMIN_ROLES and user.area_id is not None

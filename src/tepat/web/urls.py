@@ -1,13 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tepat.web.views import assets, dashboard, families, imports
+from tepat.web.views import account, assets, dashboard, families, imports
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("masuk/", auth_views.LoginView.as_view(
-        template_name="web/login.html", redirect_authenticated_user=True,
-    ), name="login"),
+    # Password, then the TOTP code for users with two-factor (tepat.web.views.account)
+    path("masuk/", account.TwoStepLoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("keluarga/", families.families, name="families"),
     path("keluarga/<int:pk>/", families.family_detail, name="family_detail"),
@@ -27,6 +26,7 @@ urlpatterns = [
     path("", include("tepat.web.views.gesek")),
     path("", include("tepat.web.views.programmes")),
     path("", include("tepat.web.views.convergence")),
+    path("", include("tepat.web.views.account")),
     # Indicators, reports, maps and the public dashboard (issue 5)
     path("", include("tepat.web.views.indicators")),
     path("", include("tepat.web.views.reports")),

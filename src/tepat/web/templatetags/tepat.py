@@ -84,6 +84,11 @@ def may_view_reports(user: Any) -> bool:
     return roles.can_view_reports(user)
 
 
+@register.filter
+def may_manage_users(user: Any) -> bool:
+    return roles.can_manage_users(user)
+
+
 @register.inclusion_tag("web/_flags.html")
 def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
     return {"flags": flags_of(codes or ""), "detailed": detailed}

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
+from tepat.accounts.decorators import recent_auth_required
 from tepat.audit.services import log_access
 from tepat.core.identity import mask
 from tepat.core.outcomes import Review
@@ -366,6 +367,7 @@ def _info(request: HttpRequest, target_list: TargetList, purpose: str,
 
 
 @target_required
+@recent_auth_required  # personal data leaves the system: ask for the password again
 @no_store
 @require_http_methods(["GET", "POST"])
 def target_list_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -447,6 +449,7 @@ def target_list_diff(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @target_required
+@recent_auth_required  # personal data leaves the system: ask for the password again
 @no_store
 @require_http_methods(["GET", "POST"])
 def target_list_diff_export(request: HttpRequest, pk: int) -> HttpResponse:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
+from tepat.accounts.decorators import recent_auth_required
 from tepat.audit.services import log_access
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
 from tepat.registry.models import Family, Person
@@ -223,6 +224,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_auth_required  # full NIK/KK on screen: ask for the password again
 @no_store
 @require_POST
 def family_reveal(request: HttpRequest, pk: int) -> HttpResponse:

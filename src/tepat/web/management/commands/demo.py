@@ -22,6 +22,7 @@ from tepat import synth
 from tepat.accounts.models import Role, User
 from tepat.audit.services import log_event
 from tepat.core.regions import DEFAULT_KABUPATEN
+from tepat.lib.env import env_list
 from tepat.regions.models import Region
 from tepat.regions.services import load_kabupaten
 from tepat.registry.importing import import_files
@@ -160,6 +161,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<20} {Role(role).label:<38} {region.name}")
 
     def _serve(self, addr: str) -> None:
+        # Two-factor is optional in the demo unless the environment asks for it (production
+        # requires it for the admin kabupaten and the operator kecamatan).
+        settings.TEPAT_MFA_REQUIRED_ROLES = env_list("TEPAT_MFA_REQUIRED_ROLES", [])
+        if not settings.TEPAT_MFA_REQUIRED_ROLES:
+            self.stdout.write("Autentikasi dua langkah: pilihan di demo (aktifkan di halaman "
+                              "Akun) / two-factor is optional in the demo (turn it on under Akun)")
         worker = subprocess.Popen([sys.executable, "-m", "tepat.cli", "db_worker", "--no-reload"])
         try:
             call_command("runserver", addr, use_reloader=False)

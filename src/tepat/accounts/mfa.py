@@ -1,0 +1,154 @@
+"""TOTP two-factor authentication (RFC 6238): secrets, codes, recovery codes, the QR code.
+
+No writes here: the services in `tepat.accounts.services` change devices and codes. Secrets are
+encrypted at rest with an HMAC-SHA256 stream cipher and tag (encrypt-then-MAC, standard library
+only), keyed by TEPAT_MFA_KEY or, when it is empty, a key derived from SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+import pyotp
+import pyotp.exceptions
+import segno
+from django.conf import settings
+
+DIGITS = 6
+INTERVAL = 30  # seconds a code lives
+VALID_WINDOW = 1  # one step either side: phones whose clock drifts up to 30 s
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper
+
+
+def mfa_required(user: Any) -> bool:
+    """Whether the user's role must use two-factor authentication (TEPAT_MFA_REQUIRED_ROLES)."""
+    role = getattr(user, "role", "") or ""
+    return bool(role) and role in settings.TEPAT_MFA_REQUIRED_ROLES
+
+
+def has_mfa(user: Any) -> bool:
+    """Whether the user has a confirmed authenticator."""
+    from tepat.accounts.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists()
+
+
+# --- encryption of the secret at rest ----------------------------------------------------------
+
+
+def _keys() -> tuple[bytes, bytes]:
+    master = (settings.TEPAT_MFA_KEY or settings.SECRET_KEY).encode()
+    encryption = hmac.new(master, b"tepat.accounts.mfa/encrypt", hashlib.sha256).digest()
+    signing = hmac.new(master, b"tepat.accounts.mfa/sign", hashlib.sha256).digest()
+    return encryption, signing
+
+
+def _stream(key: bytes, nonce: bytes, length: int) -> bytes:
+    blocks = (length + 31) // 32
+    return b"".join(
+        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(blocks)
+    )[:length]
+
+
+def encrypt(plain: str) -> str:
+    encryption, signing = _keys()
+    nonce = secrets.token_bytes(16)
+    data = plain.encode()
+    cipher = bytes(a ^ b for a, b in zip(data, _stream(encryption, nonce, len(data)), strict=True))
+    tag = hmac.new(signing, nonce + cipher, hashlib.sha256).digest()
+    return "v1$" + base64.urlsafe_b64encode(nonce + cipher + tag).decode()
+
+
+def decrypt(token: str) -> str:
+    """The plain secret; ValueError if the token was altered or the key changed."""
+    version, _sep, body = token.partition("$")
+    if version != "v1" or not body:
+        raise ValueError("not an encrypted TOTP secret")
+    raw = base64.urlsafe_b64decode(body.encode())
+    nonce, cipher, tag = raw[:16], raw[16:-32], raw[-32:]
+    encryption, signing = _keys()
+    expected = hmac.new(signing, nonce + cipher, hashlib.sha256).digest()
+    if len(raw) < 48 or not hmac.compare_digest(tag, expected):
+        raise ValueError("the TOTP secret does not match its key (altered, or the key changed)")
+    return bytes(
+        a ^ b for a, b in zip(cipher, _stream(encryption, nonce, len(cipher)), strict=True)
+    ).decode()
+
+
+# --- TOTP --------------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return pyotp.random_base32(32)  # 160 bits, as RFC 4226 recommends
+
+
+def totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL)
+
+
+def clean_code(code: str) -> str:
+    return "".join(str(code).split()).replace("-", "").upper()
+
+
+def matching_counter(secret: str, code: str, *, for_time: float | None = None) -> int | None:
+    """The time step whose code this is (within one step of now), or None."""
+    code = clean_code(code)
+    if len(code) != DIGITS or not code.isdigit():
+        return None
+    kwargs: dict[str, Any] = {"valid_window": VALID_WINDOW}
+    if for_time is not None:
+        kwargs["for_time"] = for_time
+    try:
+        return totp(secret).verify_and_get_timecode(code, **kwargs)
+    except pyotp.exceptions.OTPVerificationError:
+        return None
+
+
+def provisioning_uri(secret: str, username: str) -> str:
+    return totp(secret).provisioning_uri(name=username, issuer_name=settings.TEPAT_MFA_ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    """The enrolment QR code as inline SVG (offline: no image service, no script)."""
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff",
+                                                 omitsize=False)
+
+
+def grouped(secret: str) -> str:
+    """The secret in groups of four, for typing it into an app by hand."""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+# --- recovery codes ----------------------------------------------------------------------------
+
+
+def new_recovery_codes(count: int = RECOVERY_CODES) -> list[str]:
+    """Codes like 'K7QF-M2XD' (40 bits each): shown once, stored only hashed."""
+    codes = []
+    for _i in range(count):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _j in range(8))
+        codes.append(f"{raw[:4]}-{raw[4:]}")
+    return codes
+
+
+def hash_recovery_code(code: str, salt: str | None = None) -> str:
+    """A salted SHA-256 of the cleaned code. Each code is random (40 bits) and used once, so a
+    fast hash is enough; the salt stops one table serving every user."""
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.sha256(f"{salt}:{clean_code(code)}".encode()).hexdigest()
+    return f"sha256${salt}${digest}"
+
+
+def recovery_code_matches(code: str, stored: str) -> bool:
+    _algorithm, salt, _digest = stored.split("$", 2)
+    return hmac.compare_digest(hash_recovery_code(code, salt), stored)
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    cleaned = clean_code(code)
+    return len(cleaned) == 8 and not cleaned.isdigit()
