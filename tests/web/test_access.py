@@ -176,6 +176,12 @@ COVERED_ELSEWHERE = {
     "user_detail": ("../accounts/test_reauth.py", "user_detail"),
     "user_deactivate": ("../accounts/test_reauth.py", "user_deactivate"),
     "user_mfa_reset": ("../accounts/test_reauth.py", "user_mfa_reset"),
+    # Reports (issue 5 §2): admin and pimpinan 200, every other persona 403, anonymous → login
+    "reports": ("../reports/test_report_jobs.py", "reverse(\"reports\")"),
+    "report_request": ("../reports/test_report_jobs.py", "report_request"),
+    "report_job": ("../reports/test_report_jobs.py", "report_job"),
+    "report_progress": ("../reports/test_report_jobs.py", "report_progress"),
+    "report_download": ("../reports/test_report_jobs.py", "report_download"),
     # Indicators (issue 5 §1)
     "indicators": ("test_indicators_page.py", "indicators"),
     "indicator_new": ("test_indicators_page.py", "indicator_new"),
