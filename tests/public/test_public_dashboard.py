@@ -188,5 +188,7 @@ def test_the_indicators_and_targets_are_shown_with_both_kinds_of_change(public_w
     html = _get(reverse("public")).content.decode()
     assert "Indikator kemiskinan dan target" in html
     assert 'class="indicator-chart"' in html
-    assert " pp (" in html and "% relatif)" in html  # e.g. +0.07 pp (+0.41% relatif)
+    # both figures, named, with Indonesian decimals: 2023 → 2024 "−0,74 poin persen (−4,3 %
+    # relatif)"
+    assert "0,74 poin persen (" in html and "% relatif)" in html
     assert "Target" in html

@@ -5,7 +5,8 @@ Nothing is computed here that another module already computes: the campaign's fi
 desa behind schedule come from `tepat.verification.reporting` (DESIGN.md §4 through
 `figures_from_tallies`), coverage, double aid and per-programme targeting from
 `tepat.interventions.convergence.report()`, indicator series and their changes from
-`tepat.indicators.selectors` (every change labelled in pp and relative % by `Change.label()`),
+`tepat.indicators.selectors` (every change labelled in pp and relative % by
+`tepat.indicators.formats.change_label`),
 the maps from `tepat.web.metric_maps`. This module only picks, orders and names.
 
 Sections, in order: a one-page summary; indicator trends against targets; verification
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
+from tepat.indicators.formats import change_label, difference
 from tepat.regions.models import Level, Region
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class IndicatorLine:
     latest: float | None
     previous_year: int | None = None
     previous: float | None = None
-    change: str = ""  # Change.label(): "+0.07 pp (+0.41% relatif)"
+    change: str = ""  # formats.change_label: "+0,07 poin persen (+0,41 % relatif)"
     line: str = ""  # the poverty line the values rest on
     gaps: tuple[str, ...] = ()
 
@@ -337,34 +339,14 @@ def screen_summary(*, campaign: Any = None, target_list: Any = None,
 # --- indicators (helper A's selectors and charts) --------------------------------------------
 
 
-def _unit_word(unit: str) -> str:
-    """How a change of this unit is named: pp for rates in per cent, index points, or the
-    unit itself (a count of jiwa, rupiah)."""
-    return {"percent": "pp", "index": _("poin indeks")}.get(unit, unit)
-
-
-def change_text(change: Any, unit: str) -> str:
-    """Both figures, each named: 'Change.label()' for rates in per cent; for other units the
-    difference in that unit and the relative %."""
-    if unit == "percent":
-        return change.label()
-    decimals = 2 if unit == "index" else 0
-    text = f"{change.pp:+,.{decimals}f} {_unit_word(unit)}"
-    if change.relative_pct is None:
-        return text
-    return f"{text} ({change.relative_pct:+.2f}% {_('relatif')})"
-
-
 def gap_text(gap: Any, unit: str) -> str:
-    """'Target 2026: ≤ 0,00 % (Inpres 8/2025): selisih +2.28 pp, 2 tahun lagi, belum
+    """'Target 2026: ≤ 0,00 % (Inpres 8/2025), selisih +2,28 poin persen, 2 tahun lagi, belum
     tercapai'."""
     from tepat.indicators.charts import target_label
 
     parts = [target_label(gap.target, unit)]
     if gap.gap_pp is not None:
-        decimals = 0 if unit not in {"percent", "index"} else 2
-        parts.append(_("selisih %(gap)s %(unit)s") % {"gap": f"{gap.gap_pp:+,.{decimals}f}",
-                                                      "unit": _unit_word(unit)})
+        parts.append(_("selisih %(gap)s") % {"gap": difference(gap.gap_pp, unit)})
     if gap.years_left is not None:
         parts.append(_("%(n)s tahun lagi") % {"n": gap.years_left} if gap.years_left >= 0
                      else _("tenggat sudah lewat"))
@@ -380,7 +362,7 @@ def _line_labels(series: Iterable[Any]) -> dict[tuple[str, str], str]:
 def _trend(series: Any, svg: str) -> IndicatorTrend:
     points = []
     for segment in series.segments:
-        changes = {step.to_year: change_text(step.change, series.unit) for step in segment.steps}
+        changes = {step.to_year: change_label(step.change, series.unit) for step in segment.steps}
         points += [IndicatorPoint(
             year=p.year, value=float(p.value), unit=series.unit, line=segment.line_label,
             change=changes.get(p.year, ""), source=p.source, flags=", ".join(p.flags))
@@ -402,7 +384,7 @@ def _headline_line(value: Any, region_name: str, lines: dict[tuple[str, str], st
         latest=float(latest.value) if latest else None,
         previous_year=step.from_year if step else None,
         previous=float(step.old) if step else None,
-        change=change_text(step.change, unit) if step else "",
+        change=change_label(step.change, unit) if step else "",
         line=lines.get((value.indicator, latest.line), latest.line) if latest else "",
         gaps=tuple(gap_text(g, unit) for g in value.gaps))
 

@@ -89,6 +89,22 @@ def may_manage_users(user: Any) -> bool:
     return roles.can_manage_users(user)
 
 
+@register.filter
+def rate_change(change: Any) -> str:
+    """A change between two rates in per cent: '+0,07 poin persen (+0,41 % relatif)'."""
+    from tepat.indicators.formats import change_label
+
+    return change_label(change, "percent")
+
+
+@register.filter
+def rate_difference(amount: float) -> str:
+    """A signed difference of two rates: '+2,28 poin persen'."""
+    from tepat.indicators.formats import difference
+
+    return difference(amount, "percent")
+
+
 @register.inclusion_tag("web/_flags.html")
 def flag_badges(codes: str, detailed: bool = False) -> dict[str, Any]:
     return {"flags": flags_of(codes or ""), "detailed": detailed}

@@ -24,11 +24,11 @@ from tepat.core import indicators as core
 from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.indicators import selectors
 from tepat.indicators.charts import trend_svg
+from tepat.indicators.formats import change_label, number, unit_label
 from tepat.indicators.models import Observation
 from tepat.indicators.services import import_observations, save_observation, save_target
 from tepat.verification.errors import RuleError
 from tepat.web.access import role_required
-from tepat.web.flags import english
 from tepat.web.forms import add_problems
 from tepat.web.forms_indicators import IndicatorImportForm, ObservationForm, TargetForm
 
@@ -36,42 +36,6 @@ view_required = role_required(roles.can_view_indicators)
 manage_required = role_required(roles.can_manage_indicators)
 CHARTED = ("p0_percent_poor", "extreme_poverty_percent", "poor_persons",
            "p1_poverty_gap_index", "p2_poverty_severity_index")
-
-# --- numbers as the page shows them ------------------------------------------------------------
-
-
-def number(value: float | None, unit: str, *, sign: bool = False) -> str:
-    if value is None:
-        return "—"
-    decimals = 0 if unit in {core.JIWA, core.RUPIAH} else 2
-    seps = {"decimal_sep": ".", "thousands_sep": ","} if english() else {}
-    text = core.format_number(value, decimals, sign=sign, **seps)
-    return f"{text} %" if unit == core.PERCENT else text
-
-
-def change_label(change: core.Change, unit: str) -> str:
-    """'+0,07 poin persen (+0,41 % relatif)', '−13.910 jiwa (−6,78 % relatif)'."""
-    seps = {"decimal_sep": ".", "thousands_sep": ","} if english() else {}
-    if unit == core.PERCENT:
-        amount = _("%(n)s poin persen") % {"n": core.format_number(change.pp, 2, sign=True,
-                                                                   **seps)}
-    elif unit == core.INDEX:
-        amount = _("%(n)s poin indeks") % {"n": core.format_number(change.pp, 2, sign=True,
-                                                                   **seps)}
-    else:
-        unit_text = _("jiwa") if unit == core.JIWA else _("Rp/kapita/bulan")
-        amount = f"{core.format_number(change.pp, 0, sign=True, **seps)} {unit_text}"
-    if change.relative_pct is None:
-        return amount
-    relative = core.format_number(change.relative_pct,
-                                  core.relative_decimals(change.relative_pct), sign=True, **seps)
-    return _("%(amount)s (%(relative)s %% relatif)") % {"amount": amount, "relative": relative}
-
-
-def unit_label(unit: str) -> str:
-    return {core.PERCENT: _("% penduduk"), core.JIWA: _("jiwa"), core.INDEX: _("indeks"),
-            core.RUPIAH: _("Rp/kapita/bulan")}.get(unit, unit)
-
 
 def flag_badges(flags: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"code": f, "text": core.FLAG_LABELS.get(f, f),
