@@ -52,6 +52,20 @@ def _test_settings():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: figures kept by a data stamp (the public page)
+    must not leak from one test's rolled-back data into the next's."""
+    yield
+    try:
+        from django.core.cache import cache
+        from django.core.exceptions import ImproperlyConfigured
+    except ImportError:
+        return
+    with contextlib.suppress(ImproperlyConfigured):
+        cache.clear()
+
+
 # persona -> (role, area)
 PERSONAS = {
     "admin": ("admin_kabupaten", KABUPATEN),
