@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -215,20 +216,60 @@ def _bad_files(tmp: Path, good: list[Path]) -> dict[str, list[Path]]:
         None,
     ]
     bad["random bytes"] = [write("acak_keluarga.xlsx", bytes(range(256)) * 4096), person]
+    bad["50 MB of garbage"] = [write("sampah_keluarga.xlsx", b"\x07\x00" + os.urandom(50 << 20)),
+                               person]
+    bad["wrong encoding (UTF-16 without BOM)"] = [
+        write("utf16_keluarga.csv", "id_keluarga_p3ke,kode_kemdagri,desil_kesejahteraan\n"
+              "X1,3513202001,1\n".encode("utf-16-le")),
+        None,
+    ]
     return bad
+
+
+def _with_duplicate_id(tmp: Path, data: synth.SynthData, where: str) -> list[Path]:
+    """The export with one family row repeated at the start, in the middle or at the end."""
+    families = data.families
+    copy = families.slice(families.height // 2, 1)
+    parts = {"first": [copy, families], "middle": [families.head(families.height // 3), copy,
+                                                    families.tail(families.height -
+                                                                  families.height // 3)],
+             "last": [families, copy]}[where]
+    folder = tmp / f"dup_{where}"
+    folder.mkdir()
+    return synth.write(dataclasses.replace(data, families=pl.concat(parts)), folder, "csv")[:2]
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+
+
+def _reset_peak_rss() -> None:
+    with open("/proc/self/clear_refs", "w") as refs:  # Linux: "5" resets the peak (VmHWM)
+        refs.write("5")
 
 
 def test_bad_files_are_rejected_with_a_message_and_leave_the_database_unchanged(
     regions, export, tmp_path
 ):
-    _, paths = export
+    data, paths = export
     _import(paths)
     before = _checksum()
-    for kind, files in _bad_files(tmp_path, paths).items():
+    bad = _bad_files(tmp_path, paths)
+    for where in ("first", "middle", "last"):
+        bad[f"duplicate ID, {where} row"] = _with_duplicate_id(tmp_path, data, where)
+    assert len(bad) >= 12
+    for kind, files in bad.items():
+        _reset_peak_rss()
+        base = _peak_rss_mb()
         batch = _import([f for f in files if f is not None])
+        grown = _peak_rss_mb() - base
         assert batch.status == BatchStatus.REJECTED, (kind, batch.status, batch.message)
-        assert "/" in batch.message and "Traceback" not in batch.message, kind
+        assert "/" in batch.message and "Traceback" not in batch.message, kind  # id / en
         assert _checksum() == before, kind
+        # Memory stays bounded: the zip bomb is refused from its directory, 50 MB of garbage
+        # from its first bytes.
+        assert grown < 250, (kind, f"peak memory grew by {grown:.0f} MB")
 
 
 def test_duplicate_ids_reject_the_file_with_an_error_report(regions, export, tmp_path):
