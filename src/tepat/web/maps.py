@@ -145,26 +145,31 @@ def colour_for(value: float | None, breaks: Sequence[float]) -> str:
 def _legend(breaks: Sequence[float], top: float, width: float, title: str, zero_label: str,
             fmt: Callable[[float], str], suppressed_label: str = "") -> tuple[str, float]:
     """The legend under the map and its height."""
-    items = [(NO_DATA, zero_label)]
+    # The "no data" and "hidden" keys have long labels: one row each; the ranges share rows.
+    special = [(NO_DATA, zero_label)]
     if suppressed_label:
-        items.append((SUPPRESSED, suppressed_label))
+        special.append((SUPPRESSED, suppressed_label))
+    ranges = []
     lower = 0.0
     for colour, upper in zip(PALETTE, breaks, strict=False):
         low = int(lower) + 1 if isinstance(upper, int) else lower
-        items.append((colour, f"{fmt(low)}–{fmt(upper)}"))
+        ranges.append((colour, f"{fmt(low)}–{fmt(upper)}"))
         lower = upper
     # Large type: the SVG is scaled down to the width of a phone (640 units -> ~340 px).
     columns, row_height = 3, 36
     cell = (width - 8) / columns
+    placed = [(colour, label, 0, row) for row, (colour, label) in enumerate(special)]
+    placed += [(colour, label, i % columns, len(special) + i // columns)
+               for i, (colour, label) in enumerate(ranges)]
     parts = [f'<text class="map-legend-title" x="4" y="{top + 26:g}">{escape(title)}</text>']
-    for i, (colour, label) in enumerate(items):
-        x = 4 + (i % columns) * cell
-        y = top + 42 + (i // columns) * row_height
+    for colour, label, column, row in placed:
+        x = 4 + column * cell
+        y = top + 42 + row * row_height
         parts.append(
             f'<rect x="{x:g}" y="{y:g}" width="26" height="20" fill="{colour}" stroke="#999"'
             f' stroke-width="0.5"/><text x="{x + 34:g}" y="{y + 17:g}">{escape(label)}</text>'
         )
-    rows = math.ceil(len(items) / columns)
+    rows = len(special) + math.ceil(len(ranges) / columns)
     return "".join(parts), 50 + rows * row_height
 
 
