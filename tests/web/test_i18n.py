@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 
@@ -114,3 +115,60 @@ def test_the_gesek_ekstrem_and_convergence_pages_follow_the_language(client_for,
     for indonesian in ("Konvergensi intervensi", "Koordinator tim", "Bantuan ganda",
                        "Ketepatan sasaran per program", "Keluarga yang perlu perhatian"):
         assert indonesian not in convergence, indonesian
+
+
+
+@pytest.fixture
+def indicators_loaded(db):
+    from tepat.indicators.services import load_packaged
+
+    return load_packaged()
+
+
+def test_the_indicator_page_follows_the_language(client_for, indicators_loaded):
+    admin = client_for("admin")
+    _switch(admin, "en")
+    page = admin.get(reverse("indicators")).content.decode()
+    for english in ("Poverty indicators and targets", "Add a value", "Add a target",
+                    "Import a file", "Gap to target", "Legal basis", "Years left",
+                    "percentage points", "% relative", ">Reports</a>", ">Indicators</a>",
+                    ">Users</a>", ">Account</a>"):
+        assert english in page, english
+    for indonesian in ("Indikator kemiskinan dan target", "Tambah nilai", "Tambah target",
+                       "Impor berkas", "Jarak ke target", "Dasar hukum", "Sisa tahun",
+                       "poin persen", "% relatif", ">Laporan</a>", ">Indikator</a>",
+                       ">Pengguna</a>", ">Akun</a>"):
+        assert indonesian not in page, indonesian
+
+
+def test_the_report_page_follows_the_language(client_for, campaign, indicators_loaded):
+    boss = client_for("pimpinan")
+    _switch(boss, "en")
+    page = boss.get(reverse("reports")).content.decode()
+    for english in ("TKPK rakor report", "Download rakor PDF", "Download rakor Excel",
+                    "Key indicators", "progress (families)", "desa behind schedule",
+                    "Quarterly report to Kemendagri", "Create quarterly report"):
+        assert english in page, english
+    for indonesian in ("Laporan rakor TKPK", "Unduh PDF rakor", "Unduh Excel rakor",
+                       "Indikator utama", "progres (keluarga)", "tertinggal jadwal",
+                       "Laporan triwulan ke Kemendagri", "Buat laporan triwulan"):
+        assert indonesian not in page, indonesian
+
+
+def test_the_public_page_follows_the_language(campaign, indicators_loaded):
+    from django.test import Client
+
+    visitor = Client()
+    page = _switch(visitor, "en", reverse("public")).content.decode()
+    assert '<html lang="en">' in page
+    for english in ("Public dashboard", "Tackling extreme poverty", "Log in (staff)",
+                    "Verification progress and list shrink by kecamatan", "provisional figures",
+                    "Download CSV", "About these figures", "percentage points"):
+        assert english in page, english
+    for indonesian in ("Dasbor publik", "Penanggulangan kemiskinan ekstrem", "Masuk (petugas)",
+                       "Progres verifikasi dan penurunan data", "angka sementara", "Unduh CSV",
+                       "Tentang angka ini", "poin persen"):
+        assert indonesian not in page, indonesian
+    login = visitor.get(reverse("login")).content.decode()
+    assert "View the public dashboard (without logging in)" in login
+    assert "Lihat dasbor publik" not in login
