@@ -182,6 +182,8 @@ COVERED_ELSEWHERE = {
     "report_job": ("../reports/test_report_jobs.py", "report_job"),
     "report_progress": ("../reports/test_report_jobs.py", "report_progress"),
     "report_download": ("../reports/test_report_jobs.py", "report_download"),
+    # The data subject report (issue 6 §2): admin only, every other persona 403
+    "subject_report": ("../audit/test_subject_report.py", "subject_report"),
     # Indicators (issue 5 §1)
     "indicators": ("test_indicators_page.py", "indicators"),
     "indicator_new": ("test_indicators_page.py", "indicator_new"),

@@ -31,5 +31,7 @@ urlpatterns = [
     path("", include("tepat.web.views.indicators")),
     path("", include("tepat.web.views.reports")),
     path("", include("tepat.web.views.public")),
+    # The data subject report (issue 6 §2)
+    path("", include("tepat.web.views.subject")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]
