@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -64,6 +65,21 @@ def _fresh_cache():
         return
     with contextlib.suppress(ImproperlyConfigured):
         cache.clear()
+
+
+# A full NIK or No. KK: 16 digits standing alone.
+SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+@pytest.fixture(autouse=True)
+def _no_full_nik_in_the_logs(caplog):
+    """Issue 6 §2: every log record written during any test (INFO and up, the level the app
+    logs at) is searched for a full NIK/KK; one found fails the test that wrote it."""
+    yield
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    leaks = [record.getMessage()[:200] for record in records
+             if SIXTEEN_DIGITS.search(record.getMessage())]
+    assert not leaks, f"a full NIK/KK was written to the log: {leaks}"
 
 
 # persona -> (role, area)
