@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -195,6 +195,7 @@ def run_import(
         batch.refresh_from_db()
         return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
                             "system error while saving; data unchanged")
+    _refresh_planner_statistics()
     batch.timings = {**batch.timings, "total": round(time.perf_counter() - clock, 3)}
     batch.save(update_fields=["timings"])
     progress(1.0, "Selesai / done", force=True)
@@ -349,6 +350,15 @@ def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
         })
         committing = time.perf_counter()
     batch.timings = {**batch.timings, "commit": round(time.perf_counter() - committing, 3)}
+
+
+def _refresh_planner_statistics() -> None:
+    """After a large write, PostgreSQL's planner still believes the tables are as small as
+    before until autovacuum catches up, and picks plans that take minutes (seen: 75 s for a
+    report query). ANALYZE samples the tables again (about a second at regency size)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE registry_family, registry_person, registry_desastat")
 
 
 def _desa_not_loaded(families: Any) -> set[str]:
