@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,6 +30,7 @@ from tepat.accounts import roles
 from tepat.audit.services import ONE_IF_CHANGED, log_event, write_service
 from tepat.core.strategies import ESELON
 from tepat.gesek.models import Agency, Official, TeamMember, TeamRole
+from tepat.lib.uploads import upload_as_path
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.messages import safe_value
 from tepat.regions.models import Level, Region
@@ -658,22 +658,6 @@ def _write(rows: list[OfficialRow], agencies: Agencies, report: OfficialImport,
 # --- the entry point ---------------------------------------------------------------------------
 
 
-def _as_path(path_or_file: Path | str | IO[bytes], file_name: str, workdir: Path) -> Path:
-    if isinstance(path_or_file, (str, Path)):
-        return Path(path_or_file)
-    target = workdir / ("upload" + Path(file_name).suffix.lower()[:8])
-    if hasattr(path_or_file, "seek"):
-        path_or_file.seek(0)
-    with target.open("wb") as out:
-        chunks = getattr(path_or_file, "chunks", None)
-        if chunks is not None:
-            for chunk in chunks():
-                out.write(chunk)
-        else:
-            shutil.copyfileobj(path_or_file, out)
-    return target
-
-
 @write_service(refused=lambda report: not report.ok)
 def import_officials(path_or_file: Path | str | IO[bytes], *, actor: Any, file_name: str = "",
                      create_agencies: bool = False) -> OfficialImport:
@@ -688,7 +672,7 @@ def import_officials(path_or_file: Path | str | IO[bytes], *, actor: Any, file_n
     report = OfficialImport(file=file_name)
     with tempfile.TemporaryDirectory(prefix="tepat-pejabat-") as workdir:
         try:
-            sheet = read_officials_sheet(_as_path(path_or_file, file_name, Path(workdir)),
+            sheet = read_officials_sheet(upload_as_path(path_or_file, file_name, Path(workdir)),
                                          file_name)
         except ReadError as error:
             report.problems.append(Problem(file_name, None, "", "", error.message_id,

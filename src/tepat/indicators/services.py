@@ -12,6 +12,7 @@ manage indicators (roles.can_manage_indicators).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +27,7 @@ from tepat.audit.services import ONE_IF_CHANGED, log_event, write_service
 from tepat.core import indicators as core
 from tepat.indicators import loading
 from tepat.indicators.models import Observation, Target
+from tepat.lib.uploads import upload_as_path
 from tepat.verification.errors import RuleError
 
 OBSERVATION_FIELDS = ("region_name", "value", "unit", "url", "source_kind", "flags", "note")
@@ -156,14 +158,11 @@ def import_observations(actor: Any, path: Path | str | IO[bytes], *, file_name: 
     """A CSV or xlsx of indicator values (columns: loading.COLUMNS). Every row is checked first;
     when any row is wrong nothing is written and `report.problems` says where and why."""
     _check_actor(actor)
-    import tempfile
-
-    from tepat.gesek.importing import _as_path  # the uploaded-file-to-path helper, reused
-
     file_name = file_name or Path(str(getattr(path, "name", "") or path)).name
     report = LoadReport(file=file_name)
     with tempfile.TemporaryDirectory(prefix="tepat-indikator-") as workdir:
-        parsed = loading.read_observations(_as_path(path, file_name, Path(workdir)), file_name)
+        local = upload_as_path(path, file_name, Path(workdir))
+        parsed = loading.read_observations(local, file_name)
     report.problems = parsed.problems
     report.rows = len(parsed.rows)
     if not report.ok:
