@@ -10,6 +10,7 @@ Until then the session is anonymous: nothing else opens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse
@@ -32,7 +32,7 @@ from tepat.accounts.decorators import recent_auth_required
 from tepat.accounts.forms import CodeForm, ReasonForm, ReauthForm, RoleForm
 from tepat.accounts.models import RecoveryCode, TOTPDevice, User
 from tepat.verification.errors import RuleError
-from tepat.web.access import no_store
+from tepat.web.access import no_store, role_required
 from tepat.web.forms import add_problems
 
 # --- the two-step login ------------------------------------------------------------------------
@@ -255,10 +255,7 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
 
 # --- the admin's user pages --------------------------------------------------------------------
 
-
-def _admin_only(request: HttpRequest) -> None:
-    if not roles.can_manage_users(request.user):
-        raise PermissionDenied(_("Peran Anda tidak mengizinkan membuka halaman ini."))
+manage_users = role_required(roles.can_manage_users)
 
 
 def _user_or_404(pk: int) -> User:
@@ -270,8 +267,8 @@ def _user_or_404(pk: int) -> User:
 
 @login_required
 @require_GET
+@manage_users
 def user_list(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     people = User.objects.select_related("area").order_by("-is_active", "role", "username")
     enrolled = set(TOTPDevice.objects.filter(confirmed_at__isnull=False)
                    .values_list("user_id", flat=True))
@@ -297,14 +294,10 @@ def _user_page(request: HttpRequest, person: User, *, role_form: RoleForm | None
 @login_required
 @no_store
 @require_http_methods(["GET", "POST"])
+@manage_users
+@recent_auth_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A user, and the form to change their role and area (asks for the password again)."""
-    _admin_only(request)
-    return _user_detail(request, pk)
-
-
-@recent_auth_required
-def _user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _user_or_404(pk)
     if request.method != "POST":
         return _user_page(request, person)
@@ -322,52 +315,47 @@ def _user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _user_page(request, person, role_form=form, status=400)
 
 
+def _with_reason(request: HttpRequest, pk: int, *, prefix: str, form_key: str,
+                 act: Callable[[User, str], str]) -> HttpResponse:
+    """An admin action on a user that needs a written reason: `act(person, reason)` returns the
+    success message; a refusal shows the user page again with the form's problems."""
+    person = _user_or_404(pk)
+    form = ReasonForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            message = act(person, form.cleaned_data["alasan"])
+        except RuleError as error:
+            add_problems(form, error, request)
+        else:
+            messages.success(request, message)
+            return redirect("user_detail", pk=person.pk)
+    return _user_page(request, person, status=400, **{form_key: form})
+
+
 @login_required
 @require_POST
+@manage_users
+@recent_auth_required
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
-    return _user_deactivate(request, pk)
+    def deactivate(person: User, reason: str) -> str:
+        ended = services.deactivate_user(request.user, person, reason)
+        return _("Akun %(user)s dinonaktifkan; %(sessions)s sesi diakhiri.") % {
+            "user": person.username, "sessions": ended}
 
-
-@recent_auth_required
-def _user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _user_or_404(pk)
-    form = ReasonForm(request.POST, prefix="nonaktif")
-    if form.is_valid():
-        try:
-            ended = services.deactivate_user(request.user, person, form.cleaned_data["alasan"])
-        except RuleError as error:
-            add_problems(form, error, request)
-        else:
-            messages.success(request, _(
-                "Akun %(user)s dinonaktifkan; %(sessions)s sesi diakhiri.")
-                % {"user": person.username, "sessions": ended})
-            return redirect("user_detail", pk=person.pk)
-    return _user_page(request, person, reason_form=form, status=400)
+    return _with_reason(request, pk, prefix="nonaktif", form_key="reason_form", act=deactivate)
 
 
 @login_required
 @require_POST
-def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
-    return _user_mfa_reset(request, pk)
-
-
+@manage_users
 @recent_auth_required
-def _user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _user_or_404(pk)
-    form = ReasonForm(request.POST, prefix="reset")
-    if form.is_valid():
-        try:
-            services.reset_mfa(request.user, person, form.cleaned_data["alasan"])
-        except RuleError as error:
-            add_problems(form, error, request)
-        else:
-            messages.success(request, _(
-                "Autentikator %(user)s dihapus; ia mendaftar lagi saat masuk berikutnya.")
-                % {"user": person.username})
-            return redirect("user_detail", pk=person.pk)
-    return _user_page(request, person, reset_form=form, status=400)
+def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    def reset(person: User, reason: str) -> str:
+        services.reset_mfa(request.user, person, reason)
+        return _("Autentikator %(user)s dihapus; ia mendaftar lagi saat masuk berikutnya.") % {
+            "user": person.username}
+
+    return _with_reason(request, pk, prefix="reset", form_key="reset_form", act=reset)
 
 
 urlpatterns = [
