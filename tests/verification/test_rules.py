@@ -142,3 +142,70 @@ def test_every_outcome_and_reason_label_is_marked_for_translation():
     from tepat.verification.labels import MARKED
 
     assert set(MARKED) == {o.label for o in OUTCOMES.values()} | set(MAMPU_REASONS.values())
+
+
+def _new_family(head: str, nik: str, **fields) -> object:
+    return _s().NewFamily(kepala_keluarga=head, members=[{
+        "nama": head, "nik": nik, "hubungan": "1", "jenis_kelamin": "1",
+        "tanggal_lahir": "1980-02-03"}], **fields)
+
+
+NEW_NIK = "3513200302800001"  # Kec. Tegalsiwalan, born 3 Feb 1980, male
+
+
+def test_one_person_is_proposed_only_once_per_campaign_even_from_another_desa(campaign,
+                                                                               registry, users):
+    from tepat.verification.models import Proposal, ProposedNik
+
+    s = _s()
+    first = s.propose_family(campaign, MALESANWETAN, _new_family("Wagiman", NEW_NIK),
+                             actor=users.operator_desa)
+    with pytest.raises(s.RuleError) as refused:
+        s.propose_family(campaign, "35.13.20.2002", _new_family("Wagiman B", NEW_NIK),
+                         actor=users.operator_desa_sibling)
+    message = str(refused.value)
+    assert f"usulan baru #{first.pk}" in message and "3513********0001" in message
+    assert NEW_NIK not in message  # masked: the other desa's operator typed it, nobody else
+    assert Proposal.objects.count() == 1
+    assert list(ProposedNik.objects.values_list("nik", "proposal")) == [(NEW_NIK, first.pk)]
+
+
+def test_a_proposal_keeps_its_nik_when_saved_again_and_frees_one_it_drops(campaign, registry,
+                                                                          users):
+    from tepat.verification.models import ProposedNik
+
+    s = _s()
+    first = s.propose_family(campaign, MALESANWETAN, _new_family("Wagiman", NEW_NIK),
+                             actor=users.operator_desa)
+    again = s.propose_family(campaign, MALESANWETAN, _new_family("Wagiman", NEW_NIK, note="x"),
+                             actor=users.operator_desa, proposal_id=first.pk,
+                             expected_version=first.version)
+    assert again.pk == first.pk and ProposedNik.objects.get().proposal_id == first.pk
+    other_nik = NEW_NIK[:-1] + "2"
+    s.propose_family(campaign, MALESANWETAN, _new_family("Wagiman", other_nik),
+                     actor=users.operator_desa, proposal_id=first.pk,
+                     expected_version=again.version)
+    second = s.propose_family(campaign, "35.13.20.2002", _new_family("Wagiman B", NEW_NIK),
+                              actor=users.operator_desa_sibling)
+    assert dict(ProposedNik.objects.values_list("nik", "proposal")) == {
+        other_nik: first.pk, NEW_NIK: second.pk}
+
+
+def test_two_members_with_one_nik_are_refused(campaign, registry, users):
+    s = _s()
+    family = _new_family("Wagiman", NEW_NIK)
+    family.members.append({"nama": "Sutini", "nik": NEW_NIK, "hubungan": "2",
+                           "jenis_kelamin": "2", "tanggal_lahir": "1982-05-06"})
+    with pytest.raises(s.RuleError):
+        s.propose_family(campaign, MALESANWETAN, family, actor=users.operator_desa)
+
+
+def test_the_refusal_of_a_nik_proposed_twice_is_in_english_too(campaign, registry, users):
+    from django.utils import translation
+
+    s = _s()
+    s.propose_family(campaign, MALESANWETAN, _new_family("Wagiman", NEW_NIK),
+                     actor=users.operator_desa)
+    with translation.override("en"), pytest.raises(s.RuleError, match="proposed only once"):
+        s.propose_family(campaign, "35.13.20.2002", _new_family("Wagiman B", NEW_NIK),
+                         actor=users.operator_desa_sibling)

@@ -337,6 +337,7 @@ def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
         progress(0.65 + 0.3 * fraction, "Menyimpan individu / saving persons")
 
     with transaction.atomic():
+        _one_registry_writer_at_a_time(progress)
         fam = writer.write_families(families, batch.source, batch.pk, family_progress)
         per = writer.write_persons(validated.persons, batch.source, batch.pk, person_progress)
         progress(0.96, "Menghitung ringkasan / updating the dashboard", force=True)
@@ -350,6 +351,23 @@ def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
         })
         committing = time.perf_counter()
     batch.timings = {**batch.timings, "commit": round(time.perf_counter() - committing, 3)}
+
+
+# Any constant: the key of the PostgreSQL advisory lock that imports take to write.
+REGISTRY_WRITE_LOCK = 0x7E9A7_1
+
+
+def _one_registry_writer_at_a_time(progress: ProgressFile) -> None:
+    """Two imports at once (a double click, two admins with the same file) upsert the same
+    rows in different orders and one of them died of a deadlock (found by test_concurrency).
+    The second now waits for the first to commit, then finds its rows there and adds nothing.
+    The lock ends with the transaction, and with the connection of a killed process. SQLite
+    takes one writer at a time by itself."""
+    if connection.vendor != "postgresql":
+        return
+    progress(0.45, "Menunggu impor lain selesai / waiting for another import", force=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REGISTRY_WRITE_LOCK])
 
 
 def _refresh_planner_statistics() -> None:

@@ -180,6 +180,20 @@ class Proposal(models.Model):
         return f"Usulan {self.pk}: {self.kepala_keluarga}"
 
 
+class ProposedNik(models.Model):
+    """One row per NIK proposed in a campaign: the database, not a check before the insert,
+    guarantees that two desa (or one operator's double submit on a slow connection) cannot
+    propose the same person twice, even at the same instant."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="niks")
+    nik = models.CharField("NIK", max_length=16)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "nik"],
+                                               name="proposed_nik_once_per_campaign")]
+
+
 class Evidence(models.Model):
     """A photo of the house (resized on upload), with where and when it was taken."""
 

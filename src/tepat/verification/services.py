@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,6 +38,7 @@ from tepat.verification.models import (
     Evidence,
     Musdes,
     Proposal,
+    ProposedNik,
     Verification,
 )
 
@@ -484,6 +485,43 @@ def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> l
     return cleaned
 
 
+def _hold_niks(proposal: Proposal, members: Sequence[dict[str, Any]]) -> None:
+    """Each member's NIK belongs to this proposal alone within the campaign. A NIK held by
+    another proposal is refused; in a race, ProposedNik's unique constraint decides: the
+    second insert waits for the first commit, then fails, and is refused the same way."""
+    niks = [m["nik"] for m in members if m.get("nik")]
+    if len(set(niks)) < len(niks):
+        raise RuleError(("members", _("Dua anggota memakai NIK yang sama.")))
+    ProposedNik.objects.filter(proposal=proposal).exclude(nik__in=niks).delete()
+    held = _holders(proposal.campaign_id, niks)
+    _refuse_taken(proposal, held)
+    try:
+        with transaction.atomic():
+            ProposedNik.objects.bulk_create([
+                ProposedNik(campaign_id=proposal.campaign_id, proposal=proposal, nik=nik)
+                for nik in niks if nik not in held])
+    except IntegrityError:
+        _refuse_taken(proposal, _holders(proposal.campaign_id, niks))
+        raise RuleError(("members", _("NIK anggota baru saja dipakai usulan lain; muat ulang "
+                                      "halaman lalu simpan lagi."))) from None
+
+
+def _holders(campaign_id: int, niks: Sequence[str]) -> dict[str, Proposal]:
+    rows = ProposedNik.objects.filter(campaign_id=campaign_id, nik__in=niks).select_related(
+        "proposal__desa")
+    return {row.nik: row.proposal for row in rows}
+
+
+def _refuse_taken(proposal: Proposal, held: dict[str, Proposal]) -> None:
+    taken = sorted((nik, other) for nik, other in held.items() if other.pk != proposal.pk)
+    if taken:
+        raise RuleError(*[("members", _(
+            "NIK %(nik)s sudah diusulkan di usulan baru #%(id)s (%(desa)s) dalam kampanye ini; "
+            "satu orang hanya boleh diusulkan sekali.") % {
+                "nik": mask(nik), "id": other.pk, "desa": other.desa.name})
+            for nik, other in taken])
+
+
 @write_service()
 def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, actor: Any,
                    submit: bool = False, photos: Sequence[UploadedFile] = (),
@@ -521,6 +559,7 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
         proposal.review = Review.SUBMITTED if submit else Review.DRAFT
         proposal.version += 1
         proposal.save()
+        _hold_niks(proposal, members)
         for photo in prepared:
             _add_photo(None, photo, actor=actor, proposal=proposal,
                       latitude=family.latitude, longitude=family.longitude)
