@@ -334,6 +334,37 @@ def test_another_desa_s_proposal_answers_404(client_for, campaign, registry):
     assert client_for("operator_desa_sibling").get(url).status_code == 404
 
 
+def test_the_proposal_form_ignores_fields_the_desa_may_not_set(client_for, campaign, registry,
+                                                               users):
+    """A tampered usulan baru (another desa, approved, approver, creator) is stored as the
+    desa's own draft (issue 6 §1)."""
+    from tepat.verification.models import Proposal
+
+    client_for("operator_desa").post(reverse("verify_proposal_new"), _proposal_post(
+        desa="35.13.01.2001", kecamatan="35.13.01", review="APPROVED",
+        reviewed_by=str(users.admin.pk), created_by=str(users.admin.pk), campaign="999"))
+    proposal = Proposal.objects.get()
+    assert (proposal.desa_id, proposal.kecamatan_id) == ("35.13.20.2001", "35.13.20")
+    assert (proposal.review, proposal.reviewed_by_id) == ("DRAFT", None)
+    assert (proposal.created_by_id, proposal.campaign_id) == (users.operator_desa.pk,
+                                                             campaign.pk)
+
+
+def test_a_person_proposed_by_another_desa_is_refused_on_the_page(client_for, campaign,
+                                                                  registry):
+    from tepat.verification.models import Proposal
+
+    nik = "3513200101700001"  # Kec. Tegalsiwalan, born 1 Jan 1970
+    client_for("operator_desa").post(reverse("verify_proposal_new"),
+                                     _proposal_post(**{"a0-nik": nik}))
+    response = client_for("operator_desa_sibling").post(reverse("verify_proposal_new"),
+                                                        _proposal_post(**{"a0-nik": nik}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "satu orang hanya boleh diusulkan sekali" in html and "3513********0001" in html
+    assert Proposal.objects.count() == 1
+
+
 # --- a family's history ---------------------------------------------------------------------
 
 
