@@ -44,6 +44,16 @@ def test_the_desa_operator_downloads_the_form_of_their_desa(client_for, campaign
     assert set(_choices(response.content)) == {"Sutrisno", "Misnati"}
 
 
+def test_the_form_download_is_logged_as_an_export_of_personal_data(client_for, campaign, users):
+    from tepat.audit.models import AccessEvent
+
+    client_for("operator_desa").get(reverse("odk_form"))
+    event = AccessEvent.objects.get()
+    assert (event.actor, event.action, event.object_id) == (users.operator_desa, "export",
+                                                            MALESANWETAN)
+    assert "ODK" in event.purpose and str(campaign.pk) in event.purpose
+
+
 def test_the_admin_chooses_the_desa(client_for, campaign):
     admin = client_for("admin")
     page = admin.get(reverse("odk_form"))

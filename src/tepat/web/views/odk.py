@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tepat.accounts import roles
+from tepat.audit.services import log_access
 from tepat.regions.models import Level, Region
 from tepat.verification import odk
 from tepat.verification.errors import RuleError
@@ -95,6 +96,10 @@ def odk_form(request: HttpRequest) -> HttpResponse:
         data = odk.build_xlsform(campaign, desa.code)
     except RuleError as error:
         return _import_page(request, campaign, UploadForm(), form_error=str(error), status=409)
+    # The form carries the desa's family names and addresses (KK masked): a personal-data
+    # export, logged with who, what and why (the why is the form's only use).
+    log_access(actor=request.user, action="export", obj=desa,
+               purpose=f"Formulir ODK/KoboCollect verval luring, kampanye {campaign.pk}")
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = (
         f'attachment; filename="{odk.xlsform_filename(campaign, desa.code)}"')
