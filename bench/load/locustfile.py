@@ -29,15 +29,14 @@ import json
 import os
 import random
 import re
+import secrets
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyotp
-import urllib3
-from locust import HttpUser, between, events
-
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+from locust import FastHttpUser, between, events
 
 BASE = Path(__file__).resolve().parents[2] / "bench" / "out" / "load"
 OUT = Path(os.environ.get("LOAD_OUT", BASE))  # this run's folder
@@ -147,14 +146,35 @@ def form_fields(html: str, marker: str) -> list[tuple[str, str]] | None:
 # --- users ----------------------------------------------------------------------------------
 
 
-class TepatUser(HttpUser):
+def multipart(fields: list[tuple[str, str]], files: list[str]) -> tuple[bytes, str]:
+    """A multipart/form-data body as a browser sends it; `files` are file inputs left empty."""
+    boundary = "----tepatload" + secrets.token_hex(12)
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                     f"{value}\r\n")
+    for name in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                     f'filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n')
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def location(response) -> str:
+    return response.headers.get("Location") or response.headers.get("location") or ""
+
+
+class TepatUser(FastHttpUser):
+    """geventhttpclient (FastHttpUser): a fraction of the CPU of requests, which matters when
+    the load generator shares two cores with the server. Its TLS context does not verify the
+    load server's self-signed certificate (`insecure`, the default)."""
+
     abstract = True
     wait_time = between(5, 15)
     accounts: itertools.count
     pool: list[dict]
 
     def on_start(self) -> None:
-        self.client.verify = False  # the load server's self-signed certificate
         self.account = self.pool[next(self.accounts) % len(self.pool)]
         self.login()
 
@@ -162,13 +182,23 @@ class TepatUser(HttpUser):
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False,
                              **kwargs) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code} for {url}")
+                error = getattr(response, "error", None)  # a connection error has status 0
+                response.failure(f"{response.status_code} for {url}" + (f": {error!r}" if error
+                                                                         else ""))
             return response
 
-    def post(self, url: str, name: str, data, **kwargs):
+    def post(self, url: str, name: str, data, files: tuple[str, ...] = ()):
+        """A form POST with the headers a browser sends (Django checks Referer/Origin on
+        HTTPS); urlencoded, or multipart when the form has file inputs."""
         headers = {"Referer": self.host + url, "Origin": self.host}
-        return self.client.post(url, data=data, name=name, headers=headers,
-                                allow_redirects=False, catch_response=True, **kwargs)
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        if files:
+            body, headers["Content-Type"] = multipart(items, list(files))
+        else:
+            body = urlencode(items).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return self.client.post(url, data=body, name=name, headers=headers,
+                                allow_redirects=False, catch_response=True)
 
     def login(self) -> None:
         response = self.page("/masuk/", "login: form")
@@ -177,7 +207,7 @@ class TepatUser(HttpUser):
                 "username": self.account["username"], "password": USERS["password"],
                 "next": ""}
         with self.post("/masuk/", "login: password", data) as response:
-            step = response.headers.get("Location", "")
+            step = location(response)
             if response.status_code != 302:
                 response.failure(f"login refused ({response.status_code})")
                 return
@@ -251,20 +281,19 @@ class DesaOperator(TepatUser):
         data = [(k, v) for k, v in fields if k not in replaced] + list(replaced.items())
         name = "entry: save (submit)" if submit else "entry: save (draft)"
         # multipart, like the browser (the form has a file input for house photos, left empty)
-        with self.post(url, name, data, files={"photos": ("", b"", "application/octet-stream")}
-                       ) as response:
+        with self.post(url, name, data, files=("photos",)) as response:
             if response.status_code != 302:
                 alerts = re.findall(r'role="alert">(.*?)</(?:div|p)>', response.text or "", re.S)
                 text = " / ".join(re.sub(r"<[^>]+>|\s+", " ", a).strip() for a in alerts)
                 response.failure(f"save not accepted ({response.status_code}): {text[:200]}")
                 return
-            location = response.headers.get("Location", "")
+            target = location(response)
         _saves.write(json.dumps({"pk": pk, "token": token, "submit": submit,
                                  "user": self.account["username"], "at": time.time()}) + "\n")
         _saves.flush()
         self.wait()
-        self.page(location, "entry: worklist" if location.startswith("/verval/?")
-                  or location == "/verval/" else "entry: family form")
+        self.page(target, "entry: worklist" if target.startswith("/verval/?")
+                  or target == "/verval/" else "entry: family form")
 
     tasks = [task_verify]
 
