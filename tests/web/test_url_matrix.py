@@ -23,8 +23,8 @@ INSERT/UPDATE/DELETE other than the session's own row, no audit or access event.
 Leaks: no response (page, JSON, CSV, the sheets of an Excel file) may contain a full NIK/KK of
 the scene (registry, usulan baru), nor the name of a family whose desa lies outside the
 persona's area; for a role that may not read BNBA (pimpinan) and a user without an area, the
-name of any family. PUT, PATCH and DELETE must never succeed (2xx), but for the views in
-ANSWERS_EVERY_METHOD. Cells where the code disagrees with docs/authz.md are in KNOWN_BUGS.
+name of any family. PUT, PATCH and DELETE must never succeed (2xx). Cells where the code
+disagrees with docs/authz.md are in KNOWN_BUGS.
 
 A URL of the resolver without a row, or a row whose URL is gone, fails
 `test_the_table_lists_every_url_of_the_resolver`.
@@ -272,7 +272,8 @@ def _plotly_version() -> str:
 TABLE: dict[str, Row] = {
     # --- the registry ----------------------------------------------------------------------
     # FINDING: `dashboard` has no method decorator: POST, PUT, PATCH and DELETE render it (200).
-    "dashboard": Row(r("dashboard"), EVERY_ROLE, ANY, post=200, other=200),
+    # login_required, require_GET, then the view's own check of the area (no area: 403)
+    "dashboard": Row(r("dashboard"), EVERY_ROLE, GET, order=("method", "role")),
     # ?desa= outside the area is a filter error on the page (no rows, 200). The user without an
     # area passes can_view_registry (no area check) and gets an empty list ("sees nothing").
     "families": Row(r("families", suffix=desa_query), BNBA, GET_POST, DESA_PARAM, sees=always,
@@ -316,8 +317,8 @@ TABLE: dict[str, Row] = {
     # --- review --------------------------------------------------------------------------
     # FINDING: `review` has no method decorator: POST, PUT, PATCH and DELETE render it (200).
     # ?kecamatan= is the admin's drill-down; an operator kecamatan always gets their own.
-    "review": Row(r("review", suffix=kecamatan_query), REVIEW, ANY, KECAMATAN_PARAM,
-                  sees=always, post=200, other=200),
+    "review": Row(r("review", suffix=kecamatan_query), REVIEW, GET, KECAMATAN_PARAM,
+                  sees=always),
     "review_desa": Row(r("review_desa", code), REVIEW, GET_POST, IN_DESA, post=200),
     "review_proposal": Row(r("review_proposal", code, pk("proposal")), REVIEW, POST, IN_DESA,
                            post=302),  # no action chosen: a message, back to the desa
@@ -359,7 +360,7 @@ TABLE: dict[str, Row] = {
     # A family's page, visits, needs and visit photos: the admin (its area), or the pejabat
     # pendamping: the families assigned to their Official (M, G); another official's family in
     # their own area (M2) and one in another kecamatan (N) answer 404. Leadership reads the
-    # coverage home only: 403 here (docs/authz.md) — see KNOWN_BUGS.
+    # coverage home only: 403 here (docs/authz.md; it was a 500 until the URL matrix).
     "gesek_family": Row(r("gesek_family", pk("entry")), pendamping, GET, ENTRIES,
                         sees=assigned),
     "gesek_visit": Row(r("gesek_visit", pk("entry")), pendamping, POST, ENTRIES, sees=assigned,
@@ -425,9 +426,9 @@ TABLE: dict[str, Row] = {
                           order=("method", "role"), post=400),
     # --- login, logout, language, assets ---------------------------------------------------------
     # Django's LoginView: a signed-in user is sent on (302, any method); a visitor gets the
-    # form, also on PUT (Django's ProcessFormView.put() is post(): an empty form, 200).
-    "login": Row(r("login"), EVERYONE, methods("GET", "POST", "PUT"), public=True,
-                 anonymous_405=True, post=200, other=200, overrides=(
+    # form (GET, POST; PUT is refused: TwoStepLoginView.http_method_names).
+    "login": Row(r("login"), EVERYONE, methods("GET", "POST"), public=True,
+                 anonymous_405=True, post=200, overrides=(
                      X(SIGNED_IN_NAMES, "*", "*", 302, "redirect_authenticated_user: a "
                        "signed-in user goes to the dashboard, whatever the method",
                        first=True),
@@ -566,12 +567,8 @@ def _relation(p: Persona, variant: str) -> str:
 # Cells where the code disagrees with docs/authz.md (the table keeps the documented status).
 # The walk does not count them as failures while they still disagree, and fails as soon as one
 # agrees (then delete its line), like a strict xfail; test_known_bugs_* below show them.
-KNOWN_BUGS = {
-    (persona, name): "gesek_required lets leadership in, then get_entry_for_user() reads "
-                     "user.official: RelatedObjectDoesNotExist (500) instead of 403"
-    for persona in ("pimpinan",)
-    for name in ("gesek_family", "gesek_visit", "gesek_need", "gesek_visit_photo")
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (persona, url name) -> what is wrong
+# (Found and fixed: leadership got a 500 on the four Gesek family views; now 403.)
 
 
 def test_every_url_answers_every_role_area_and_method_by_the_rules(world):
@@ -626,27 +623,23 @@ def test_every_url_answers_every_role_area_and_method_by_the_rules(world):
     assert not failures, f"{len(failures)} of {requests} requests:\n" + "\n".join(failures)
 
 
-# Views that answer PUT, PATCH and DELETE like a GET (200): no method decorator on the app's
-# views `dashboard` and `review`; `login` is Django's LoginView, whose put() is post() (an empty
-# form again). Nothing is written (the walk checks it), but the rule of issue 6 §1 is "never a
-# 2xx"; test_known_bugs_put_patch_delete_* expects 405 and fails until the views say
-# require_GET / require_http_methods (login: http_method_names = ["get", "post"]).
-ANSWERS_EVERY_METHOD = {"dashboard", "review", "login"}
+# Views that may answer PUT, PATCH and DELETE with a 2xx: none. (The walk found dashboard,
+# review and the login view answering them like a GET; they now say require_GET /
+# http_method_names. The tests below keep them that way.)
+ANSWERS_EVERY_METHOD: set[str] = set()
 
 
-@pytest.mark.xfail(strict=True, reason="dashboard and review have no method decorator; the "
-                                       "login view inherits Django's put(): 200 to PUT")
-@pytest.mark.parametrize("name", sorted(ANSWERS_EVERY_METHOD))
-def test_known_bugs_put_patch_delete_answer_405(world, client_for, name):
-    client = client_for("admin") if name != "login" else Client()
-    assert client.put(reverse(name)).status_code == 405
+@pytest.mark.parametrize("name", ["dashboard", "review", "login"])
+def test_put_patch_delete_answer_405_on_the_pages_that_once_took_them(world, client_for, name):
+    client = client_for("operator_kecamatan") if name != "login" else Client()
+    for method in (client.put, client.patch, client.delete):
+        assert method(reverse(name)).status_code == 405
 
 
-@pytest.mark.xfail(strict=True, reason="bug: leadership gets a 500 on a Gesek family's pages "
-                                       "(docs/authz.md: 403); see KNOWN_BUGS")
-def test_known_bugs_leadership_gets_403_on_a_gesek_family(world, client_for):
-    assert client_for("pimpinan").get(reverse("gesek_family", args=[world.entry["M"]])
-                                      ).status_code == 403
+def test_leadership_gets_403_not_500_on_a_gesek_family(world, client_for):
+    client = client_for("pimpinan")
+    assert client.get(reverse("gesek_family", args=[world.entry["M"]])).status_code == 403
+    assert client.post(reverse("gesek_visit", args=[world.entry["M"]])).status_code == 403
 
 
 # --- the table against the resolver -----------------------------------------------------------

@@ -43,6 +43,7 @@ class TwoStepLoginView(LoginView):
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    http_method_names = ["get", "post", "options"]  # not Django's put(), which is post()
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
 from tepat.core.regions import data_path
@@ -64,6 +65,7 @@ def _chart_html(request: HttpRequest, summary: Summary) -> str:
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not roles.can_view_dashboard(request.user):
         raise PermissionDenied(

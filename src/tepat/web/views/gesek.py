@@ -52,6 +52,9 @@ NAV = "gesek"
 admin_required = role_required(roles.can_manage_gesek)
 gesek_required = role_required(
     lambda u: roles.can_manage_gesek(u) or roles.is_official(u) or roles.can_read_everything(u))
+# A family's visits and needs: the admin or its pendamping official, never leadership (which
+# reads the coverage only and has no official record: it got a 500 here, found by the URL matrix).
+pendamping_required = role_required(lambda u: roles.can_manage_gesek(u) or roles.is_official(u))
 
 UNASSIGNED_REASONS = {
     "no_team": gettext_lazy("Kecamatan belum punya tim (atau tak ada anggota aktif)"),
@@ -516,14 +519,14 @@ def _family_url(entry: TargetListEntry, anchor: str) -> str:
     return reverse("gesek_family", args=[entry.pk]) + anchor
 
 
-@gesek_required
+@pendamping_required
 @no_store
 @require_GET
 def family(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_family(request, get_entry_for_user(request.user, pk))
 
 
-@gesek_required
+@pendamping_required
 @no_store
 @require_POST
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -544,7 +547,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_family(request, entry, visit_form=form)
 
 
-@gesek_required
+@pendamping_required
 @no_store
 @require_POST
 def need_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -569,7 +572,7 @@ def need_new(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_family(request, entry, need_form=form)
 
 
-@gesek_required
+@pendamping_required
 @require_GET
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A visit's photo, for whoever may open its family (404 otherwise)."""

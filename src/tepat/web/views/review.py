@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
 from tepat.core.identity import mask
@@ -153,6 +153,7 @@ def _total(rows: list[UnitRow]) -> UnitRow:
 
 @review_required
 @no_store
+@require_GET
 def review(request: HttpRequest) -> HttpResponse:
     """All desa of the user's kecamatan; for the kabupaten, its kecamatan (or one's desa)."""
     campaign = current_campaign()
