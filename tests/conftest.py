@@ -38,6 +38,8 @@ TEST_PASSWORD = "uji-tepat-2026!"
 def _test_settings():
     """Every test runs with TEPAT_CHECK_AUDIT on: a write service that writes a wrong number
     of audit events raises AuditMissing in whatever test calls it (tepat.audit.services).
+    TEPAT_STRICT_SCOPING is on too: a query of the application on personal data without an
+    area scope or a named opt-out raises UnscopedQuery (tepat.registry.scoping).
     Two-factor is optional in tests: the personas log in with force_login or the password
     alone; tests/accounts turn the production default (admin kabupaten, operator kecamatan)
     back on per test."""
@@ -49,6 +51,7 @@ def _test_settings():
         return
     with contextlib.suppress(ImproperlyConfigured):  # `pytest tests/core -p no:django`
         settings.TEPAT_CHECK_AUDIT = True
+        settings.TEPAT_STRICT_SCOPING = True
         settings.TEPAT_MFA_REQUIRED_ROLES = []
     yield
 

@@ -174,6 +174,10 @@ IMPORT_DIR = INSTANCE_DIR / "imports"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
 # Check that every write service writes its audit events (tests turn it on; see audit.services)
 TEPAT_CHECK_AUDIT = env_bool("TEPAT_CHECK_AUDIT", False)
+# Check that every query on personal data is scoped by area or opts out with a reason: raise
+# (tests) or log a warning (off, production: a missed path must not break a page). See
+# registry/scoping.py.
+TEPAT_STRICT_SCOPING = env_bool("TEPAT_STRICT_SCOPING", False)
 # An import on another host that shows no progress for this long is taken for dead.
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 900)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -106,7 +106,7 @@ def test_finalization_fixes_a_versioned_list_and_the_diff_says_why(campaign, reg
 
     s = _services()
     earlier = campaigns.register_list(
-        campaigns.scope_families(campaign),
+        campaigns.scope_families(campaign, users.admin),
         campaigns.Decree("Daftar 2023", 2023, "SK 400/1/2023", date(2023, 5, 2)),
         actor=users.admin)
     sutrisno, misnati = registry.families[MALESANWETAN][:2]
@@ -133,7 +133,7 @@ def test_finalization_fixes_a_versioned_list_and_the_diff_says_why(campaign, reg
                                    previous=earlier), actor=users.admin)
     # Sutrisno (still target, one member fewer), Poniti (never verified: carried), Wagiman
     assert (new.keluarga, new.jiwa) == (3, 2 + 2 + 1)
-    rows = {(r.kepala_keluarga, r.change): r for r in diff.diff(earlier, new)}
+    rows = {(r.kepala_keluarga, r.change): r for r in diff.diff(earlier, new, viewer=users.admin)}
     assert rows[("Misnati", "removed")].reason.startswith("Pindah")
     assert rows[("Siti Aminah", "removed")].reason.startswith("Sudah mampu")
     assert rows[("Wagiman", "added")].reason == "Usulan baru"

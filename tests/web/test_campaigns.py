@@ -37,7 +37,7 @@ def lists(campaign, registry, users):
     from tepat.verification import campaigns, services
 
     earlier = campaigns.register_list(
-        campaigns.scope_families(campaign),
+        campaigns.scope_families(campaign, users.admin),
         campaigns.Decree("Daftar sasaran 2023", 2023, "SK 400/1/2023", date(2023, 5, 2)),
         actor=users.admin)
     sutrisno, misnati = registry.families[MALESANWETAN][:2]

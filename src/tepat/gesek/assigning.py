@@ -190,7 +190,8 @@ class _Run:
         entries = (TargetListEntry.objects.for_user(actor).filter(target_list=target_list)
                    .values_list("id", "kecamatan_id", "desa_id"))
         self.where = {pk: (kecamatan, desa) for pk, kecamatan, desa in entries}
-        manual = (Assignment.objects.filter(entry__target_list=target_list, method="manual")
+        manual = (Assignment.objects.for_user(actor)
+                  .filter(entry__target_list=target_list, method="manual")
                   .values_list("entry_id", "official_id")) if keep_manual else []
         self.manual = {entry: official for entry, official in manual if entry in self.where}
         self.teams: dict[str, list[int]] = defaultdict(list)
@@ -271,7 +272,8 @@ class _Run:
         rows to insert, entries left as they are). A row whose official (or distance) changed
         is deleted and inserted again; an unchanged one stays (a second run on the same data
         writes nothing); kept manual rows are not touched."""
-        existing = (Assignment.objects.filter(entry__target_list=self.target_list)
+        existing = (Assignment.objects.for_user(self.actor)
+                    .filter(entry__target_list=self.target_list)
                     .values_list("pk", "entry_id", "official_id", "method", "distance_km"))
         placements, stale, unchanged = self.result.placements, [], set()
         for pk, entry, official, method, km in existing:
@@ -290,7 +292,8 @@ class _Run:
 
     def write(self, stale: list[int], rows: list[tuple[int, int, str, str, float]]) -> None:
         for start in range(0, len(stale), CHUNK):
-            Assignment.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
+            (Assignment.objects.for_user(self.actor)
+             .filter(pk__in=stale[start:start + CHUNK]).delete())
         _insert_auto(rows, self.actor)
 
 

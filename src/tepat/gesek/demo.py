@@ -126,9 +126,9 @@ def _field_work(target_list, programmes: dict[str, list], admin: Any,
     aids (RTLH from Perkim and from Baznas), and aid to families not on the list."""
     today = timezone.localdate()
     share = {k: rng.choice((0.1, 0.25, 0.4, 0.6, 0.8)) for k in
-             TargetListEntry.objects.filter(target_list=target_list)
+             TargetListEntry.objects.for_user(admin).filter(target_list=target_list)
              .values_list("kecamatan_id", flat=True).distinct()}
-    entries = list(TargetListEntry.objects.filter(  # families with a pendamping official
+    entries = list(TargetListEntry.objects.for_user(admin).filter(  # with a pendamping
         target_list=target_list, family__isnull=False, assignment__isnull=False,
     ).select_related("family").order_by("pk"))
     visited = needs = aids = doubles = 0
@@ -150,7 +150,8 @@ def _field_work(target_list, programmes: dict[str, list], admin: Any,
                     add_intervention(programmes[kind][1], entry.family, actor=admin,
                                      delivered_on=today - timedelta(days=rng.randint(0, 20)))
                     doubles += 1
-    outside = list(Family.objects.filter(source="p3ke", desil__in=[3, 4]).order_by("pk")[:150])
+    outside = list(Family.objects.for_user(admin).filter(source="p3ke", desil__in=[3, 4])
+                   .order_by("pk")[:150])
     for family in outside:  # aid that missed the list: the inclusion error of the programmes
         add_intervention(rng.choice(programmes["PKH"] + programmes["SEMBAKO"]), family,
                          actor=admin, delivered_on=today - timedelta(days=rng.randint(0, 60)))

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tepat.core.strategies import ESELON, NEED_KINDS, STRATEGIES
-from tepat.registry.models import ScopedQuerySet
+from tepat.registry.scoping import PersonalQuerySet
 
 
 class Agency(models.Model):
@@ -86,7 +86,7 @@ class Assignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["official"]), models.Index(fields=["kecamatan", "desa"])]
@@ -107,7 +107,7 @@ class Visit(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
 
 class NeedStatus(models.TextChoices):
@@ -137,7 +137,7 @@ class Need(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "kind"], name="need_once")]

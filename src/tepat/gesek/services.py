@@ -72,7 +72,8 @@ def reassign(entry: TargetListEntry, official: Official, *, actor: Any,
         raise RuleError(_("%(name)s bukan anggota tim Gesek Ekstrem kecamatan ini.")
                         % {"name": official.name})
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().filter(entry=entry).first()
+        assignment = (Assignment.objects.for_area(entry.desa_id).select_for_update()
+                      .filter(entry=entry).first())
         before = assignment.official_id if assignment else None
         if assignment is None:
             assignment = Assignment(entry=entry, desa_id=entry.desa_id,
@@ -96,7 +97,8 @@ def _distance_km(desa_code: str, base_code: str) -> float:
 def _official_for(actor: Any, entry: TargetListEntry) -> Official:
     """The acting official, who must be the family's pendamping (the admin may act too)."""
     official = getattr(actor, "official", None)
-    assigned = Assignment.objects.filter(entry=entry).select_related("official").first()
+    assigned = (Assignment.objects.for_area(entry.desa_id).filter(entry=entry)
+                .select_related("official").first())
     if roles.can_manage_gesek(actor) and assigned is not None:
         return assigned.official
     if official is None or assigned is None or assigned.official_id != official.pk:
@@ -136,7 +138,7 @@ def record_need(entry: TargetListEntry, kind: str, *, actor: Any, note: str = ""
     programme = (Programme.objects.filter(kind=kind).select_related("agency")
                  .order_by("-year", "pk").first())
     with transaction.atomic():
-        need, created = Need.objects.select_for_update().get_or_create(
+        need, created = Need.objects.for_area(entry.desa_id).select_for_update().get_or_create(
             entry=entry, kind=kind,
             defaults=dict(strategy=NEED_KINDS[kind].strategy, desa_id=entry.desa_id,
                           kecamatan_id=entry.kecamatan_id, recorded_by=actor))

@@ -29,6 +29,7 @@ from tepat.gesek.selectors import current_target_list
 from tepat.interventions.models import Intervention, InterventionStatus, Programme
 from tepat.regions.models import Region
 from tepat.registry.models import Family
+from tepat.registry.scoping import unscoped_access
 from tepat.verification.models import (
     CampaignState,
     TargetList,
@@ -102,7 +103,8 @@ def list_source(target_list: TargetList) -> str | None:
     common source."""
     if target_list.campaign_id:
         return target_list.campaign.source
-    top = (Family.objects.filter(pk__in=_entries(target_list, None).values("family_id"))
+    top = (Family.objects.unscoped("convergence: the list's most common source, a count")
+           .filter(pk__in=_entries(target_list, None).values("family_id"))
            .values("source").annotate(n=Count("id")).order_by("-n").first())
     return top["source"] if top else None
 
@@ -134,6 +136,7 @@ def later_verifications(target_list: TargetList, families: Iterable[core.TargetF
             for family, opens, campaign, outcome, review in found]
 
 
+@unscoped_access("convergence: figures of the target list, narrowed to `area` by the caller")
 def read_inputs(target_list: TargetList, area: str | None = None) -> core.Inputs:
     families = target_families(target_list, area)
     return core.Inputs(

@@ -825,9 +825,11 @@ def _refuse_twice(programme: Programme, digest: str, name: str) -> None:
 def _write_interventions(upload: BeneficiaryUpload, outcomes: list[_Outcome], actor: Any,
                          ) -> Decimal:
     matched = [o for o in outcomes if o.family is not None]
-    families = Family.objects.only("pk", "desa_id", "kecamatan_id").in_bulk(
-        {o.family for o in matched})
-    persons = Person.objects.only("pk", "family_id").in_bulk(
+    # The rows matched families anywhere in the regency (an agency serves all of it).
+    families = (Family.objects.unscoped("matching: the families an upload's rows matched")
+                .only("pk", "desa_id", "kecamatan_id").in_bulk({o.family for o in matched}))
+    persons = Person.objects.unscoped("matching: the persons an upload's rows matched").only(
+        "pk", "family_id").in_bulk(
         {o.person for o in matched if o.person})
     written = add_interventions(upload.programme, [
         Delivery(families[o.family], o.row.delivered_on, o.row.amount,

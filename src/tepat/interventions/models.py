@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
-from tepat.registry.models import ScopedQuerySet
+from tepat.registry.scoping import PersonalQuerySet
 
 
 class Programme(models.Model):
@@ -62,7 +62,7 @@ class Intervention(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["family"]), models.Index(fields=["programme"]),

@@ -25,6 +25,7 @@ from tepat.gesek.models import Need, NeedStatus
 from tepat.gesek.selectors import current_target_list
 from tepat.interventions.models import Intervention, Programme
 from tepat.regions.models import Region
+from tepat.registry.scoping import unscoped_access
 from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList
 
@@ -107,6 +108,7 @@ class PlanReport:
         return data
 
 
+@unscoped_access("plan: the open needs and commitments of the whole target list")
 def plan_from_db(target_list: TargetList | None = None, *, year: int | None = None,
                  objective: str = "families", time_limit: float = core.TIME_LIMIT,
                  ) -> PlanReport:

@@ -83,7 +83,7 @@ def _mark_needs_met(intervention: Intervention) -> int:
     target_list = current_target_list()
     if target_list is None or intervention.status != InterventionStatus.DELIVERED:
         return 0
-    return Need.objects.filter(
+    return Need.objects.unscoped("service: the needs of the aided family, by its id").filter(
         entry__target_list=target_list, entry__family_id=intervention.family_id,
         kind=intervention.programme.kind,
     ).exclude(status=NeedStatus.MET).update(status=NeedStatus.MET, met_by=intervention)
@@ -161,12 +161,13 @@ def _mark_needs_met_in_bulk(programme: Programme,
     first = {}
     for i in interventions:
         first.setdefault(i.family_id, i)
-    needs = list(Need.objects.filter(
+    needs = list(Need.objects.unscoped("service: the needs of the aided families, by id").filter(
         entry__target_list=target_list, entry__family_id__in=list(first), kind=programme.kind,
     ).exclude(status=NeedStatus.MET).select_related("entry"))
     met: dict[int, int] = {}
     for need in needs:
         need.status, need.met_by = NeedStatus.MET, first[need.entry.family_id]
         met[need.entry.family_id] = met.get(need.entry.family_id, 0) + 1
-    Need.objects.bulk_update(needs, ["status", "met_by"], batch_size=2000)
+    Need.objects.unscoped("service: the needs just read, by id").bulk_update(
+        needs, ["status", "met_by"], batch_size=2000)
     return met

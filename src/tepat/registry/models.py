@@ -3,12 +3,11 @@
 Coded columns are stored as the canonical codes of tepat.core.codes (`get_<field>_display()`
 gives the Indonesian label). Every record knows the source batch that last wrote it. Personal
 data is reached through `Family.objects.for_user(user)` / `Person.objects.for_user(user)`,
-which scope by the user's area: a user with no area gets nothing.
+which scope by the user's area: a user with no area gets nothing. Their querysets check that a
+scope was applied (tepat.registry.scoping).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tepat.core import codes
 from tepat.core.identity import mask
+from tepat.registry.scoping import PersonalQuerySet, ScopedQuerySet
 
 
 class Source(models.TextChoices):
@@ -75,27 +75,6 @@ class SourceBatch(models.Model):
         return f"{self.get_source_display()} #{self.pk} {self.family_file_name}"
 
 
-class ScopedQuerySet(models.QuerySet):
-    """Personal data by area: kabupaten users see the regency, others their kecamatan or desa."""
-
-    def for_area(self, area_code: str | None) -> ScopedQuerySet:
-        if not area_code:
-            return self.none()
-        depth = area_code.count(".")
-        if depth <= 1:  # province or kabupaten
-            return self.filter(
-                kecamatan__code__startswith=area_code + "."
-            )  # no join: LIKE on the FK
-        if depth == 2:
-            return self.filter(kecamatan_id=area_code)
-        return self.filter(desa_id=area_code)
-
-    def for_user(self, user: Any) -> ScopedQuerySet:
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.for_area(user.area_id)
-
-
 def _code_field(code_list: codes.CodeList, verbose: str) -> models.CharField:
     return models.CharField(verbose, max_length=2, blank=True, choices=code_list.choices)
 
@@ -132,7 +111,7 @@ class SourceRecord(models.Model):
     source_row = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         abstract = True

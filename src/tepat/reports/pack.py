@@ -32,6 +32,7 @@ from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
 from tepat.indicators.formats import change_label, difference
 from tepat.regions.models import Level, Region
+from tepat.registry.scoping import unscoped_access
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,7 @@ def current(campaign: Any = None, target_list: Any = None) -> tuple[Any, Any]:
             target_list if target_list is not None else current_target_list())
 
 
+@unscoped_access("report: the rakor pack, aggregates of the whole regency")
 def rakor_pack(*, campaign: Any = None, target_list: Any = None,
                progress: Progress | None = None, region_code: str = REGENCY,
                today: date | None = None) -> RakorPack:
@@ -321,6 +323,7 @@ def _summary(headlines: tuple[IndicatorLine, ...], part: _CampaignPart | None,
         kecamatan_behind=sum(r.behind for r in part.kecamatan) if part else 0)
 
 
+@unscoped_access("report: the reports page summary, aggregates of the whole regency")
 def screen_summary(*, campaign: Any = None, target_list: Any = None,
                    region_code: str = REGENCY, today: date | None = None
                    ) -> tuple[Summary, tuple[KecamatanRow, ...], tuple[str, ...]]:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, STRATEGIES
 from tepat.regions.models import Region
+from tepat.registry.scoping import unscoped_access
 
 Progress = Callable[[float, str], None]
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
@@ -182,6 +183,7 @@ class QuarterlyPack:
 # --- building it ----------------------------------------------------------------------------
 
 
+@unscoped_access("report: the quarterly report, aggregates of the whole regency")
 def quarterly_pack(quarter: str | Quarter = "2024Q1", *, progress: Progress | None = None,
                    region_code: str = "35.13") -> QuarterlyPack:
     from tepat.verification.models import TargetList

@@ -84,9 +84,10 @@ def create_campaign(plan: CampaignPlan, *, actor: Any) -> Campaign:
     return campaign
 
 
-def scope_families(campaign: Campaign):
-    """The registry families the campaign's scope selects (a batch job: the whole regency)."""
-    families = Family.objects.filter(source=campaign.source)
+def scope_families(campaign: Campaign, viewer: Any):
+    """The registry families the campaign's scope selects, within the viewer's area (the admin
+    kabupaten: the whole regency)."""
+    families = Family.objects.for_user(viewer).filter(source=campaign.source)
     if campaign.desil_list:
         families = families.filter(desil__in=campaign.desil_list)
     if campaign.kecamatan_list:
@@ -94,10 +95,10 @@ def scope_families(campaign: Campaign):
     return families
 
 
-def _freeze_baseline(campaign: Campaign) -> None:
+def _freeze_baseline(campaign: Campaign, actor: Any) -> None:
     """One verification row per family in scope, with its area and member count of today, in
     one INSERT … SELECT (150k families in about a second)."""
-    select_sql, params = scope_families(campaign).values_list(
+    select_sql, params = scope_families(campaign, actor).values_list(
         "pk", "desa_id", "kecamatan_id", "member_count").query.sql_with_params()
     with connection.cursor() as cur:
         cur.execute(
@@ -119,13 +120,13 @@ def open_campaign(campaign: Campaign, *, actor: Any) -> Campaign:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         _require_state(campaign, CampaignState.DRAFT)
-        _freeze_baseline(campaign)
-        totals = Verification.objects.filter(campaign=campaign).aggregate(
-            k=Sum(1), j=Sum("jiwa"))
+        _freeze_baseline(campaign, actor)
+        baseline = Verification.objects.for_user(actor).filter(campaign=campaign)
+        totals = baseline.aggregate(k=Sum(1), j=Sum("jiwa"))
         if not totals["j"]:
             raise RuleError(_("Tidak ada keluarga di registri yang masuk cakupan kampanye ini; "
                               "impor datanya dulu atau ubah cakupan."))
-        campaign.baseline_keluarga = Verification.objects.filter(campaign=campaign).count()
+        campaign.baseline_keluarga = baseline.count()
         campaign.baseline_jiwa = totals["j"]
         campaign.scope_batch = SourceBatch.objects.filter(
             source=campaign.source, status=BatchStatus.DONE).order_by("-finished_at").first()
@@ -183,8 +184,10 @@ def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> Targ
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         _require_state(campaign, CampaignState.CLOSED)
-        waiting = Verification.objects.filter(campaign=campaign, review=Review.SUBMITTED).count()
-        waiting += Proposal.objects.filter(campaign=campaign, review=Review.SUBMITTED).count()
+        verifications = Verification.objects.for_user(actor).filter(campaign=campaign)
+        proposals = Proposal.objects.for_user(actor).filter(campaign=campaign)
+        waiting = verifications.filter(review=Review.SUBMITTED).count()
+        waiting += proposals.filter(review=Review.SUBMITTED).count()
         if waiting:
             raise RuleError(_("Masih ada %(n)s verifikasi/usulan yang menunggu keputusan "
                               "kecamatan; selesaikan dulu.") % {"n": waiting})
@@ -192,11 +195,9 @@ def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> Targ
             name=decree.name.strip(), year=decree.year, campaign=campaign,
             previous=decree.previous, sk_number=decree.sk_number.strip(),
             sk_date=decree.sk_date, created_by=actor)
-        _write_entries(campaign, target_list)
-        locked = Verification.objects.filter(campaign=campaign, review=Review.APPROVED).update(
-            review=Review.FINAL)
-        Proposal.objects.filter(campaign=campaign, review=Review.APPROVED).update(
-            review=Review.FINAL)
+        _write_entries(verifications, proposals, target_list)
+        locked = verifications.filter(review=Review.APPROVED).update(review=Review.FINAL)
+        proposals.filter(review=Review.APPROVED).update(review=Review.FINAL)
         campaign.state, campaign.finalized_at = CampaignState.FINALIZED, timezone.now()
         campaign.save(update_fields=["state", "finalized_at"])
         stats.rebuild(campaign)
@@ -207,9 +208,9 @@ def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> Targ
     return target_list
 
 
-def _write_entries(campaign: Campaign, target_list: TargetList) -> None:
+def _write_entries(verifications: Any, proposals: Any, target_list: TargetList) -> None:
     verifications = (
-        Verification.objects.filter(campaign=campaign)
+        verifications
         .exclude(review__in=[Review.APPROVED], outcome__in=_removed_codes())
         .select_related("family")
     )
@@ -228,7 +229,7 @@ def _write_entries(campaign: Campaign, target_list: TargetList) -> None:
             desa_id=v.desa_id, kecamatan_id=v.kecamatan_id, kepala_keluarga=_head(v, f),
             no_kk=f.no_kk[:16], jiwa=corr.jiwa_after(v.jiwa, v.corrections or []),
             desil=f.desil, outcome=outcome))
-    for p in Proposal.objects.filter(campaign=campaign, review=Review.APPROVED):
+    for p in proposals.filter(review=Review.APPROVED):
         entries.append(TargetListEntry(
             target_list=target_list, key=f"usulan:{p.pk}", proposal=p, desa_id=p.desa_id,
             kecamatan_id=p.kecamatan_id, kepala_keluarga=p.kepala_keluarga, no_kk=p.no_kk,
@@ -249,9 +250,7 @@ def _head(v: Verification, family: Family) -> str:
     head = next((op["person"] for op in ops if op["op"] == "head"), None)
     renamed = {op["person"]: op["nama"] for op in ops if op["op"] == "rename"}
     if head is not None:
-        from tepat.registry.models import Person
-
-        person = Person.objects.filter(pk=head).only("nama").first()
+        person = family.members.filter(pk=head).only("nama").first()
         return renamed.get(head, person.nama if person else family.kepala_keluarga)
     head_person = family.members.filter(hubungan="1").only("pk").first()
     if head_person and head_person.pk in renamed:
@@ -274,7 +273,7 @@ def register_list(families, decree: Decree, *, actor: Any) -> TargetList:
                             family=f, desa_id=f.desa_id, kecamatan_id=f.kecamatan_id,
                             kepala_keluarga=f.kepala_keluarga, no_kk=f.no_kk[:16],
                             jiwa=f.member_count, desil=f.desil)
-            for f in families.iterator(chunk_size=5000)
+            for f in families.for_user(actor).iterator(chunk_size=5000)
         ]
         TargetListEntry.objects.bulk_create(entries, batch_size=5000)
         target_list.keluarga, target_list.jiwa = len(entries), sum(e.jiwa for e in entries)

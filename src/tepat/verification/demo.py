@@ -66,7 +66,7 @@ def build(admin: Any, *, desa_user: Any = None, kecamatan_user: Any = None, seed
         finalize_by=today + timedelta(days=21))
     campaign = campaigns.create_campaign(plan, actor=admin)
     earlier = campaigns.register_list(
-        campaigns.scope_families(campaign),
+        campaigns.scope_families(campaign, admin),
         campaigns.Decree(f"Daftar sasaran P3KE desil 1 {today.year - 1}", today.year - 1,
                          f"188/123/KEP/426.32/{today.year - 1}", date(today.year - 1, 4, 22)),
         actor=admin)
@@ -76,8 +76,8 @@ def build(admin: Any, *, desa_user: Any = None, kecamatan_user: Any = None, seed
          f"{campaign.baseline_jiwa:,} jiwa di baseline")
     rng = random.Random(seed)
     by_desa: dict[str, list[int]] = defaultdict(list)
-    for pk, desa in Verification.objects.filter(campaign=campaign).order_by("pk").values_list(
-            "pk", "desa_id"):
+    baseline = Verification.objects.for_user(admin).filter(campaign=campaign)
+    for pk, desa in baseline.order_by("pk").values_list("pk", "desa_id"):
         by_desa[desa].append(pk)
     targets = {k: _progress_target(k, rng)
                for k in sorted({d.rsplit(".", 1)[0] for d in by_desa})}
@@ -137,8 +137,8 @@ def _document():
 
 def _proposals(campaign: Campaign, admin: Any, rng: random.Random) -> None:
     """A few usulan baru: families the list missed (one resembling a registry family)."""
-    desa_codes = sorted(Verification.objects.filter(campaign=campaign).values_list(
-        "desa_id", flat=True).distinct())[::27][:12]
+    desa_codes = sorted(Verification.objects.for_user(admin).filter(campaign=campaign)
+                        .values_list("desa_id", flat=True).distinct())[::27][:12]
     for i, desa in enumerate(desa_codes):
         head = f"Usulan Demo {i + 1:02d}"
         members = [{"nama": head, "nik": "", "hubungan": "1", "jenis_kelamin": "1",
@@ -146,7 +146,7 @@ def _proposals(campaign: Campaign, admin: Any, rng: random.Random) -> None:
                    {"nama": f"Istri {head}", "nik": "", "hubungan": "2", "jenis_kelamin": "2",
                     "tanggal_lahir": f"{1963 + i}-0{1 + i % 9}-20"}]
         if i == 0:  # shares its KK with a registry family: the duplicate check shows it
-            kk = Family.objects.filter(desa_id=desa).exclude(no_kk="").values_list(
+            kk = Family.objects.for_area(desa).exclude(no_kk="").values_list(
                 "no_kk", flat=True).first() or ""
         else:
             kk = ""

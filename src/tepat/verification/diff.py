@@ -4,6 +4,7 @@ changed (members or head). Compared by the entry key (source and family id, or t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -27,17 +28,18 @@ class Row:
     reason: str  # removed: the outcome's label; changed: what changed
 
 
-def _entries(target_list: TargetList, area: dict) -> dict[str, dict]:
-    rows = TargetListEntry.objects.filter(target_list=target_list, **area).values(*FIELDS)
+def _entries(target_list: TargetList, viewer: Any, area: dict) -> dict[str, dict]:
+    rows = (TargetListEntry.objects.for_user(viewer).filter(target_list=target_list, **area)
+            .values(*FIELDS))
     return {row["key"]: row for row in rows}
 
 
-def _removal_reasons(new: TargetList, family_ids: list[int]) -> dict[int, str]:
+def _removal_reasons(new: TargetList, viewer: Any, family_ids: list[int]) -> dict[int, str]:
     if new.campaign_id is None or not family_ids:
         return {}
     reasons = {}
-    rows = Verification.objects.filter(campaign_id=new.campaign_id,
-                                       family_id__in=family_ids).values(
+    rows = Verification.objects.for_user(viewer).filter(
+        campaign_id=new.campaign_id, family_id__in=family_ids).values(
         "family_id", "outcome", "reason")
     for row in rows:
         label = outcome_label(row["outcome"])
@@ -45,11 +47,12 @@ def _removal_reasons(new: TargetList, family_ids: list[int]) -> dict[int, str]:
     return reasons
 
 
-def diff(old: TargetList, new: TargetList, **area) -> list[Row]:
-    """Every difference, sorted by kecamatan, desa and name. `area` filters (e.g. desa_id)."""
-    before, after = _entries(old, area), _entries(new, area)
+def diff(old: TargetList, new: TargetList, *, viewer: Any, **area) -> list[Row]:
+    """Every difference in the viewer's area, sorted by kecamatan, desa and name. `area`
+    narrows it (e.g. desa_id)."""
+    before, after = _entries(old, viewer, area), _entries(new, viewer, area)
     removed_keys = [k for k in before if k not in after]
-    reasons = _removal_reasons(new, [before[k]["family_id"] for k in removed_keys
+    reasons = _removal_reasons(new, viewer, [before[k]["family_id"] for k in removed_keys
                                      if before[k]["family_id"]])
     rows = []
     for key, entry in after.items():

@@ -14,7 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, Review
-from tepat.registry.models import ScopedQuerySet, Source
+from tepat.registry.models import Source
+from tepat.registry.scoping import PersonalQuerySet, ScopedQuerySet
 
 OUTCOME_CHOICES = [(o.code, _(o.label)) for o in OUTCOMES.values()]  # marked in labels.py
 REVIEW_CHOICES = [
@@ -126,7 +127,7 @@ class Verification(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=8, default="web")  # web, odk, bulk
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -171,7 +172,7 @@ class Proposal(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["campaign", "desa"])]
@@ -336,7 +337,7 @@ class TargetListEntry(models.Model):
     desil = models.PositiveSmallIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=16, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonalQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -116,7 +116,7 @@ def _family_label(family: Family, suffix: str = "") -> str:
 
 
 def _family_choices(campaign: Campaign, desa_code: str) -> list[list[str]]:
-    rows = (Verification.objects.filter(campaign=campaign, desa_id=desa_code)
+    rows = (Verification.objects.for_area(desa_code).filter(campaign=campaign)
             .filter(EDITABLE_Q).select_related("family")
             .order_by("family__kepala_keluarga", "pk"))
     choices = []
@@ -128,7 +128,7 @@ def _family_choices(campaign: Campaign, desa_code: str) -> list[list[str]]:
 
 
 def _duplicate_choices(desa_code: str) -> list[list[str]]:
-    families = Family.objects.filter(desa_id=desa_code).order_by("kepala_keluarga", "pk").only(
+    families = Family.objects.for_area(desa_code).order_by("kepala_keluarga", "pk").only(
         "pk", "kepala_keluarga", "no_kk", "alamat", "source")
     return [["keluarga_ganda", f"f{f.pk}", label, label]
             for f in families for label in [_family_label(f, f" · {f.source.upper()}")]]
@@ -149,7 +149,7 @@ def _desa(campaign: Campaign, desa_code: str) -> Region:
     if desa is None:
         raise RuleError(("desa", f"Desa {desa_code} tidak dikenal. / "
                                  f"Unknown desa {desa_code}."))
-    if not Verification.objects.filter(campaign=campaign, desa_id=desa_code).exists():
+    if not Verification.objects.for_area(desa_code).filter(campaign=campaign).exists():
         raise RuleError(("desa", f"Desa {desa.name} ({desa_code}) tidak termasuk kampanye "
                                  f"{campaign.name}. / Desa {desa.name} is not in the campaign."))
     return desa
@@ -195,7 +195,7 @@ def xlsform_filename(campaign: Campaign, desa_code: str) -> str:
 def xlsform_command(campaign: Campaign, *, desa: str, out: str, stdout: Any) -> None:
     data = build_xlsform(campaign, desa)
     Path(out).write_bytes(data)
-    count = (Verification.objects.filter(campaign=campaign, desa_id=desa)
+    count = (Verification.objects.for_area(desa).filter(campaign=campaign)
              .filter(EDITABLE_Q).count())
     stdout.write(f"Formulir ODK untuk desa {desa}: {count} keluarga, {len(data)} byte → {out}\n"
                  f"ODK form for desa {desa}: {count} families, written to {out}\n")
@@ -541,8 +541,8 @@ class RowChecker:
         if not value:
             return None  # reported by the outcome rules
         family_id = int(match.group(1)) if match else None
-        if family_id is None or family_id == v.family_id or not Family.objects.filter(
-                pk=family_id, kecamatan_id=v.kecamatan_id).exists():
+        if family_id is None or family_id == v.family_id or not Family.objects.for_area(
+                v.kecamatan_id).filter(pk=family_id).exists():
             self.problem(row, "duplikat", f"Keluarga duplikat '{value}' tidak dikenal: harus "
                          "keluarga lain di kecamatan yang sama (kode f123 dari formulir).",
                          f"Unknown duplicated family '{value}': expected another family of "

@@ -115,7 +115,9 @@ def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
     if not ids:
         raise RuleError(_("Pilih minimal satu keluarga."))
     rows = list(
-        Verification.objects.select_for_update(of=("self",))
+        Verification.objects.unscoped("service: the caller checks each locked row against "
+                                      "the actor's area")
+        .select_for_update(of=("self",))
         .select_related("family", "updated_by", "reviewed_by")
         .filter(campaign=campaign, pk__in=list(ids))
         .order_by("pk")
@@ -145,7 +147,9 @@ class Findings:
 def _members(family_id: int) -> dict[int, corr.Member]:
     return {
         p.pk: corr.Member(p.pk, p.tanggal_lahir, p.jenis_kelamin or None)
-        for p in Person.objects.filter(family_id=family_id).only(
+        for p in Person.objects.unscoped("service: members of a family whose verification "
+                                         "was checked against the actor's area")
+        .filter(family_id=family_id).only(
             "pk", "tanggal_lahir", "jenis_kelamin")
     }
 
@@ -183,7 +187,7 @@ def _check_duplicate(v: Verification, duplicate_of: int | None) -> None:
     if duplicate_of == v.family_id:
         raise RuleError(("duplicate_of", _("Keluarga tidak bisa menjadi duplikat dirinya "
                                            "sendiri.")))
-    if not Family.objects.filter(pk=duplicate_of, kecamatan_id=v.kecamatan_id).exists():
+    if not Family.objects.for_area(v.kecamatan_id).filter(pk=duplicate_of).exists():
         raise RuleError(("duplicate_of", _("Keluarga yang diduplikasi harus ada di registri "
                                            "kecamatan yang sama.")))
 
@@ -207,7 +211,9 @@ def save_verification(
     `audit_extra` joins the audit event's data (e.g. the ODK instance id of an import)."""
     prepared = prepare_photos(photos)
     with transaction.atomic():
-        v = Verification.objects.select_for_update(of=("self",)).select_related(
+        v = Verification.objects.unscoped(
+            "service: fetched by id, then _require_verifier checks the actor's area"
+        ).select_for_update(of=("self",)).select_related(
             "campaign", "updated_by").get(pk=verification_id)
         _require_verifier(actor, v.desa_id)
         _require_open(v.campaign)
@@ -357,8 +363,8 @@ def review(
 def review_desa(campaign: Campaign, desa_code: str, *, actor: Any, approve: bool,
                 reason: str = "") -> int:
     """The desa's batch at once: every submitted verification of the desa."""
-    ids = list(Verification.objects.filter(
-        campaign=campaign, desa_id=desa_code, review=Review.SUBMITTED
+    ids = list(Verification.objects.for_area(desa_code).filter(
+        campaign=campaign, review=Review.SUBMITTED
     ).values_list("pk", flat=True))
     if not ids:
         raise RuleError(_("Tidak ada verifikasi yang menunggu persetujuan di desa ini."))
@@ -407,8 +413,8 @@ def submit_desa(campaign: Campaign, desa_code: str, *, actor: Any) -> int:
                 berita_acara="").exists():
             raise RuleError(_("Desa belum mengunggah berita acara musdes; hasil akhir desa "
                               "tidak bisa dikirim tanpanya."))
-        rows = list(Verification.objects.select_for_update(of=("self",)).filter(
-            campaign=campaign, desa_id=desa_code).select_related("family"))
+        rows = list(Verification.objects.for_area(desa_code).select_for_update(
+            of=("self",)).filter(campaign=campaign).select_related("family"))
         missing = [v for v in rows if (v.review or None) in DESA_EDITABLE and not v.outcome]
         if missing:
             raise RuleError(_("%(n)s keluarga belum diberi hasil verifikasi; lengkapi dulu.")
@@ -459,12 +465,15 @@ def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -
         match |= Q(no_kk=kk)
     if niks:
         match |= Q(nik__in=niks) | Q(pk__in=Person.objects.filter(nik__in=niks)
-                                     .values("family_id"))
+                                     .values("family_id"))  # a subquery: not checked
     head = next((m for m in family.members if m.get("hubungan") == "1"), None)
     if head and head.get("tanggal_lahir"):
         match |= Q(desa_id=desa_code, kepala_keluarga__iexact=family.kepala_keluarga.strip(),
                    tanggal_lahir=head["tanggal_lahir"])
-    return list(Family.objects.filter(match).select_related("desa")[:limit])
+    # Regency-wide on purpose (the family may be registered in another desa); only ids are
+    # stored, and pages show those in the viewer's area (web/views/verify.py).
+    return list(Family.objects.unscoped("usulan: possible duplicates searched regency-wide")
+                .filter(match).select_related("desa")[:limit])
 
 
 def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> list[dict]:
@@ -544,8 +553,8 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
                                 kecamatan_id=desa_code.rsplit(".", 1)[0])
             before = {}
         else:
-            proposal = Proposal.objects.select_for_update().get(
-                pk=proposal_id, campaign=campaign, desa_id=desa_code)
+            proposal = Proposal.objects.for_area(desa_code).select_for_update().get(
+                pk=proposal_id, campaign=campaign)
             _check_version(proposal, expected_version)
             if proposal.review not in (Review.DRAFT, Review.RETURNED):
                 raise RuleError(_("Usulan ini sudah dikirim; tunggu keputusan kecamatan."))
@@ -577,9 +586,9 @@ def review_proposal(proposal_id: int, *, actor: Any, approve: bool, reason: str 
     if not approve and not reason.strip():
         raise RuleError(("return_reason", _("Tulis alasan pengembalian untuk desa.")))
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update(of=("self",)).select_related(
-            "campaign").get(
-            pk=proposal_id)
+        proposal = Proposal.objects.unscoped(
+            "service: fetched by id, then _require_reviewer checks the actor's area"
+        ).select_for_update(of=("self",)).select_related("campaign").get(pk=proposal_id)
         _require_reviewer(actor, proposal.desa_id)
         _require_reviewable(proposal.campaign)
         target = Review.APPROVED if approve else Review.RETURNED

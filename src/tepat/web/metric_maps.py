@@ -123,7 +123,8 @@ def target_counts(target_list: Any, level: str, kecamatan: str | None = None) ->
 
     from tepat.verification.models import TargetListEntry
 
-    rows = (TargetListEntry.objects.filter(target_list=target_list, **_area(kecamatan))
+    rows = (TargetListEntry.objects.unscoped("map: family counts per area, no rows shown")
+            .filter(target_list=target_list, **_area(kecamatan))
             .values(f"{level}_id").annotate(n=Count("id")).values_list(f"{level}_id", "n"))
     return dict(rows)
 

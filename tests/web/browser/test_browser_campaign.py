@@ -33,7 +33,7 @@ def submitted(registry, users):
         opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15), finalize_by=date(2024, 4, 22),
     ), actor=users.admin), actor=users.admin)
     earlier = campaigns.register_list(
-        campaigns.scope_families(campaign),
+        campaigns.scope_families(campaign, users.admin),
         campaigns.Decree("Daftar sasaran 2023", 2023, "SK 400/1/2023", date(2023, 5, 2)),
         actor=users.admin)
     outcomes = {"Sutrisno": services.Findings(outcome="LAYAK"),

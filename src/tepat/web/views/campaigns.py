@@ -118,17 +118,18 @@ def _scope(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def _preview(campaign: Campaign) -> dict[str, int]:
+def _preview(campaign: Campaign, user: Any) -> dict[str, int]:
     """The families the baseline would freeze now, in both units."""
-    totals = service.scope_families(campaign).aggregate(k=Count("pk"), j=Sum("member_count"))
+    totals = service.scope_families(campaign, user).aggregate(k=Count("pk"), j=Sum("member_count"))
     return {"keluarga": totals["k"] or 0, "jiwa": totals["j"] or 0}
 
 
-def _waiting(campaign: Campaign) -> dict[str, int]:
+def _waiting(campaign: Campaign, user: Any) -> dict[str, int]:
     return {
-        "verifications": Verification.objects.filter(campaign=campaign,
-                                                      review=Review.SUBMITTED).count(),
-        "proposals": Proposal.objects.filter(campaign=campaign, review=Review.SUBMITTED).count(),
+        "verifications": Verification.objects.for_user(user).filter(
+            campaign=campaign, review=Review.SUBMITTED).count(),
+        "proposals": Proposal.objects.for_user(user).filter(
+            campaign=campaign, review=Review.SUBMITTED).count(),
     }
 
 
@@ -138,8 +139,9 @@ def _finalize_initial(campaign: Campaign) -> dict[str, Any]:
             "year": year, "previous": TargetList.objects.order_by("-year", "-id").first()}
 
 
-def _change_requests(campaign: Campaign):
-    requests = (ChangeRequest.objects.filter(verification__campaign=campaign)
+def _change_requests(campaign: Campaign, user: Any):
+    visible = Verification.objects.for_user(user).filter(campaign=campaign)
+    requests = (ChangeRequest.objects.filter(verification__in=visible)
                 .select_related("verification__family", "verification__desa", "requested_by",
                                 "decided_by").order_by("-requested_at"))
     for request in requests:
@@ -155,18 +157,18 @@ def _detail(request: HttpRequest, campaign: Campaign,
         "nav": "campaigns", "campaign": campaign, "scope": _scope(campaign), "steps": STEPS,
     }
     if campaign.state == CampaignState.DRAFT:
-        preview = _preview(campaign)
+        preview = _preview(campaign, request.user)
         context.update(preview=preview,
                        open_form=OpenForm(initial={"expected_keluarga": preview["keluarga"]}))
     else:
         context["figures"] = stats.figures(campaign)
     if campaign.state == CampaignState.CLOSED:
-        context.update(waiting=_waiting(campaign),
+        context.update(waiting=_waiting(campaign, request.user),
                        finalize_form=finalize_form
                        or FinalizeForm(initial=_finalize_initial(campaign)))
     if campaign.state == CampaignState.FINALIZED:
         context.update(target_list=TargetList.objects.filter(campaign=campaign).first(),
-                       change_requests=_change_requests(campaign))
+                       change_requests=_change_requests(campaign, request.user))
     return render(request, "web/campaign_detail.html", context)
 
 
@@ -188,7 +190,7 @@ def campaign_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Freeze the baseline the admin was shown; if the registry moved since, show it again."""
     campaign = get_object_or_404(Campaign, pk=pk)
     form = OpenForm(request.POST)
-    now = _preview(campaign)["keluarga"]
+    now = _preview(campaign, request.user)["keluarga"]
     if not form.is_valid() or form.cleaned_data["expected_keluarga"] != now:
         messages.warning(request, _("Cakupan berubah sejak halaman dibuka: sekarang %(n)s "
                                     "keluarga. Periksa lagi, lalu buka.") % {"n": now})
@@ -401,7 +403,8 @@ def _compared(request: HttpRequest, target_list: TargetList):
         older = form.cleaned_data["dengan"]
     if older is None or not form.is_valid() or not filters.is_valid():
         return form, filters, older, []
-    return form, filters, older, diff(older, target_list, **_chosen_area(request.user, filters))
+    return form, filters, older, diff(older, target_list, viewer=request.user,
+                                      **_chosen_area(request.user, filters))
 
 
 def _kind_counts(rows: list[Row]) -> dict[str, dict[str, int]]:

@@ -39,7 +39,6 @@ from tepat.gesek.importing import COLUMNS, OfficialImport, import_officials
 from tepat.gesek.models import Assignment, Need, NeedStatus, Official, TeamMember, TeamRole, Visit
 from tepat.gesek.selectors import current_target_list
 from tepat.regions.models import Level, Region
-from tepat.registry.models import Person
 from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList, TargetListEntry
 from tepat.web import forms_gesek as gf
@@ -150,7 +149,7 @@ def _admin_home(request: HttpRequest) -> HttpResponse:
 def _my_families(request: HttpRequest) -> HttpResponse:
     official = request.user.official
     target_list = current_target_list()
-    rows = (Assignment.objects.filter(official=official, entry__target_list=target_list)
+    rows = (Assignment.objects.for_official(official).filter(entry__target_list=target_list)
             .select_related("entry", "desa")
             .annotate(last_visit=Max("entry__visits__visited_on"),
                       open_needs=Count("entry__needs", distinct=True,
@@ -464,7 +463,7 @@ def get_entry_for_user(user: Any, pk: int) -> TargetListEntry:
     if roles.can_manage_gesek(user):
         rows = rows.for_user(user)
     else:
-        rows = rows.filter(assignment__official=user.official)
+        rows = rows.for_official(getattr(user, "official", None), via="assignment__official")
     entry = rows.filter(pk=pk).first()
     if entry is None:
         raise Http404(_("Keluarga tidak ditemukan."))
@@ -483,7 +482,7 @@ def _members(entry: TargetListEntry) -> list[Member]:
     """The registry family's members (or the usulan baru's), NIK masked. The entry was opened
     through `get_entry_for_user`: its members are the user's to see."""
     if entry.family_id:
-        persons = Person.objects.filter(family_id=entry.family_id).order_by("hubungan", "pk")
+        persons = entry.family.members.order_by("hubungan", "pk")
         return [Member(p.nama or "—", p.nik_masked, p.get_hubungan_display() or "—",
                        p.tanggal_lahir) for p in persons]
     people = entry.proposal.members if entry.proposal_id else []
@@ -576,7 +575,8 @@ def need_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A visit's photo, for whoever may open its family (404 otherwise)."""
-    visit = Visit.objects.filter(pk=pk).only("pk", "entry_id", "photo").first()
+    visit = (Visit.objects.unscoped("pendamping: a photo by id; its family is checked next")
+             .filter(pk=pk).only("pk", "entry_id", "photo").first())
     if visit is None or not visit.photo:
         raise Http404(_("Foto tidak ditemukan."))
     get_entry_for_user(request.user, visit.entry_id)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tepat.indicators.charts import trend_svg
+from tepat.registry.scoping import unscoped_access
 from tepat.web.metric_maps import metric_code, metric_map, switcher
 from tepat.web.public_data import public_summary, public_table
 
@@ -38,8 +39,9 @@ def data_stamp() -> tuple:
     from tepat.verification.models import Campaign, CampaignStat, TargetList
 
     def stamp(model, *fields):
-        return tuple(model.objects.aggregate(n=Count("id"), **{
-            f: Max(f) for f in ("id", *fields)}).values())
+        with unscoped_access("public: change stamp of the published figures (counts, max ids)"):
+            return tuple(model.objects.aggregate(n=Count("id"), **{
+                f: Max(f) for f in ("id", *fields)}).values())
 
     return (stamp(CampaignStat), stamp(TargetList), stamp(Intervention),
             stamp(Observation, "updated_at"), stamp(Target, "updated_at"),

@@ -607,7 +607,9 @@ def _duplicates(user: Any, ids: Iterable[int]) -> list[Family]:
     """The registry families an usulan may duplicate. One outside the user's area is shown by
     its desa and masked KK only: its head's name would make the form a NIK-to-name lookup."""
     families = list(
-        Family.objects.filter(pk__in=list(ids)).select_related("desa", "kecamatan")
+        Family.objects.unscoped("usulan: possible duplicates anywhere in the regency, masked "
+                                "outside the user's area")
+        .filter(pk__in=list(ids)).select_related("desa", "kecamatan")
         .only("pk", "kepala_keluarga", "no_kk", "desil", "source", "desa_id", "desa__name",
               "desa__level", "desa__is_kelurahan", "kecamatan__name", "kecamatan__level")
         .order_by("kepala_keluarga", "pk"))
