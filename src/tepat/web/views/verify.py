@@ -219,14 +219,55 @@ class DesaBatch:
         return bool(self.musdes and self.musdes.berita_acara) and not self.without_outcome
 
 
-def _desa_batch(place: Place, rows: QuerySet[Verification]) -> DesaBatch:
+# Families the desa's final batch still lacks an outcome for (counted with the tabs).
+WITHOUT_OUTCOME = Q(outcome="") & ~Q(review__in=[Review.SUBMITTED, Review.APPROVED,
+                                                 Review.FINAL])
+
+
+def _desa_batch(place: Place, without_outcome: int) -> DesaBatch:
     return DesaBatch(
         Musdes.objects.filter(campaign=place.campaign, desa=place.desa).first(),
         DesaSubmission.objects.filter(campaign=place.campaign, desa=place.desa)
         .select_related("submitted_by").first(),
-        rows.filter(outcome="").exclude(review__in=[Review.SUBMITTED, Review.APPROVED,
-                                                    Review.FINAL]).count(),
+        without_outcome,
     )
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """One family of the worklist as its row shows it, made in Python: a template per row
+    (url, translations, display lookups) cost ~120 µs, 6 ms for a page of 50."""
+
+    pk: int
+    url: str
+    head: str
+    no_kk: str  # masked
+    jiwa: int
+    review: str
+    state: str
+    outcome: str
+    return_reason: str
+    pickable: bool
+    pick_label: str
+
+
+EDITABLE_STATES = frozenset({"", Review.DRAFT, Review.RETURNED})
+
+
+def _worklist_rows(verifications: Iterable[Verification]) -> list[WorklistRow]:
+    pending = _(PENDING_LABEL)
+    rows = []
+    for v in verifications:
+        head = v.family.kepala_keluarga
+        rows.append(WorklistRow(
+            pk=v.pk, url=reverse("verify_family", args=[v.pk]), head=head or "—",
+            no_kk=v.family.no_kk_masked, jiwa=v.jiwa, review=v.review or "belum",
+            state=v.get_review_display() if v.review else pending,
+            outcome=v.get_outcome_display() if v.outcome else "",
+            return_reason=v.return_reason if v.review == Review.RETURNED else "",
+            pickable=v.review in EDITABLE_STATES,
+            pick_label=_("Pilih %(name)s") % {"name": head}))
+    return rows
 
 
 @verifier_required
@@ -242,20 +283,24 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "desa_choices": _desa_choices(request)})
     rows = Verification.objects.for_user(request.user).filter(
         campaign=place.campaign, desa=place.desa)
-    counts = rows.aggregate(**{f.key: Count("pk", filter=f.match) for f in FILTERS})
+    counts = rows.aggregate(**{f.key: Count("pk", filter=f.match) for f in FILTERS},
+                            without_outcome=Count("pk", filter=WITHOUT_OUTCOME))
     status = FILTER_BY_KEY.get(request.GET.get("status", ""), FILTERS[0])
     term = _saved_search(request)
     listed = _search(rows.filter(status.match), term).select_related("family").only(
         "pk", "jiwa", "outcome", "review", "return_reason", "family__kepala_keluarga",
         "family__no_kk").order_by("family__kepala_keluarga", "pk")
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(listed, PAGE_SIZE)
+    if term is None:  # the tab's count is the list's length: no second COUNT query
+        paginator.count = counts[status.key]
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "web/verify_worklist.html", {
         "nav": "worklist", "place": place, "campaign": place.campaign,
         "filters": [(f, counts[f.key]) for f in FILTERS], "status": status,
-        "page": page, "search_label": _search_label(term),
-        "batch": _desa_batch(place, rows), "odk": _odk_links(place),
-        "bulk_form": vf.BulkForm(), "pending_label": _(PENDING_LABEL),
-        "editable_states": {"", Review.DRAFT, Review.RETURNED},
+        "page": page, "rows": _worklist_rows(page.object_list),
+        "search_label": _search_label(term),
+        "batch": _desa_batch(place, counts["without_outcome"]), "odk": _odk_links(place),
+        "bulk_form": vf.BulkForm(),
     })
 
 
