@@ -252,8 +252,10 @@ def campaign(admin):
     for pk, desa in Verification.objects.filter(campaign=found).order_by("pk").values_list(
             "pk", "desa_id"):
         by_desa[desa].append(pk)
-    shares = {k: rng.choice((0.05, 0.1, 0.15, 0.2, 0.3)) for k in {d.rsplit(".", 1)[0]
-                                                                  for d in by_desa}}
+    # sorted: a set of strings iterates in an order that changes with every process (hash
+    # randomization), which gave every fresh database a different share per kecamatan
+    shares = {k: rng.choice((0.05, 0.1, 0.15, 0.2, 0.3)) for k in sorted({d.rsplit(".", 1)[0]
+                                                                         for d in by_desa})}
     outcomes = (("LAYAK", ""), ("MAMPU", "PENGHASILAN"), ("MAMPU", "ASET"), ("PINDAH", ""),
                 ("TIDAK_DITEMUKAN", ""), ("MENINGGAL", ""))
     verified = 0
