@@ -102,6 +102,43 @@ def test_without_an_open_campaign_the_worklist_says_so(client_for, registry):
 # --- one family -----------------------------------------------------------------------------
 
 
+def _duplicate_select(html: str) -> str:
+    return re.search(r'<select name="duplicate_of".*?</select>', html, re.S).group(0)
+
+
+def test_a_duplicate_is_another_family_of_the_same_desa(client_for, campaign, registry):
+    v = _verification(campaign, _family(registry, "Sutrisno"))
+    client = client_for("operator_desa")
+    url = reverse("verify_family", args=[v.pk])
+    page = client.get(url).content.decode()
+    select = _duplicate_select(page)
+    others = sorted((f for f in registry.families[MALESANWETAN] if f.pk != v.family_id),
+                    key=lambda f: (f.kepala_keluarga, f.pk))  # every source of the desa
+    assert re.findall(r'<option value="(\d*)"', select) == ["", *(str(f.pk) for f in others)]
+    assert f"{others[0].kepala_keluarga} · {others[0].no_kk_masked}</option>" in select
+    assert '<option value="" selected>' in select
+    assert not leaked_numbers(page, registry.numbers)
+    elsewhere = registry.families[GUNUNGBEKEL][0]
+    for refused in (elsewhere.pk, v.family_id, "12x", -1, 10**30):
+        response = client.post(url, _form(v, outcome="GANDA", duplicate_of=refused))
+        assert response.status_code == 200
+        assert "Pilih keluarga dari daftar: keluarga lain di desa ini." in (
+            response.content.decode())
+    v.refresh_from_db()
+    assert (v.version, v.outcome) == (0, "")
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    english = client.post(url, _form(v, outcome="GANDA", duplicate_of=elsewhere.pk))
+    assert "Choose a family from the list: another family of this village." in (
+        english.content.decode())
+    chosen = others[0]
+    assert client.post(url, _form(v, outcome="GANDA", duplicate_of=chosen.pk))["Location"] == url
+    v.refresh_from_db()
+    assert (v.outcome, v.duplicate_of_id) == ("GANDA", chosen.pk)
+    again = _duplicate_select(client.get(url).content.decode())
+    assert f'<option value="{chosen.pk}" selected>' in again
+    assert '<option value="" selected>' not in again
+
+
 def test_a_draft_then_a_submit_and_the_worklist_counts_it(client_for, campaign, registry):
     v = _verification(campaign, _family(registry, "Sutrisno"))
     client = client_for("operator_desa")

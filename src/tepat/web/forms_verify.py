@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from tepat.core.corrections import REMOVE_WHY
 from tepat.core.identity import mask, normalize_number
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES
 from tepat.verification.labels import outcome_label
+from tepat.web.family_choice import FamilyChoiceField, FamilyChoices
 
 NEW_ROW = re.compile(r"^a(\d+)-nama$")
 MAX_NEW_ROWS = 40  # a family card has at most a few dozen lines; more is a tampered form
@@ -82,9 +84,8 @@ class VerificationForm(LocationMixin):
     destination = forms.CharField(
         label=_("Pindah ke mana"), required=False, max_length=200,
         help_text=_("Desa/kecamatan/kabupaten tujuan, bila diketahui."))
-    duplicate_of = forms.TypedChoiceField(
-        label=_("Keluarga yang sama (data ganda dari)"), required=False, coerce=int,
-        empty_value=None)
+    duplicate_of = FamilyChoiceField(label=_("Keluarga yang sama (data ganda dari)"),
+                                     required=False)
     note = forms.CharField(label=_("Catatan"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     alamat_baru = forms.CharField(label=_("Alamat yang benar"), required=False, max_length=300,
@@ -92,13 +93,15 @@ class VerificationForm(LocationMixin):
     head = forms.ChoiceField(label=_("Kepala keluarga baru"), required=False,
                              widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, duplicates: Sequence[tuple[int, str]] = (),
+    def __init__(self, *args: Any, duplicates: QuerySet, duplicate_now: Any = None,
                  members: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        """`duplicates`: the families that may be chosen (scoped to the user);
+        `duplicate_now`: the one chosen before, kept as a choice even if it left them."""
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = outcome_choices()
         self.fields["reason"].choices = reason_choices()
-        self.fields["duplicate_of"].choices = [("", gettext("— pilih keluarga —")),
-                                               *duplicates]
+        self.fields["duplicate_of"].families = FamilyChoices(
+            duplicates, empty_label=gettext("— pilih keluarga —"), current=duplicate_now)
         self.fields["head"].choices = [("", gettext("Tidak berubah")), *members]
 
 

@@ -20,7 +20,7 @@ from tepat.accounts import roles
 from tepat.core.regions import data_path
 from tepat.registry.models import Source
 from tepat.web.areas import DESA, KECAMATAN, Area, area_of
-from tepat.web.charts import families_by_desil_figure, figure_html
+from tepat.web.charts import families_by_desil_html
 from tepat.web.dashboard import Summary, summarize
 from tepat.web.maps import choropleth_svg, load_shapes
 
@@ -58,10 +58,9 @@ def _map_svg(user: Any, area: Area, summary: Summary) -> str:
 def _chart_html(request: HttpRequest, summary: Summary) -> str:
     if not summary.families:
         return ""
-    figure = families_by_desil_figure(
-        [unit.name for unit in summary.units], summary.series(), unit=_("keluarga")
-    )
-    return figure_html(figure, div_id="chart-desil", nonce=str(get_nonce(request)))
+    return families_by_desil_html(
+        [unit.name for unit in summary.units], summary.series(), unit=_("keluarga"),
+        div_id="chart-desil", nonce=str(get_nonce(request)))
 
 
 @login_required
