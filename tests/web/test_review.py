@@ -159,6 +159,17 @@ def test_the_desa_page_lists_what_was_submitted_with_the_kk_masked(client_for, c
     assert response["Cache-Control"] == "no-store"
 
 
+def test_the_desa_page_pages_by_name(client_for, campaign, malesanwetan_submitted, monkeypatch):
+    from tepat.web.views import review
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 1)
+    client = client_for("operator_kecamatan")
+    pages = [client.get(_desa_url(), {"page": n}) for n in (1, 2)]
+    assert [[v.family.kepala_keluarga for v in p.context["page"].object_list]
+            for p in pages] == [["Misnati"], ["Sutrisno"]]
+    assert pages[1].context["page"].paginator.count == 2
+
+
 def test_approving_the_selected_families(client_for, campaign, malesanwetan_submitted):
     sutrisno, misnati = malesanwetan_submitted
     response = client_for("operator_kecamatan").post(

@@ -94,6 +94,21 @@ def test_the_search_by_name_keeps_the_term_out_of_the_address(client_for, campai
     assert _heads(client.get(response["Location"])) == {"Misnati"}
 
 
+def test_the_worklist_pages_follow_the_names_and_keep_the_count(client_for, campaign, registry,
+                                                                monkeypatch):
+    from tepat.web.views import verify
+
+    monkeypatch.setattr(verify, "PAGE_SIZE", 1)
+    client = client_for("operator_desa")
+    pages = [client.get(reverse("worklist"), {"page": n}) for n in (1, 2, 9, "x")]
+    assert [[v.family.kepala_keluarga for v in p.context["page"].object_list] for p in pages] == [
+        ["Misnati"], ["Sutrisno"], ["Sutrisno"], ["Misnati"]]  # past the end: the last page
+    assert {p.context["page"].paginator.count for p in pages} == {2}
+    assert "Halaman 2 dari 2" in pages[1].content.decode()
+    searched = client.get(client.post(reverse("worklist"), {"q": "sutris"})["Location"])
+    assert _heads(searched) == {"Sutrisno"} and searched.context["page"].paginator.count == 1
+
+
 def test_without_an_open_campaign_the_worklist_says_so(client_for, registry):
     response = client_for("operator_desa").get(reverse("worklist"))
     assert "Belum ada kampanye verifikasi yang dibuka" in response.content.decode()

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -45,6 +44,7 @@ from tepat.web.access import no_store, role_required
 from tepat.web.areas import KABUPATEN, area_of, level_of
 from tepat.web.forms import add_problems
 from tepat.web.forms_campaign import ProposalReviewForm, ReviewForm
+from tepat.web.paging import keyed_page
 
 review_required = role_required(roles.can_review)
 PAGE_SIZE = 100
@@ -203,10 +203,13 @@ def corrections_summary(operations: list[dict[str, Any]]) -> str:
 def _verifications(user: Any, campaign: Campaign, desa: Region, status: str):
     rows = (Verification.objects.for_user(user)
             .filter(campaign=campaign, desa_id=desa.code, review=status)
-            .select_related("family", "duplicate_of", "updated_by", "reviewed_by")
-            .annotate(photos=Count("evidence"))
             .order_by("family__kepala_keluarga", "pk"))
     return rows
+
+
+def _shown_columns(rows: QuerySet) -> QuerySet:
+    return (rows.select_related("family", "duplicate_of", "updated_by", "reviewed_by")
+            .annotate(photos=Count("evidence")))
 
 
 def _status_counts(user: Any, campaign: Campaign, desa: Region) -> dict[str, int]:
@@ -285,7 +288,7 @@ def review_desa(request: HttpRequest, code: str) -> HttpResponse:
         context.update(
             tabs=[(code_, label, counts.get(code_, 0)) for code_, label in TABS],
             waiting=counts.get(Review.SUBMITTED, 0),
-            page=Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            page=keyed_page(rows, request.GET.get("page"), PAGE_SIZE, load=_shown_columns),
             proposals=_proposals(request.user, campaign, desa),
             musdes=Musdes.objects.for_user(request.user).filter(
                 campaign=campaign, desa_id=desa.code).first(),

@@ -60,6 +60,7 @@ from tepat.verification.selectors import current_campaign
 from tepat.web import forms_verify as vf
 from tepat.web.access import get_family_for_user, no_store, role_required
 from tepat.web.areas import DESA, area_of, level_of
+from tepat.web.paging import keyed_page
 from tepat.web.views.families import family_sections
 
 PAGE_SIZE = 50
@@ -270,6 +271,12 @@ def _worklist_rows(verifications: Iterable[Verification]) -> list[WorklistRow]:
     return rows
 
 
+def _worklist_columns(rows: QuerySet) -> QuerySet:
+    return rows.select_related("family").only(
+        "pk", "jiwa", "outcome", "review", "return_reason", "family__kepala_keluarga",
+        "family__no_kk")
+
+
 @verifier_required
 @no_store
 @require_http_methods(["GET", "POST"])
@@ -287,13 +294,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
                             without_outcome=Count("pk", filter=WITHOUT_OUTCOME))
     status = FILTER_BY_KEY.get(request.GET.get("status", ""), FILTERS[0])
     term = _saved_search(request)
-    listed = _search(rows.filter(status.match), term).select_related("family").only(
-        "pk", "jiwa", "outcome", "review", "return_reason", "family__kepala_keluarga",
-        "family__no_kk").order_by("family__kepala_keluarga", "pk")
-    paginator = Paginator(listed, PAGE_SIZE)
-    if term is None:  # the tab's count is the list's length: no second COUNT query
-        paginator.count = counts[status.key]
-    page = paginator.get_page(request.GET.get("page"))
+    listed = _search(rows.filter(status.match), term).order_by("family__kepala_keluarga", "pk")
+    page = keyed_page(listed, request.GET.get("page"), PAGE_SIZE, load=_worklist_columns)
     return render(request, "web/verify_worklist.html", {
         "nav": "worklist", "place": place, "campaign": place.campaign,
         "filters": [(f, counts[f.key]) for f in FILTERS], "status": status,
