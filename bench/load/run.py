@@ -45,6 +45,12 @@ ROOT = HERE.parents[1]
 OUT = ROOT / "bench" / "out" / "load"
 HOME = OUT / "home"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/tepat_load"
+# Idle seconds a client's connection stays open. gunicorn's default (2 s, 5 s in runs 1-3) is
+# meant for a server behind a proxy; here gunicorn faces the clients itself, as nginx would, so
+# it keeps nginx's default keepalive_timeout. With 5 s, every page after a 5-15 s think time
+# paid a new TLS handshake (14 % of a worker's samples in py-spy), and a save sent just as
+# the server closed its idle connection got no answer (the status-0 errors of runs 1-3).
+KEEP_ALIVE = 75
 GROUPS = (("entry", "data entry (desa operators)", 300.0),
           ("dash", "dashboards (admin, kecamatan)", 1000.0),
           ("login", "login (ramp-up, whole run)", None))
@@ -101,7 +107,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int,
          "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
          "--workers", str(workers), "--threads", str(threads),
          "--certfile", str(cert), "--keyfile", str(key),
-         "--keep-alive", "5", "--timeout", "120", "--graceful-timeout", "30",
+         "--keep-alive", str(KEEP_ALIVE), "--timeout", "120", "--graceful-timeout", "30",
          "--log-level", "warning", "--error-logfile", str(log)],
         env=env, cwd=ROOT, start_new_session=True)
     context = ssl.create_default_context(cafile=str(cert))
