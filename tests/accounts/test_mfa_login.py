@@ -267,4 +267,8 @@ def test_only_an_optional_role_may_turn_two_factor_off(users):
     desa.post(reverse("login_code"), {"kode": code_for(desa_secret, 1)})
     desa.post(reverse("mfa_disable"))
     assert not TOTPDevice.objects.filter(user=users.operator_desa).exists()
+    events = AuditEvent.objects.filter(action="accounts.mfa.disabled").count()
+    again = desa.post(reverse("mfa_disable"), follow=True)  # nothing left to turn off
+    assert "belum aktif" in again.content.decode()
+    assert AuditEvent.objects.filter(action="accounts.mfa.disabled").count() == events == 1
     assert password_step(Client(), "operator.desa")["Location"] == reverse("dashboard")

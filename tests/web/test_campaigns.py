@@ -121,7 +121,11 @@ def test_create_open_close_finalize_through_the_pages(client_for, registry, user
     campaign.refresh_from_db()
     assert (campaign.state, campaign.baseline_keluarga, campaign.baseline_jiwa) == ("open", 4, 9)
 
-    client.post(reverse("campaign_close", args=[campaign.pk]))
+    response = client.post(reverse("campaign_close", args=[campaign.pk]), follow=True)
+    assert "Centang konfirmasi dulu" in " ".join(_messages(response))  # not by a stray POST
+    campaign.refresh_from_db()
+    assert campaign.state == "open"
+    client.post(reverse("campaign_close", args=[campaign.pk]), {"confirm": "1"})
     campaign.refresh_from_db()
     assert campaign.state == "closed"
 
@@ -197,8 +201,9 @@ def test_finalizing_needs_the_sk_number(client_for, campaign, users):
 
 def test_closing_twice_is_a_message_not_a_traceback(client_for, campaign, users):
     client = client_for("admin")
-    client.post(reverse("campaign_close", args=[campaign.pk]))
-    response = client.post(reverse("campaign_close", args=[campaign.pk]), follow=True)
+    client.post(reverse("campaign_close", args=[campaign.pk]), {"confirm": "1"})
+    response = client.post(reverse("campaign_close", args=[campaign.pk]), {"confirm": "1"},
+                           follow=True)
     assert response.status_code == 200
     assert "berstatus Ditutup" in " ".join(_messages(response))
 

@@ -192,7 +192,9 @@ def disable_mfa(user: User) -> None:
     if mfa.mfa_required(user):
         raise RuleError(_("Peran Anda wajib memakai autentikasi dua langkah."))
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        removed, _counts = TOTPDevice.objects.filter(user=user).delete()
+        if not removed:  # nothing was on: nothing changes, nothing to audit
+            raise RuleError(_("Autentikasi dua langkah belum aktif untuk akun ini."))
         RecoveryCode.objects.filter(user=user).delete()
         log_event("accounts.mfa.disabled", actor=user, obj=user)
 

@@ -102,6 +102,10 @@ def test_the_kecamatan_reviews_and_the_admin_finalizes_and_downloads(page, regis
     page.log_in("admin")
     page.click("nav.main >> text=Kampanye")
     page.click("text=Pemutakhiran P3KE 2024")
+    page.click("#tutup button")  # the browser refuses without the confirmation box
+    assert page.eval_on_selector("#tutup input[name=confirm]", "e => e.validity.valueMissing")
+    expect(page.locator("#campaign-state")).not_to_have_text("Ditutup")
+    page.check("#tutup input[name=confirm]")
     page.click("#tutup button")
     expect(page.locator("#campaign-state")).to_have_text("Ditutup")
     page.fill("#id_sk_number", "188/123/426.32/2024")

@@ -209,7 +209,12 @@ def campaign_open(request: HttpRequest, pk: int) -> HttpResponse:
 @campaign_required
 @require_POST
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Closing cannot be undone: the form's confirmation box must be ticked."""
     campaign = get_object_or_404(Campaign, pk=pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Centang konfirmasi dulu: setelah kampanye ditutup, desa "
+                                  "tidak bisa mengubah data lagi."))
+        return redirect(reverse("campaign_detail", args=[pk]) + "#tutup")
     try:
         service.close_campaign(campaign, actor=request.user)
     except RuleError as error:
