@@ -16,6 +16,11 @@
    (`verification.saved`/`.submitted`, written in the save's transaction), and the last save
    of each family must be the row's current note. lost = acknowledged − found.
 
+Around the run: the written tables are vacuumed first (and every 60 s during the run when the
+server's autovacuum is off, as on the project's VM); the CPU seconds of gunicorn, PostgreSQL and
+Locust are read from /proc; each worker's garbage-collector pauses are logged by
+gunicorn_hooks.py.
+
 The table covers the steady phase (requests after the last user started); logins happen in
 the ramp and are shown over the whole run. Percentiles are exact, over every request, from the
 per-request log the locustfile writes (Locust's own CSV is kept in the run folder).
@@ -51,6 +56,7 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/tepat_load"
 # paid a new TLS handshake (14 % of a worker's samples in py-spy), and a save sent just as
 # the server closed its idle connection got no answer (the status-0 errors of runs 1-3).
 KEEP_ALIVE = 75
+HOOKS = HERE / "gunicorn_hooks.py"  # gunicorn's config file: the workers' hooks
 GROUPS = (("entry", "data entry (desa operators)", 300.0),
           ("dash", "dashboards (admin, kecamatan)", 1000.0),
           ("login", "login (ramp-up, whole run)", None))
@@ -108,8 +114,9 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int,
          "--workers", str(workers), "--threads", str(threads),
          "--certfile", str(cert), "--keyfile", str(key),
          "--keep-alive", str(KEEP_ALIVE), "--timeout", "120", "--graceful-timeout", "30",
-         "--log-level", "warning", "--error-logfile", str(log)],
-        env=env, cwd=ROOT, start_new_session=True)
+         "--log-level", "warning", "--error-logfile", str(log),
+         "--config", str(HOOKS)],
+        env={**env, "LOAD_GC_DIR": str(log.parent)}, cwd=ROOT, start_new_session=True)
     context = ssl.create_default_context(cafile=str(cert))
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -134,17 +141,95 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
+# Tables the load rewrites: the desa tallies (deleted and regrouped by every save), the
+# verifications, the sessions (last-seen stamps).
+CHURNED = ("verification_campaignstat", "verification_verification", "django_session",
+           "verification_dailyprogress")
+VACUUM_EVERY = 60  # seconds: autovacuum's default naptime
+
+
+def autovacuum_on(pg: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(pg) as conn:
+        return conn.execute("SHOW autovacuum").fetchone()[0] == "on"
+
+
+def vacuum(pg: str, tables: tuple[str, ...] = CHURNED) -> None:
+    import psycopg
+
+    with psycopg.connect(pg, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f"VACUUM (ANALYZE) {table}")
+
+
+class Vacuumer(threading.Thread):
+    """What autovacuum does on a production server, for a server where it is off (the
+    project's VM: conf.d/90-ci.conf). Without it the tallies table kept every version of
+    every save's rows: 4,770 live and 392,435 dead rows after six runs, read by every save
+    and dashboard, and each run was slower than the one before."""
+
+    def __init__(self, pg: str) -> None:
+        super().__init__(daemon=True)
+        self.pg, self.runs = pg, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(VACUUM_EVERY):
+            vacuum(self.pg)
+            self.runs += 1
+
+
+# Which process a CPU second went to: the first of these found in its command line.
+CPU_GROUPS = (("gunicorn", "gunicorn (Django)"), ("locust", "Locust (load generator)"),
+              ("postgres", "PostgreSQL"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) of every live process, with its group."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = (proc / "stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        group = next((label for key, label in CPU_GROUPS if key in command), "other")
+        found[int(proc.name)] = (group, seconds)
+    return found
+
+
 class LoadSampler(threading.Thread):
-    """The 1-minute load average every 15 s while the test runs."""
+    """The 1-minute load average every 15 s while the test runs, and the CPU seconds each
+    group of processes used (sampled every 5 s: a process's last seconds before it ends are
+    missed, which only the short-lived ones have)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.samples: list[float] = []
         self.stop = threading.Event()
+        self.first = process_cpu()
+        self.last = dict(self.first)
 
     def run(self) -> None:
-        while not self.stop.wait(15):
-            self.samples.append(os.getloadavg()[0])
+        tick = 0
+        while not self.stop.wait(5):
+            self.last.update(process_cpu())
+            tick += 1
+            if tick % 3 == 0:
+                self.samples.append(os.getloadavg()[0])
+
+    def cpu_by_group(self) -> dict[str, float]:
+        used: dict[str, float] = defaultdict(float)
+        for pid, (group, seconds) in self.last.items():
+            before = self.first.get(pid)
+            used[group] += seconds - (before[1] if before and before[0] == group else 0.0)
+        return dict(used)
 
 
 # --- the count ------------------------------------------------------------------------------
@@ -183,6 +268,20 @@ def count_writes(pg: str, folder: Path, since: float) -> dict[str, int]:
             "audit_events_in_window": len(found)}
 
 
+def gc_summary(folder: Path) -> str:
+    """The workers' garbage-collector pauses (gunicorn_hooks.py): full collections and the
+    slow ones of any generation."""
+    pauses = [(int(gen), float(ms)) for path in folder.glob("gc-*.csv")
+              for _t, gen, ms, _n in csv.reader(path.open())]
+    full = sorted(ms for gen, ms in pauses if gen == 2)
+    slow = [ms for _gen, ms in pauses if ms >= 50]
+    if not pauses:
+        return "garbage collector: no pause recorded"
+    return (f"garbage collector (all workers): {len(full)} full collections, median "
+            f"{percentile(full, 0.5):.0f} ms, max {max(full, default=0):.0f} ms; "
+            f"{len(slow)} pauses ≥ 50 ms, {sum(ms for _g, ms in pauses) / 1000:.1f} s in all")
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -217,8 +316,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=3.0, help="users started per second")
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--port", type=int, default=8443)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    # 6 processes × 3 threads on 2 cores (docs/benchmarks.md, Load, runs 4-10): with 3 × 8 a
+    # query's answer waited for its worker's GIL behind up to 7 threads rendering pages (46 %
+    # of a worker's samples in psycopg's wait); 12 × 2 was no better than 6 × 3.
+    parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=3, help="threads per worker")
     args = parser.parse_args()
     if not (OUT / "users.json").exists():
         sys.exit("run bench/load/prepare.py first")
@@ -232,9 +334,14 @@ def main() -> None:
     server = start_server(env, args.port, args.workers, args.threads, folder / "gunicorn.log")
     ramp = args.users / args.rate
     total = int(ramp + args.duration + 0.999)
+    autovacuum = autovacuum_on(args.pg)
+    vacuum(args.pg)  # every run starts from the same clean tables
+    vacuumer = None if autovacuum else Vacuumer(args.pg)
     sampler = LoadSampler()
     started = time.time()
     sampler.start()
+    if vacuumer is not None:
+        vacuumer.start()
     try:
         with (folder / "locust.out").open("w") as locust_out:
             locust = subprocess.run(
@@ -247,7 +354,11 @@ def main() -> None:
                      "LOAD_DESA_USERS": str(desa), "LOAD_DASH_USERS": str(dash)},
                 cwd=ROOT, stdout=locust_out, stderr=subprocess.STDOUT)
     finally:
+        ran = time.time() - started
         sampler.stop.set()
+        sampler.join()
+        if vacuumer is not None:
+            vacuumer.stop.set()
         stop_server(server)
     uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     spawned = [float(p.read_text().split()[0]) for p in folder.glob("spawned-*.txt")]
@@ -264,8 +375,16 @@ def main() -> None:
           f"{args.workers} gthread workers × {args.threads} threads, HTTPS, TEPAT_ENV=production, "
           f"PostgreSQL; locust exit {locust.returncode}")
     print(f"uptime before: {uptime_before}\nuptime after:  {uptime_after}")
+    print("PostgreSQL autovacuum: on" if autovacuum else
+          f"PostgreSQL autovacuum: off on this server; run.py vacuumed {', '.join(CHURNED)} "
+          f"every {VACUUM_EVERY} s instead ({vacuumer.runs} times)")
     print(f"1-min load average during the run (every 15 s): min {min(loads):.2f}, "
           f"mean {sum(loads) / len(loads):.2f}, max {max(loads):.2f}")
+    cpu = sampler.cpu_by_group()
+    print(f"CPU used in {ran:.0f} s ({os.cpu_count()} cores = "
+          f"{ran * (os.cpu_count() or 1):.0f} CPU s): " + ", ".join(
+              f"{group} {seconds:,.0f} s ({seconds / ran:.2f} cores)"
+              for group, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])))
     header = "| {} | requests | failures | median ms | p95 ms | p99 ms | max ms | target | met |"
     print("\n" + header.format("group"))
     print("|---|---|---|---|---|---|---|---|---|")
@@ -285,6 +404,7 @@ def main() -> None:
           f"families; found in the audit trail: {writes['in_audit']:,}; lost writes: {lost}; "
           f"families whose row holds their last save: {writes['current']:,} of "
           f"{writes['families']:,}")
+    print(gc_summary(folder))
     failures_csv = folder / "locust_failures.csv"
     if failures_csv.exists():
         with failures_csv.open() as f:
