@@ -357,8 +357,9 @@ def main() -> None:
         ran = time.time() - started
         sampler.stop.set()
         sampler.join()
-        if vacuumer is not None:
+        if vacuumer is not None:  # a vacuum under way finishes before the writes are counted
             vacuumer.stop.set()
+            vacuumer.join()
         stop_server(server)
     uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     spawned = [float(p.read_text().split()[0]) for p in folder.glob("spawned-*.txt")]

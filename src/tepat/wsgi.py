@@ -3,9 +3,10 @@
 After Django is set up, every view module is imported (through the URL configuration) and the
 objects that exist then, the modules, classes and functions of Django, Plotly and the app, are
 frozen out of the garbage collector (`gc.freeze`). They live as long as the process anyway; a
-full collection no longer walks them. In the load test (docs/benchmarks.md, Load) a full
-collection of a warmed-up worker took ~160 ms with them and holds the GIL meanwhile, so every
-request in that worker waited: with 350 users, that was most of the slow tail.
+full collection no longer walks them: in-process, a warmed-up worker tracked ~410k objects
+and a full collection took ~160 ms with the GIL held (every request of that worker waits);
+~63k remain unfrozen. Under load the effect on the p95 was within the VM's spread
+(docs/benchmarks.md, Load, runs 4-10).
 """
 
 import gc

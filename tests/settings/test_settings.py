@@ -15,13 +15,18 @@ PRODUCTION_ENV = {
 }
 
 
-def _tepat(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+def _environment(env: dict[str, str], tmp_path) -> dict[str, str]:
+    """This process's environment with an instance of its own in tmp_path, plus `env`."""
     full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
     full_env.update({"TEPAT_HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
     full_env.update(env)
+    return full_env
+
+
+def _tepat(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tepat.cli", *args],
-        env=full_env,
+        env=_environment(env, tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,9 +75,7 @@ def test_the_wsgi_application_freezes_what_the_process_keeps_for_its_life(tmp_pa
         "status = Client().get('/masuk/').status_code\n"
         "print(frozen, status)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
-    env.update({"TEPAT_HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                "DJANGO_SETTINGS_MODULE": "tepat.settings"})
+    env = _environment({"DJANGO_SETTINGS_MODULE": "tepat.settings"}, tmp_path)
     migrate = _tepat("migrate", "-v", "0", env={}, tmp_path=tmp_path)
     assert migrate.returncode == 0, migrate.stderr
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
