@@ -39,7 +39,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -134,22 +133,17 @@ class DoubleAid:
     fundings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FamilyConvergence:
+class FamilyConvergence(NamedTuple):
+    """One target family's row (a named tuple, as the inputs: a regency makes ~40k of them)."""
+
     family: TargetFamily
     by_strategy: Mapping[str, StrategyAid]  # every strategy code, zeros included
     needs: int  # recorded needs
     open_needs: tuple[str, ...]  # kinds of the needs still open or referred
     visits: int
     double_aid: tuple[DoubleAid, ...] = ()
-
-    @cached_property
-    def interventions(self) -> int:
-        return sum(s.count for s in self.by_strategy.values())
-
-    @cached_property
-    def amount(self) -> int:
-        return sum(s.amount for s in self.by_strategy.values())
+    interventions: int = 0  # delivered interventions: the counts of by_strategy, summed
+    amount: int = 0  # Rp: the amounts of by_strategy, summed
 
     @property
     def no_intervention(self) -> bool:
@@ -213,19 +207,21 @@ def family_convergence(inputs: Inputs) -> list[FamilyConvergence]:
         if need.status != MET:
             open_of[need.entry].append(need.kind)
     strategy_of = {pid: p.strategy for pid, p in inputs.programmes.items()}
-    programmes, visits, no_aid = inputs.programmes, inputs.visits, []
+    programmes, visits = inputs.programmes, inputs.visits
     rows = []
+    make = FamilyConvergence._make
     for f in inputs.families:
-        aids = aids_of.get(f.family, no_aid)
         open_needs = open_of.get(f.entry)
-        rows.append(FamilyConvergence(
-            family=f,
-            by_strategy=_by_strategy(aids, strategy_of),
-            needs=needs_of.get(f.entry, 0),
-            open_needs=tuple(sorted(open_needs)) if open_needs else (),
-            visits=visits.get(f.entry, 0),
-            double_aid=double_aid(aids, programmes) if len(aids) > 1 else (),
-        ))
+        needs = (needs_of.get(f.entry, 0), tuple(sorted(open_needs)) if open_needs else (),
+                 visits.get(f.entry, 0))
+        aids = aids_of.get(f.family)
+        if aids is None:  # most families of a regency: no delivered aid
+            rows.append(make((f, NO_AID, *needs, (), 0, 0)))
+            continue
+        rows.append(make((
+            f, _by_strategy(aids, strategy_of), *needs,
+            double_aid(aids, programmes) if len(aids) > 1 else (),
+            sum(aid.count for aid in aids), sum(aid.amount for aid in aids))))
     return rows
 
 
@@ -298,19 +294,29 @@ PARTS = ("targets", "visited", "served", "with_needs", "needs_met", "no_interven
 
 def coverage(rows: Iterable[FamilyConvergence], code: str, name: str,
              team: str = "") -> Coverage:
-    keluarga, jiwa = dict.fromkeys(PARTS, 0), dict.fromkeys(PARTS, 0)
+    """The rows are tallied by what is true of them (visited, served, with needs, all needs
+    met, double aid: a few dozen combinations at most), then each part sums its combinations:
+    a regency's 40k rows cost one small tuple each instead of a test per part."""
+    tally: dict[tuple[bool, bool, bool, bool, bool], list[int]] = {}
     open_needs = 0
     for r in rows:
-        served = r.interventions > 0
-        for part, counted in (("targets", True), ("visited", r.visits > 0),
-                              ("served", served), ("with_needs", r.needs > 0),
-                              ("needs_met", r.needs > 0 and not r.open_needs),
-                              ("no_intervention", not served),
-                              ("double_aid", bool(r.double_aid))):
-            if counted:
-                keluarga[part] += 1
-                jiwa[part] += r.family.jiwa
+        key = (r.visits > 0, r.interventions > 0, r.needs > 0, not r.open_needs,
+               bool(r.double_aid))
+        counts = tally.get(key)
+        if counts is None:
+            counts = tally[key] = [0, 0]
+        counts[0] += 1
+        counts[1] += r.family.jiwa
         open_needs += len(r.open_needs)
+    keluarga, jiwa = dict.fromkeys(PARTS, 0), dict.fromkeys(PARTS, 0)
+    for (visited, served, with_needs, none_open, double), (k, j) in tally.items():
+        for part, counted in (("targets", True), ("visited", visited), ("served", served),
+                              ("with_needs", with_needs),
+                              ("needs_met", with_needs and none_open),
+                              ("no_intervention", not served), ("double_aid", double)):
+            if counted:
+                keluarga[part] += k
+                jiwa[part] += j
     return Coverage(code, name, *(Units(keluarga[p], jiwa[p]) for p in PARTS),
                     open_needs=open_needs, team=team)
 
@@ -476,20 +482,22 @@ def latest_verified(later: Iterable[LaterVerification]) -> dict[int, LaterVerifi
 def graduation(families: Sequence[TargetFamily],
                later: Iterable[LaterVerification]) -> Graduation:
     latest = latest_verified(later)
-    on_list, again, graduated = Units(), Units(), Units()
-    by_outcome = {code: Units() for code in sorted(REMOVED)}
+    tally: dict[str | None, list[int]] = {}  # latest verified outcome (None: none) -> counts
     for f in families:
-        units = Units(1, f.jiwa)
-        on_list += units
         v = latest.get(f.entry)
-        if v is None:
-            continue
-        again += units
-        if v.outcome in REMOVED:
-            graduated += units
-            by_outcome[v.outcome] += units
+        counts = tally.setdefault(v.outcome if v is not None else None, [0, 0])
+        counts[0] += 1
+        counts[1] += f.jiwa
+
+    def units(outcomes: Iterable[str | None]) -> Units:
+        found = [tally[o] for o in outcomes if o in tally]
+        return Units(sum(k for k, _ in found), sum(j for _, j in found))
+
+    on_list = units(tally)
+    graduated = units(REMOVED)
     projected = Units(on_list.keluarga - graduated.keluarga, on_list.jiwa - graduated.jiwa)
-    return Graduation(on_list, again, graduated, by_outcome, projected)
+    return Graduation(on_list, units(o for o in tally if o is not None), graduated,
+                      {code: units([code]) for code in sorted(REMOVED)}, projected)
 
 
 # --- everything at once ---------------------------------------------------------------------

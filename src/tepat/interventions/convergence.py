@@ -55,7 +55,7 @@ def _entries(target_list: TargetList, area: str | None) -> QuerySet:
 def target_families(target_list: TargetList, area: str | None) -> list[core.TargetFamily]:
     rows = _entries(target_list, area).order_by("kecamatan_id", "desa_id", "pk").values_list(
         "pk", "family_id", "kecamatan_id", "desa_id", "jiwa", "assignment__official_id")
-    return [core.TargetFamily(*row) for row in rows]
+    return list(map(core.TargetFamily._make, rows))  # _make: no Python call per row
 
 
 def programmes() -> dict[int, core.Programme]:
@@ -95,7 +95,7 @@ def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
 
 def needs(target_list: TargetList, area: str | None) -> list[core.NeedRecord]:
     rows = _scoped(Need.objects.filter(entry__target_list=target_list), area)
-    return [core.NeedRecord(*row) for row in rows.values_list("entry_id", "kind", "status")]
+    return list(map(core.NeedRecord._make, rows.values_list("entry_id", "kind", "status")))
 
 
 def visits(target_list: TargetList, area: str | None) -> dict[int, int]:
