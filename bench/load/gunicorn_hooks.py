@@ -28,3 +28,6 @@ def post_fork(server, worker) -> None:  # noqa: ANN001 (gunicorn's hook signatur
                           f"{info['collected']}\n")
 
     gc.callbacks.append(record)
+    threshold = os.environ.get("LOAD_GC_THRESHOLD")  # an experiment: "10000,10,10"
+    if threshold:
+        gc.set_threshold(*(int(n) for n in threshold.split(",")))

@@ -39,8 +39,6 @@ team, or none of its members is active), `no_centroid` (the desa is not in the b
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tepat.core.geo import Point, haversine_km
+from tepat.core.highs import quiet_highs
 
 DEFAULT_QUOTAS: Mapping[str, int] = {"II": 15, "III": 40, "IV": 80}
 DEFAULT_BALANCE_TOLERANCE = 0.10
@@ -317,31 +316,11 @@ def _model(pairs: Sequence[tuple[int, int]], counts: Sequence[int],
     return lp
 
 
-_banner_shown = False
-
-
 def _quiet_highs() -> Any:
-    """A silent HiGHS instance. Its first construction in a process prints a banner from C++
-    straight to file descriptor 1, which would corrupt `--format json`: divert it once."""
-    global _banner_shown
-    import highspy
-
-    if _banner_shown:
-        highs = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        try:
-            highs = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-            _banner_shown = True
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    """A silent one-thread HiGHS instance (tepat.core.highs), deterministic: a fixed seed,
+    the simplex (a vertex optimum: integral here, see above), no MIP gap."""
+    highs = quiet_highs()
     highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("solver", "simplex")  # a vertex optimum: integral here (see above)
+    highs.setOptionValue("solver", "simplex")
     highs.setOptionValue("mip_rel_gap", 0.0)
     return highs

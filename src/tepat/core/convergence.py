@@ -166,32 +166,42 @@ NO_AID: Mapping[str, StrategyAid] = MappingProxyType(dict.fromkeys(STRATEGIES, N
 
 def double_aid(aids: Iterable[Aid], programmes: Mapping[int, Programme]) -> tuple[DoubleAid, ...]:
     """The kinds of aid one family got twice (see the module's definition of DOUBLE_AID)."""
+    progs = [programmes[aid.programme] for aid in aids]
+    if len({(p.kind, p.year) for p in progs}) == len(progs):
+        return ()  # no kind of aid twice in one year: most families with aid
     groups: dict[tuple[str, int], list[Programme]] = defaultdict(list)
-    for aid in aids:
-        p = programmes[aid.programme]
+    for p in progs:
         groups[(p.kind, p.year)].append(p)
     found = []
-    for (kind, year), progs in sorted(groups.items()):
-        if len(progs) < 2:
+    for (kind, year), group in sorted(groups.items()):
+        if len(group) < 2:
             continue
-        agencies = tuple(sorted({p.agency for p in progs}))
-        fundings = tuple(sorted({p.funding for p in progs}))
+        agencies = tuple(sorted({p.agency for p in group}))
+        fundings = tuple(sorted({p.funding for p in group}))
         if len(agencies) > 1 or len(fundings) > 1:
-            found.append(DoubleAid(kind, year, tuple(sorted({p.id for p in progs})),
+            found.append(DoubleAid(kind, year, tuple(sorted({p.id for p in group})),
                                    agencies, fundings))
     return tuple(found)
 
 
-def _by_strategy(aids: Sequence[Aid], strategy_of: Mapping[int, str]
-                 ) -> Mapping[str, StrategyAid]:
-    if not aids:
-        return NO_AID
-    counts, amounts = dict.fromkeys(STRATEGIES, 0), dict.fromkeys(STRATEGIES, 0)
+def _aid_totals(aids: Sequence[Aid], strategy_of: Mapping[int, str]
+                ) -> tuple[Mapping[str, StrategyAid], int, int]:
+    """A family's aid per strategy (every strategy code, zeros included), its number of
+    delivered interventions and its amount (Rp). Most families have one programme's aid."""
+    by_strategy = dict(NO_AID)
+    if len(aids) == 1:
+        aid = aids[0]
+        by_strategy[strategy_of[aid.programme]] = StrategyAid(aid.count, aid.amount)
+        return by_strategy, aid.count, aid.amount
+    counts: dict[str, int] = {}
+    amounts: dict[str, int] = {}
     for aid in aids:
         strategy = strategy_of[aid.programme]
         counts[strategy] = counts.get(strategy, 0) + aid.count
         amounts[strategy] = amounts.get(strategy, 0) + aid.amount
-    return {code: StrategyAid(n, amounts[code]) if n else NOTHING for code, n in counts.items()}
+    for strategy, count in counts.items():
+        by_strategy[strategy] = StrategyAid(count, amounts[strategy])
+    return by_strategy, sum(counts.values()), sum(amounts.values())
 
 
 def family_convergence(inputs: Inputs) -> list[FamilyConvergence]:
@@ -218,10 +228,9 @@ def family_convergence(inputs: Inputs) -> list[FamilyConvergence]:
         if aids is None:  # most families of a regency: no delivered aid
             rows.append(make((f, NO_AID, *needs, (), 0, 0)))
             continue
-        rows.append(make((
-            f, _by_strategy(aids, strategy_of), *needs,
-            double_aid(aids, programmes) if len(aids) > 1 else (),
-            sum(aid.count for aid in aids), sum(aid.amount for aid in aids))))
+        by_strategy, count, amount = _aid_totals(aids, strategy_of)
+        rows.append(make((f, by_strategy, *needs,
+                          double_aid(aids, programmes) if len(aids) > 1 else (), count, amount)))
     return rows
 
 
@@ -385,31 +394,31 @@ def _pct(fraction: float | None) -> float | None:
     return None if fraction is None else fraction * 100
 
 
-def _jiwa(keys: Collection[str], jiwa_of: Mapping[str, int]) -> Units:
+def _jiwa(keys: Collection[int], jiwa_of: Mapping[int, int]) -> Units:
     return Units(len(keys), sum(map(jiwa_of.__getitem__, keys)))
 
 
 def programme_targeting(inputs: Inputs) -> list[ProgrammeTargeting]:
     """DESIGN.md §4 targeting of every programme (those without a delivery included).
 
-    A target family's key is "e<entry>", a beneficiary off the list "f<registry family>"."""
-    key_of = {f.family: f"e{f.entry}" for f in inputs.families if f.family is not None}
-    jiwa_of = {f"e{f.entry}": f.jiwa for f in inputs.families}
+    A target family's key is its entry (an int), a beneficiary off the list "f<registry
+    family>" (a str): the two never collide."""
+    key_of = {f.family: f.entry for f in inputs.families if f.family is not None}
+    jiwa_of = {f.entry: f.jiwa for f in inputs.families}
     targets = set(jiwa_of)
     population = inputs.population + sum(1 for f in inputs.families if f.family is None)
-    needing_of: dict[str, set[str]] = defaultdict(set)
+    needing_of: dict[str, set[int]] = defaultdict(set)
     for need in inputs.needs:
-        key = f"e{need.entry}"
-        if key in targets:
-            needing_of[need.kind].add(key)
+        if need.entry in jiwa_of:
+            needing_of[need.kind].add(need.entry)
     aids_of: dict[int, list[Aid]] = defaultdict(list)
     for aid in inputs.aids:
         aids_of[aid.programme].append(aid)
     rows = []
     for pid in sorted(inputs.programmes, key=lambda i: (inputs.programmes[i].name, i)):
         p = inputs.programmes[pid]
-        benefits: dict[str, float] = {}
-        off_jiwa: dict[str, int] = {}
+        benefits: dict[int | str, float] = {}
+        off_jiwa: dict[int | str, int] = {}
         for aid in aids_of.get(pid, []):
             key = key_of.get(aid.family)
             if key is None:
@@ -420,7 +429,7 @@ def programme_targeting(inputs: Inputs) -> list[ProgrammeTargeting]:
         unserved = needing.difference(benefits)
         t = targeting(beneficiaries=set(benefits), targets=targets, needing=needing,
                       benefits=benefits, population=population)
-        on_list = _jiwa([k for k in benefits if k not in off_jiwa], jiwa_of)
+        on_list = _jiwa([k for k in benefits if isinstance(k, int)], jiwa_of)
         off_list = Units(len(off_jiwa), sum(off_jiwa.values()))
         amount = int(sum(benefits.values()))
         to_targets = amount - int(sum(map(benefits.__getitem__, off_jiwa)))

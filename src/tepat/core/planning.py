@@ -29,15 +29,14 @@ families). The LP bound and the gap are those of the objective's figure alone.
 from __future__ import annotations
 
 import math
-import os
 import random
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tepat.core.highs import quiet_highs
 from tepat.core.strategies import NEED_KINDS
 
 OBJECTIVES = ("families", "needs")
@@ -298,30 +297,9 @@ class Planning:
 # --- HiGHS ----------------------------------------------------------------------------------
 
 
-_banner_shown = False
-
-
 def _highs() -> Any:
-    """A silent HiGHS instance. The first one in a process prints a banner straight to file
-    descriptor 1, which would spoil `tepat plan --format json > plan.json`: it goes to
-    /dev/null instead."""
-    global _banner_shown
-    import highspy
-
-    if _banner_shown:
-        h = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_shown = True
-    h.setOptionValue("output_flag", False)
+    """A silent one-thread HiGHS instance (tepat.core.highs), presolve as PRESOLVE says."""
+    h = quiet_highs()
     h.setOptionValue("presolve", PRESOLVE)
     return h
 
