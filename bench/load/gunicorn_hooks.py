@@ -3,6 +3,9 @@ its garbage-collector pauses, so that a run can tell a collection from a slow pa
 
 A full collection (generation 2) walks every container object of the process and holds the
 GIL meanwhile: every thread of that worker waits. `run.py` sums the files after the run.
+
+`LOAD_GC_THRESHOLD=a,b,c` sets the workers' `gc.set_threshold(a, b, c)`, for experiments only
+(docs/benchmarks.md, Load, run 15: a young generation of 10,000 did not help).
 """
 
 from __future__ import annotations
@@ -28,6 +31,6 @@ def post_fork(server, worker) -> None:  # noqa: ANN001 (gunicorn's hook signatur
                           f"{info['collected']}\n")
 
     gc.callbacks.append(record)
-    threshold = os.environ.get("LOAD_GC_THRESHOLD")  # an experiment: "10000,10,10"
+    threshold = os.environ.get("LOAD_GC_THRESHOLD")
     if threshold:
         gc.set_threshold(*(int(n) for n in threshold.split(",")))

@@ -64,7 +64,7 @@ def test_a_malformed_setting_stops_the_start_with_its_name(tmp_path, name, value
 
 def test_the_wsgi_application_freezes_what_the_process_keeps_for_its_life(tmp_path):
     """A full garbage collection of a web worker must not walk Django, Plotly and the app's
-    modules (~100k objects, ~80 ms with the GIL held): they are frozen once the views are
+    modules (figures in tepat/wsgi.py's docstring): they are frozen once the views are
     imported, and the application still answers."""
     script = (
         "import gc, sys\n"

@@ -429,7 +429,7 @@ def programme_targeting(inputs: Inputs) -> list[ProgrammeTargeting]:
         unserved = needing.difference(benefits)
         t = targeting(beneficiaries=set(benefits), targets=targets, needing=needing,
                       benefits=benefits, population=population)
-        on_list = _jiwa([k for k in benefits if isinstance(k, int)], jiwa_of)
+        on_list = _jiwa([k for k in benefits if k not in off_jiwa], jiwa_of)
         off_list = Units(len(off_jiwa), sum(off_jiwa.values()))
         amount = int(sum(benefits.values()))
         to_targets = amount - int(sum(map(benefits.__getitem__, off_jiwa)))
