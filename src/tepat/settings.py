@@ -245,8 +245,14 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line (user, method, path, reason), not a traceback
+    "filters": {"one_line_forbidden": {"()": "tepat.web.logfilters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO; fontTools every subset table
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"filters": ["one_line_forbidden"]},
+        # WeasyPrint reports every rendering step at INFO; fontTools every subset table
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
