@@ -123,3 +123,14 @@ def test_a_successful_sign_in_clears_only_its_own_pair(users):
     _fail(HOME, "pengguna-lain", times=2)
     assert _login(_from(HOME), "operator.desa", TEST_PASSWORD) == 302
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["pengguna-lain"]
+
+
+def test_a_forwarded_header_without_trusted_proxies_warns_once(users, settings, caplog):
+    from tepat.accounts import throttling
+
+    settings.TEPAT_TRUSTED_PROXIES = []
+    throttling._warn_once_of_untrusted_proxy.cache_clear()
+    for _ in range(3):
+        _login(_from(OFFICE), "operator.desa", "tebakan")
+    warnings = [r for r in caplog.records if "TEPAT_TRUSTED_PROXIES" in r.getMessage()]
+    assert len(warnings) == 1 and NGINX in warnings[0].getMessage()

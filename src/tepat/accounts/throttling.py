@@ -12,6 +12,9 @@ the wide limit. Counts cover the cool-off window (`AXES_COOLOFF_TIME`).
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
@@ -22,6 +25,8 @@ from django.http import HttpRequest
 
 from tepat.lib.client_ip import client_address
 
+log = logging.getLogger(__name__)
+
 # Set on the request when a pair is locked only because its address or name is under attack
 # (the lockout page then says so rather than "N failures").
 WIDE_LOCK_ATTR = "tepat_wide_lock"
@@ -29,11 +34,20 @@ WIDE_LOCK_ATTR = "tepat_wide_lock"
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address (AXES_CLIENT_IP_CALLABLE): see tepat.lib.client_ip."""
-    return client_address(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get(settings.TEPAT_PROXY_HEADER, ""),
-        settings.TEPAT_TRUSTED_PROXIES,
-    )
+    peer = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get(settings.TEPAT_PROXY_HEADER, "")
+    address = client_address(peer, forwarded, settings.TEPAT_TRUSTED_PROXIES)
+    if forwarded and address == peer and not settings.TEPAT_TRUSTED_PROXIES:
+        _warn_once_of_untrusted_proxy(peer)
+    return address
+
+
+@functools.cache
+def _warn_once_of_untrusted_proxy(peer: str) -> None:
+    """Behind nginx without TEPAT_TRUSTED_PROXIES every client is nginx (once per process and
+    peer: a client that sends the header itself can add one line, not fill the log)."""
+    log.warning("A forwarded client address came from %s, which is not a trusted proxy: behind "
+                "a reverse proxy set TEPAT_TRUSTED_PROXIES (docs/operations.md)", peer)
 
 
 def _failures(request: HttpRequest, **match: str | None) -> int:
