@@ -87,6 +87,16 @@ def test_the_wide_lock_page_says_why_in_indonesian(users):
     assert "Terlalu banyak percobaan masuk yang gagal dari alamat Anda" in response.content.decode()
 
 
+def test_the_wide_lock_page_is_in_english_too(users, settings):
+    for i in range(8):
+        _fail(ELSEWHERE, f"pengguna{i}")
+    browser = _from(ELSEWHERE)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = browser.post(reverse("login"), {"username": "operator.desa", "password": "x"})
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts from your address" in response.content.decode()
+
+
 def test_a_spoofed_header_from_an_untrusted_peer_is_ignored(users):
     """A guesser talking to the app directly cannot buy fresh addresses with the header."""
     for i in range(5):
