@@ -11,7 +11,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from tepat.lib.env import SettingError, env_bool, env_int, env_list, env_str
+from tepat.lib.env import (
+    SettingError,
+    env_bool,
+    env_header,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(env_str("TEPAT_HOME", str(Path.cwd() / ".tepat"))).resolve()
@@ -128,9 +136,20 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Sign-in throttling (docs/authz.md): a user name is locked from one client address after
+# LOGIN_FAILURE_LIMIT failures there; an address or a name with more failures than its wide
+# limit (over all names / all addresses) gets one try per pair. Never a lock-out of everyone.
+AXES_HANDLER = "tepat.accounts.throttling.PairThrottleHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+TEPAT_LOGIN_ADDRESS_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+TEPAT_LOGIN_USERNAME_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address: REMOTE_ADDR, unless the peer is one of these reverse proxies (addresses
+# or CIDR blocks); then the right-most address of TEPAT_PROXY_HEADER that is not one of them.
+TEPAT_TRUSTED_PROXIES = env_networks("TEPAT_TRUSTED_PROXIES", [])
+TEPAT_PROXY_HEADER = env_header("TEPAT_PROXY_HEADER", "X-Forwarded-For")
+AXES_CLIENT_IP_CALLABLE = "tepat.accounts.throttling.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
@@ -226,8 +245,14 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line (user, method, path, reason), not a traceback
+    "filters": {"one_line_forbidden": {"()": "tepat.web.logfilters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO; fontTools every subset table
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"filters": ["one_line_forbidden"]},
+        # WeasyPrint reports every rendering step at INFO; fontTools every subset table
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

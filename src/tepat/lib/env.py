@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingError(RuntimeError):
@@ -43,3 +46,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[IPNetwork]:
+    """Comma-separated IP addresses or CIDR blocks (`10.0.0.5, 192.168.0.0/24, ::1`)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(
+                f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+    return networks
+
+
+def env_header(name: str, default: str) -> str:
+    """An HTTP header name (`X-Forwarded-For`) as its key in request.META (HTTP_X_FORWARDED_FOR)."""
+    raw = env_str(name, default).strip()
+    if not raw or not all(c.isalnum() or c == "-" for c in raw):
+        raise SettingError(f"{name}={raw!r} is not an HTTP header name (e.g. X-Forwarded-For)")
+    return "HTTP_" + raw.upper().replace("-", "_")

@@ -22,7 +22,7 @@ from tepat import synth
 from tepat.accounts.models import Role, User
 from tepat.audit.services import log_event
 from tepat.core.regions import DEFAULT_KABUPATEN
-from tepat.lib.env import env_list
+from tepat.lib.env import env_bool, env_list
 from tepat.regions.models import Region
 from tepat.regions.services import load_kabupaten
 from tepat.registry.importing import import_files
@@ -41,6 +41,18 @@ DEMO_USERS = [
     ("kec.tegalsiwalan", Role.OPERATOR_KECAMATAN, "35.13.20", ""),
     ("desa.tegalsiwalan", Role.OPERATOR_DESA, "35.13.20.2001", ""),
 ]
+
+
+def serve_like_production(addr: str) -> None:
+    """The demo shows the product's own 403/404/500 pages, not Django's technical ones (which
+    list every URL and setting): DEBUG is off unless the environment turns it on. WhiteNoise
+    still serves the static files, straight from the apps' folders (WHITENOISE_USE_FINDERS
+    outside production: no collectstatic), and the address the demo listens on stays allowed."""
+    settings.DEBUG = env_bool("DEBUG", False)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # else WhiteNoise warns
+    host = addr.rsplit(":", 1)[0].strip("[]") if ":" in addr else "127.0.0.1"
+    if host not in {"0.0.0.0", "::"} and host not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
 
 
 class Command(BaseCommand):
@@ -166,6 +178,7 @@ class Command(BaseCommand):
         if not settings.TEPAT_MFA_REQUIRED_ROLES:
             self.stdout.write("Autentikasi dua langkah: pilihan di demo (aktifkan di halaman "
                               "Akun) / two-factor is optional in the demo (turn it on under Akun)")
+        serve_like_production(addr)
         worker = subprocess.Popen([sys.executable, "-m", "tepat.cli", "db_worker", "--no-reload"])
         try:
             call_command("runserver", addr, use_reloader=False)
