@@ -65,9 +65,15 @@ def start_enrolment(user: User) -> str:
 
 
 def pending_secret(user: User) -> str | None:
-    """The secret of an unconfirmed authenticator (to show the QR code again), else None."""
+    """The secret of an unconfirmed authenticator (to show the QR code again), else None; None
+    too when it no longer opens (the two-factor key changed): enrolment then starts afresh."""
     device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    return mfa.decrypt(device.secret) if device is not None else None
+    if device is None:
+        return None
+    try:
+        return mfa.decrypt(device.secret)
+    except mfa.UnreadableSecret:
+        return None
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -87,10 +93,17 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
             user=user, confirmed_at__isnull=True).first()
         if device is None:
             raise RuleError(_("Belum ada pendaftaran autentikator; mulai lagi dari awal."))
-        counter = mfa.matching_counter(mfa.decrypt(device.secret), code)
+        try:
+            secret, _stale = mfa.open_secret(device.secret)
+        except mfa.UnreadableSecret:
+            raise RuleError(("kode", _(
+                "Kode QR ini tidak berlaku lagi (kunci server berubah). Pindai kode QR baru di "
+                "bawah ini."))) from None
+        counter = mfa.matching_counter(secret, code)
         if counter is None:
             raise RuleError(("kode", _(
                 "Kode salah. Ketik 6 angka yang sedang tampil di aplikasi autentikator.")))
+        device.secret = mfa.encrypt(secret)  # under the current key, whatever it was under
         device.confirmed_at = timezone.now()
         device.last_counter = counter
         device.failures = 0
@@ -124,6 +137,9 @@ class CodeCheck:
     used_recovery_code: bool = False
     recovery_codes_left: int | None = None
     replayed: bool = False
+    # The stored secret opens with no key of the server (the two-factor key changed): only a
+    # recovery code or an admin reset helps. Not counted as a failure.
+    unreadable: bool = False
 
     @property
     def locked(self) -> bool:
@@ -154,15 +170,25 @@ def verify_second_factor(user: User, code: str, *, for_time: float | None = None
                     log_event("accounts.mfa.recovery_code_used", actor=user, obj=user,
                               data={"left": left})
                     return CodeCheck(ok=True, used_recovery_code=True, recovery_codes_left=left)
-            counter = None
+            counter, stale = None, False
         else:
-            counter = mfa.matching_counter(mfa.decrypt(device.secret), code, for_time=for_time)
+            try:
+                secret, stale = mfa.open_secret(device.secret)
+            except mfa.UnreadableSecret:
+                log_event("accounts.mfa.secret_unreadable", actor=user, obj=user)
+                return CodeCheck(ok=False, unreadable=True)
+            counter = mfa.matching_counter(secret, code, for_time=for_time)
         replayed = counter is not None and counter <= device.last_counter
         if counter is not None and not replayed:
             device.last_counter = counter
             device.failures, device.locked_until = 0, None
-            device.save(update_fields=["last_counter", "failures", "locked_until"])
-            log_event("accounts.mfa.verified", actor=user, obj=user)
+            fields = ["last_counter", "failures", "locked_until"]
+            if stale:  # under an older key (SECRET_KEY before issue 16): move it to the current
+                device.secret = mfa.encrypt(secret)
+                fields.append("secret")
+            device.save(update_fields=fields)
+            log_event("accounts.mfa.verified", actor=user, obj=user,
+                      data={"re_encrypted": True} if stale else None)
             return CodeCheck(ok=True)
         device.failures += 1
         if device.failures >= settings.TEPAT_MFA_FAILURE_LIMIT:

@@ -85,6 +85,10 @@ def _lockout(request: HttpRequest) -> HttpResponse:
 
 
 def _code_problem(result: services.CodeCheck) -> str:
+    if result.unreadable:
+        return _("Kode autentikator Anda tidak bisa diperiksa karena kunci dua langkah di server "
+                 "berubah. Masuk dengan kode cadangan, atau minta admin kabupaten mereset "
+                 "autentikasi dua langkah Anda.")
     if result.replayed:
         return _("Kode ini sudah dipakai. Tunggu kode berikutnya di aplikasi autentikator.")
     return _("Kode salah. Periksa jam di ponsel Anda, lalu ketik kode yang sedang tampil.")
