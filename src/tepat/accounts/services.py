@@ -1,5 +1,5 @@
 """Account writes: two-factor enrolment and checks, recovery codes, role/area changes,
-deactivation, MFA reset.
+deactivation, MFA reset, password change and the admin's password reset.
 
 Every function runs in one transaction and writes exactly one audit event; refusals are
 `RuleError`s (tepat.verification.errors) in the user's language and write nothing.
@@ -7,11 +7,15 @@ Every function runs in one transaction and writes exactly one audit event; refus
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.utils import reset as reset_login_failures
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -296,3 +300,82 @@ def change_role(actor: Any, user: User, role: str, area: Region | None) -> User:
                   data={"user": _user_label(user), "before": before,
                         "after": {"role": role, "area": area.code}})
     return user
+
+
+# --- passwords (issue 16 §7) -------------------------------------------------------------------
+
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read out by phone
+
+
+def password_problems(password: str, user: User) -> list[str]:
+    """What Django's AUTH_PASSWORD_VALIDATORS say against `password` for `user` (the minimum
+    length, the common-password list, all digits, too like the user name), in the user's
+    language; empty when it is acceptable."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        return list(error.messages)
+    return []
+
+
+def temporary_password() -> str:
+    """A random password like 'k7qf-m2xd-9hwp' (60 bits): typed once, then changed."""
+    raw = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _i in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@write_service()
+def change_password(user: User, new_password: str, *, keep_session: str | None = None) -> User:
+    """The user sets their own new password (the view checked the current one and a recent
+    re-authentication). Every session of the user but `keep_session` ends (the old password's
+    session hash stops the rest anyway); the must-change flag of an admin reset is cleared.
+    Returns the updated user, for `update_session_auth_hash`."""
+    problems = password_problems(new_password, user)
+    if problems:
+        raise RuleError(*(("new_password1", problem) for problem in problems))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.check_password(new_password):
+            raise RuleError(("new_password1", _(
+                "Kata sandi baru harus berbeda dari kata sandi sekarang.")))
+        after_reset = user.must_change_password
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        ended = end_sessions(user, keep=keep_session)
+        log_event("accounts.password.changed", actor=user, obj=user,
+                  data={"sessions_ended": ended, "after_reset": after_reset})
+    return user
+
+
+@write_service()
+def reset_password(actor: Any, user: User, reason: str, password: str = "") -> str:
+    """The admin gives `user` a temporary password (the one typed, else a generated one, to be
+    shown once): every session of the user ends, a sign-in lock-out of that user name is
+    lifted, and at the next login the user must choose a new password before anything else.
+    Returns the temporary password."""
+    _require_admin(actor)
+    if actor.pk == user.pk:
+        raise RuleError(_("Kata sandi Anda sendiri diubah di halaman Akun, bukan direset."))
+    if not reason.strip():
+        raise RuleError(("alasan", _("Tulis alasan reset.")))
+    if password:
+        problems = password_problems(password, user)
+        if problems:
+            raise RuleError(*(("kata_sandi", problem) for problem in problems))
+    temporary = password or temporary_password()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            raise RuleError(_("Akun ini nonaktif: kata sandinya tidak direset."))
+        user.set_password(temporary)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        ended = end_sessions(user)
+        unlocked = reset_login_failures(username=user.get_username())
+        log_event("accounts.password.reset", actor=actor, obj=user,
+                  area_code=user.area_id or "",
+                  data={"user": _user_label(user), "reason": reason.strip(),
+                        "generated": not password, "sessions_ended": ended,
+                        "login_failures_cleared": unlocked})
+    return temporary
