@@ -203,3 +203,21 @@ def test_the_admin_resets_an_unreadable_two_factor_and_the_user_enrols_again(ins
     secret = client.get(reverse("mfa_enrol")).context["secret"].replace(" ", "")
     done = client.post(reverse("mfa_enrol"), {"kode": code_for(secret)})
     assert done.status_code == 200 and is_logged_in(client)
+
+
+def test_the_rekey_command_moves_every_secret_to_the_current_key_at_once(instance, settings,
+                                                                         users, capsys):
+    from django.core.management import call_command
+
+    legacy = enrol(users.admin)
+    TOTPDevice.objects.filter(user=users.admin).update(secret=_legacy_token(legacy, settings))
+    enrol(users.operator_kecamatan)  # already under the current key
+    enrol(users.operator_desa)
+    TOTPDevice.objects.filter(user=users.operator_desa).update(secret="v1$" + "A" * 80)
+    call_command("mfa_rekey")
+    out, err = capsys.readouterr()
+    assert "1 dienkripsi ulang / re-encrypted, 1 sudah" in out
+    assert "operator.desa" in err
+    settings.SECRET_KEY = NEW_SECRET_KEY
+    assert mfa.open_secret(TOTPDevice.objects.get(user=users.admin).secret) == (legacy, False)
+    assert AuditEvent.objects.filter(action="accounts.mfa.re_encrypted").count() == 1

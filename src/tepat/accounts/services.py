@@ -24,7 +24,7 @@ from tepat.accounts import mfa
 from tepat.accounts.models import RecoveryCode, Role, TOTPDevice, User
 from tepat.accounts.roles import can_manage_users
 from tepat.accounts.sessions import end_sessions
-from tepat.audit.services import log_event, write_service
+from tepat.audit.services import EACH, log_event, write_service
 from tepat.regions.models import Level, Region
 from tepat.verification.errors import RuleError
 
@@ -211,6 +211,36 @@ def verify_second_factor(user: User, code: str, *, for_time: float | None = None
 def mfa_locked_until(user: User) -> datetime | None:
     device = TOTPDevice.objects.filter(user=user, locked_until__gt=timezone.now()).first()
     return device.locked_until if device is not None else None
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    re_encrypted: int
+    already_current: int
+    unreadable: list[str]  # user names whose secret no key opens (the admin resets them)
+
+
+@write_service(EACH)
+def reencrypt_mfa_secrets() -> Rekeyed:
+    """Move every stored TOTP secret under the current two-factor key now, rather than at each
+    user's next code: after it, TEPAT_MFA_KEY_FALLBACKS (and, after an upgrade, the old
+    SECRET_KEY) are no longer needed. One audit event per secret moved."""
+    moved, current, unreadable = 0, 0, []
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().select_related("user"):
+            try:
+                secret, stale = mfa.open_secret(device.secret)
+            except mfa.UnreadableSecret:
+                unreadable.append(device.user.username)
+                continue
+            if not stale:
+                current += 1
+                continue
+            device.secret = mfa.encrypt(secret)
+            device.save(update_fields=["secret"])
+            log_event("accounts.mfa.re_encrypted", obj=device.user)
+            moved += 1
+    return Rekeyed(moved, current, sorted(unreadable))
 
 
 # --- turning two-factor off ----------------------------------------------------------------------
