@@ -2,7 +2,7 @@
 
 Defaults give a safe local instance on SQLite in `./.tepat/`. Production sets
 TEPAT_ENV=production, which turns on every HTTPS and cookie protection and refuses to start
-without a real SECRET_KEY.
+without a real SECRET_KEY and a real TEPAT_MFA_KEY.
 """
 
 from __future__ import annotations
@@ -164,9 +164,17 @@ TEPAT_MFA_ISSUER = env_str("TEPAT_MFA_ISSUER", "Tepat Kab. Probolinggo")
 TEPAT_MFA_FAILURE_LIMIT = env_int("TEPAT_MFA_FAILURE_LIMIT", 5)  # wrong codes, then locked
 TEPAT_MFA_LOCK_SECONDS = env_int("TEPAT_MFA_LOCK_SECONDS", 15 * 60)
 TEPAT_MFA_PENDING_SECONDS = env_int("TEPAT_MFA_PENDING_SECONDS", 5 * 60)  # password → code
-# Key that encrypts the TOTP secrets at rest; empty: derived from SECRET_KEY (then rotating
-# SECRET_KEY means every user enrols again: set TEPAT_MFA_KEY to keep them).
-TEPAT_MFA_KEY = env_str("TEPAT_MFA_KEY", "")
+# Key that encrypts the TOTP secrets at rest, apart from SECRET_KEY: rotating SECRET_KEY changes
+# nothing for two-factor. Required in production; elsewhere, when empty, a key made once and
+# kept in TEPAT_HOME/mfa.key (tepat.accounts.mfa.current_key). Old keys go in the fallbacks
+# (comma-separated): secrets under them still open, and are re-encrypted at their next use.
+TEPAT_MFA_KEY = env_str("TEPAT_MFA_KEY", None if PRODUCTION else "")
+if PRODUCTION and (len(TEPAT_MFA_KEY) < 50 or TEPAT_MFA_KEY == SECRET_KEY):
+    raise SettingError(
+        "TEPAT_MFA_KEY must be a random string of at least 50 characters in production, "
+        "other than SECRET_KEY"
+    )
+TEPAT_MFA_KEY_FALLBACKS = env_list("TEPAT_MFA_KEY_FALLBACKS", [])
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

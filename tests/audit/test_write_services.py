@@ -43,6 +43,8 @@ SERVICE_MODULES = (
 READS = {
     "tepat.accounts.services.pending_secret": "reads the unconfirmed secret",
     "tepat.accounts.services.mfa_locked_until": "a query",
+    "tepat.accounts.services.password_problems": "runs Django's password validators",
+    "tepat.accounts.services.temporary_password": "a random string",
     "tepat.gesek.importing.kecamatan_office_code": "a code from a code",
     "tepat.gesek.importing.read_officials_sheet": "reads a file",
     "tepat.gesek.importing.parse_nip": "parses a value",

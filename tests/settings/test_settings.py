@@ -11,6 +11,7 @@ import pytest
 PRODUCTION_ENV = {
     "TEPAT_ENV": "production",
     "SECRET_KEY": "x7#kP2@vQ9!mZ4$wL8^rT1&yB6*nC3(dF5)gH0_jK2-sA9+eU7=iO4~pR1",
+    "TEPAT_MFA_KEY": "Qm8tV3xN0pL6sR2wY9cJ4hF7kD1gZ5bT8nM3vX6qA0eU2iO9rW4yS7uP1lK5jH8",
     "ALLOWED_HOSTS": "tepat.probolinggokab.go.id",
 }
 
@@ -46,6 +47,24 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _tepat("check", env=env, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_two_factor_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "TEPAT_MFA_KEY"}
+    result = _tepat("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "TEPAT_MFA_KEY must be set" in result.stderr
+    assert not (tmp_path / "mfa.key").exists()  # no key made up in production
+
+
+@pytest.mark.parametrize(
+    "weak", ["short-key-of-forty-characters-0123456789", PRODUCTION_ENV["SECRET_KEY"]],
+    ids=["too short", "same as SECRET_KEY"],
+)
+def test_production_refuses_a_weak_two_factor_key(tmp_path, weak):
+    result = _tepat("check", env={**PRODUCTION_ENV, "TEPAT_MFA_KEY": weak}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "TEPAT_MFA_KEY must be a random string of at least 50 characters" in result.stderr
 
 
 @pytest.mark.parametrize(

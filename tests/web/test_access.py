@@ -181,6 +181,9 @@ COVERED_ELSEWHERE = {
     "user_detail": ("../accounts/test_reauth.py", "user_detail"),
     "user_deactivate": ("../accounts/test_reauth.py", "user_deactivate"),
     "user_mfa_reset": ("../accounts/test_reauth.py", "user_mfa_reset"),
+    # Passwords (issue 16 §7)
+    "password_change": ("../accounts/test_passwords.py", "password_change"),
+    "user_password_reset": ("../accounts/test_passwords.py", "user_password_reset"),
     # Reports (issue 5 §2): admin and pimpinan 200, every other persona 403, anonymous → login
     "reports": ("../reports/test_report_jobs.py", "reverse(\"reports\")"),
     "report_request": ("../reports/test_report_jobs.py", "report_request"),

@@ -15,6 +15,7 @@ MALESANWETAN = "35.13.20.2001"
 PRODUCTION_ENV = {
     "TEPAT_ENV": "production",
     "SECRET_KEY": "x7#kP2@vQ9!mZ4$wL8^rT1&yB6*nC3(dF5)gH0_jK2-sA9+eU7=iO4~pR1",
+    "TEPAT_MFA_KEY": "Qm8tV3xN0pL6sR2wY9cJ4hF7kD1gZ5bT8nM3vX6qA0eU2iO9rW4yS7uP1lK5jH8",
     "ALLOWED_HOSTS": "tepat.probolinggokab.go.id",
 }
 

@@ -417,6 +417,8 @@ TABLE: dict[str, Row] = {
     "mfa_recovery_codes": Row(r("mfa_recovery_codes"), SIGNED_IN, POST, order=("method",),
                               post=302),
     "mfa_disable": Row(r("mfa_disable"), SIGNED_IN, POST, order=("method",), post=302),
+    # Issue 16 §7: an empty form is shown again with its problems.
+    "password_change": Row(r("password_change"), SIGNED_IN, GET_POST, post=200),
     "user_list": Row(r("user_list"), ONLY_ADMIN, GET, order=("method", "role")),
     "user_detail": Row(r("user_detail", one("other_user")), ONLY_ADMIN, GET_POST,
                        order=("method", "role"), post=400),  # no role chosen
@@ -424,6 +426,8 @@ TABLE: dict[str, Row] = {
                            order=("method", "role"), post=400),  # no reason
     "user_mfa_reset": Row(r("user_mfa_reset", one("other_user")), ONLY_ADMIN, POST,
                           order=("method", "role"), post=400),
+    "user_password_reset": Row(r("user_password_reset", one("other_user")), ONLY_ADMIN, POST,
+                               order=("method", "role"), post=400),  # no reason
     # --- login, logout, language, assets ---------------------------------------------------------
     # Django's LoginView: a signed-in user is sent on (302, any method); a visitor gets the
     # form (GET, POST; PUT is refused: TwoStepLoginView.http_method_names).

@@ -2,7 +2,7 @@
 
 No writes here: the services in `tepat.accounts.services` change devices and codes. Secrets are
 encrypted at rest with an HMAC-SHA256 stream cipher and tag (encrypt-then-MAC, standard library
-only), keyed by TEPAT_MFA_KEY or, when it is empty, a key derived from SECRET_KEY.
+only), keyed by TEPAT_MFA_KEY (never by SECRET_KEY; see "encryption of the secret at rest").
 """
 
 from __future__ import annotations
@@ -11,12 +11,15 @@ import base64
 import hashlib
 import hmac
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pyotp
 import pyotp.exceptions
 import segno
 from django.conf import settings
+
+from tepat.lib.env import stored_key
 
 DIGITS = 6
 INTERVAL = 30  # seconds a code lives
@@ -39,12 +42,36 @@ def has_mfa(user: Any) -> bool:
 
 
 # --- encryption of the secret at rest ----------------------------------------------------------
+#
+# The secrets are encrypted under TEPAT_MFA_KEY only (in development, a key kept in
+# TEPAT_HOME/mfa.key), never under SECRET_KEY, so that rotating SECRET_KEY locks nobody out.
+# Before issue 16 an empty TEPAT_MFA_KEY meant a key derived from SECRET_KEY: such secrets
+# (and those under an old two-factor key in TEPAT_MFA_KEY_FALLBACKS) still open, and the
+# services re-encrypt them under the current key at their next successful use.
 
 
-def _keys() -> tuple[bytes, bytes]:
-    master = (settings.TEPAT_MFA_KEY or settings.SECRET_KEY).encode()
-    encryption = hmac.new(master, b"tepat.accounts.mfa/encrypt", hashlib.sha256).digest()
-    signing = hmac.new(master, b"tepat.accounts.mfa/sign", hashlib.sha256).digest()
+class UnreadableSecret(ValueError):
+    """The stored secret opens with no key this server has: it was altered, or the two-factor
+    key changed. The user signs in with a recovery code or the admin resets their two-factor."""
+
+
+def current_key() -> str:
+    """The key new secrets are encrypted under."""
+    if settings.TEPAT_MFA_KEY:
+        return settings.TEPAT_MFA_KEY
+    return stored_key(Path(settings.INSTANCE_DIR) / "mfa.key")
+
+
+def _older_keys() -> list[str]:
+    """Keys a stored secret may still be under: old two-factor keys, then SECRET_KEY and its
+    fallbacks (the derivation before issue 16)."""
+    legacy = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [*settings.TEPAT_MFA_KEY_FALLBACKS, *legacy]
+
+
+def _keys(master: str) -> tuple[bytes, bytes]:
+    encryption = hmac.new(master.encode(), b"tepat.accounts.mfa/encrypt", hashlib.sha256).digest()
+    signing = hmac.new(master.encode(), b"tepat.accounts.mfa/sign", hashlib.sha256).digest()
     return encryption, signing
 
 
@@ -55,29 +82,44 @@ def _stream(key: bytes, nonce: bytes, length: int) -> bytes:
     )[:length]
 
 
+def _xor(data: bytes, key: bytes, nonce: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, _stream(key, nonce, len(data)), strict=True))
+
+
 def encrypt(plain: str) -> str:
-    encryption, signing = _keys()
+    encryption, signing = _keys(current_key())
     nonce = secrets.token_bytes(16)
-    data = plain.encode()
-    cipher = bytes(a ^ b for a, b in zip(data, _stream(encryption, nonce, len(data)), strict=True))
+    cipher = _xor(plain.encode(), encryption, nonce)
     tag = hmac.new(signing, nonce + cipher, hashlib.sha256).digest()
     return "v1$" + base64.urlsafe_b64encode(nonce + cipher + tag).decode()
 
 
-def decrypt(token: str) -> str:
-    """The plain secret; ValueError if the token was altered or the key changed."""
+def _parts(token: str) -> tuple[bytes, bytes, bytes]:
     version, _sep, body = token.partition("$")
-    if version != "v1" or not body:
-        raise ValueError("not an encrypted TOTP secret")
-    raw = base64.urlsafe_b64decode(body.encode())
-    nonce, cipher, tag = raw[:16], raw[16:-32], raw[-32:]
-    encryption, signing = _keys()
-    expected = hmac.new(signing, nonce + cipher, hashlib.sha256).digest()
-    if len(raw) < 48 or not hmac.compare_digest(tag, expected):
-        raise ValueError("the TOTP secret does not match its key (altered, or the key changed)")
-    return bytes(
-        a ^ b for a, b in zip(cipher, _stream(encryption, nonce, len(cipher)), strict=True)
-    ).decode()
+    try:
+        raw = base64.urlsafe_b64decode(body.encode())
+    except ValueError:
+        raw = b""
+    if version != "v1" or len(raw) < 48:
+        raise UnreadableSecret("not an encrypted TOTP secret")
+    return raw[:16], raw[16:-32], raw[-32:]
+
+
+def open_secret(token: str) -> tuple[str, bool]:
+    """The plain secret, and whether it was under an older key (to be encrypted again);
+    UnreadableSecret if no key this server has opens it."""
+    nonce, cipher, tag = _parts(token)
+    for index, master in enumerate([current_key(), *_older_keys()]):
+        encryption, signing = _keys(master)
+        expected = hmac.new(signing, nonce + cipher, hashlib.sha256).digest()
+        if hmac.compare_digest(tag, expected):
+            return _xor(cipher, encryption, nonce).decode(), index > 0
+    raise UnreadableSecret("the TOTP secret does not match its key (altered, or the key changed)")
+
+
+def decrypt(token: str) -> str:
+    """The plain secret; UnreadableSecret (a ValueError) if altered or the key changed."""
+    return open_secret(token)[0]
 
 
 # --- TOTP --------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class User(AbstractUser):
     # Raised to end every session of the user at once (deactivation, MFA reset): the session
     # hash below includes it, so Django itself refuses the older sessions.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Set by an admin's password reset: the user must choose a new password before anything
+    # else (SessionSecurityMiddleware); cleared by `change_password`.
+    must_change_password = models.BooleanField(default=False, editable=False)
 
     @property
     def area_code(self) -> str | None:

@@ -1,5 +1,5 @@
 """Account writes: two-factor enrolment and checks, recovery codes, role/area changes,
-deactivation, MFA reset.
+deactivation, MFA reset, password change and the admin's password reset.
 
 Every function runs in one transaction and writes exactly one audit event; refusals are
 `RuleError`s (tepat.verification.errors) in the user's language and write nothing.
@@ -7,11 +7,15 @@ Every function runs in one transaction and writes exactly one audit event; refus
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.utils import reset as reset_login_failures
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +24,7 @@ from tepat.accounts import mfa
 from tepat.accounts.models import RecoveryCode, Role, TOTPDevice, User
 from tepat.accounts.roles import can_manage_users
 from tepat.accounts.sessions import end_sessions
-from tepat.audit.services import log_event, write_service
+from tepat.audit.services import EACH, log_event, write_service
 from tepat.regions.models import Level, Region
 from tepat.verification.errors import RuleError
 
@@ -65,9 +69,15 @@ def start_enrolment(user: User) -> str:
 
 
 def pending_secret(user: User) -> str | None:
-    """The secret of an unconfirmed authenticator (to show the QR code again), else None."""
+    """The secret of an unconfirmed authenticator (to show the QR code again), else None; None
+    too when it no longer opens (the two-factor key changed): enrolment then starts afresh."""
     device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    return mfa.decrypt(device.secret) if device is not None else None
+    if device is None:
+        return None
+    try:
+        return mfa.decrypt(device.secret)
+    except mfa.UnreadableSecret:
+        return None
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -87,10 +97,17 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
             user=user, confirmed_at__isnull=True).first()
         if device is None:
             raise RuleError(_("Belum ada pendaftaran autentikator; mulai lagi dari awal."))
-        counter = mfa.matching_counter(mfa.decrypt(device.secret), code)
+        try:
+            secret, _stale = mfa.open_secret(device.secret)
+        except mfa.UnreadableSecret:
+            raise RuleError(("kode", _(
+                "Kode QR ini tidak berlaku lagi (kunci server berubah). Pindai kode QR baru di "
+                "bawah ini."))) from None
+        counter = mfa.matching_counter(secret, code)
         if counter is None:
             raise RuleError(("kode", _(
                 "Kode salah. Ketik 6 angka yang sedang tampil di aplikasi autentikator.")))
+        device.secret = mfa.encrypt(secret)  # under the current key, whatever it was under
         device.confirmed_at = timezone.now()
         device.last_counter = counter
         device.failures = 0
@@ -124,6 +141,9 @@ class CodeCheck:
     used_recovery_code: bool = False
     recovery_codes_left: int | None = None
     replayed: bool = False
+    # The stored secret opens with no key of the server (the two-factor key changed): only a
+    # recovery code or an admin reset helps. Not counted as a failure.
+    unreadable: bool = False
 
     @property
     def locked(self) -> bool:
@@ -154,15 +174,25 @@ def verify_second_factor(user: User, code: str, *, for_time: float | None = None
                     log_event("accounts.mfa.recovery_code_used", actor=user, obj=user,
                               data={"left": left})
                     return CodeCheck(ok=True, used_recovery_code=True, recovery_codes_left=left)
-            counter = None
+            counter, stale = None, False
         else:
-            counter = mfa.matching_counter(mfa.decrypt(device.secret), code, for_time=for_time)
+            try:
+                secret, stale = mfa.open_secret(device.secret)
+            except mfa.UnreadableSecret:
+                log_event("accounts.mfa.secret_unreadable", actor=user, obj=user)
+                return CodeCheck(ok=False, unreadable=True)
+            counter = mfa.matching_counter(secret, code, for_time=for_time)
         replayed = counter is not None and counter <= device.last_counter
         if counter is not None and not replayed:
             device.last_counter = counter
             device.failures, device.locked_until = 0, None
-            device.save(update_fields=["last_counter", "failures", "locked_until"])
-            log_event("accounts.mfa.verified", actor=user, obj=user)
+            fields = ["last_counter", "failures", "locked_until"]
+            if stale:  # under an older key (SECRET_KEY before issue 16): move it to the current
+                device.secret = mfa.encrypt(secret)
+                fields.append("secret")
+            device.save(update_fields=fields)
+            log_event("accounts.mfa.verified", actor=user, obj=user,
+                      data={"re_encrypted": True} if stale else None)
             return CodeCheck(ok=True)
         device.failures += 1
         if device.failures >= settings.TEPAT_MFA_FAILURE_LIMIT:
@@ -181,6 +211,36 @@ def verify_second_factor(user: User, code: str, *, for_time: float | None = None
 def mfa_locked_until(user: User) -> datetime | None:
     device = TOTPDevice.objects.filter(user=user, locked_until__gt=timezone.now()).first()
     return device.locked_until if device is not None else None
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    re_encrypted: int
+    already_current: int
+    unreadable: list[str]  # user names whose secret no key opens (the admin resets them)
+
+
+@write_service(EACH)
+def reencrypt_mfa_secrets() -> Rekeyed:
+    """Move every stored TOTP secret under the current two-factor key now, rather than at each
+    user's next code: after it, TEPAT_MFA_KEY_FALLBACKS (and, after an upgrade, the old
+    SECRET_KEY) are no longer needed. One audit event per secret moved."""
+    moved, current, unreadable = 0, 0, []
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().select_related("user"):
+            try:
+                secret, stale = mfa.open_secret(device.secret)
+            except mfa.UnreadableSecret:
+                unreadable.append(device.user.username)
+                continue
+            if not stale:
+                current += 1
+                continue
+            device.secret = mfa.encrypt(secret)
+            device.save(update_fields=["secret"])
+            log_event("accounts.mfa.re_encrypted", obj=device.user)
+            moved += 1
+    return Rekeyed(moved, current, sorted(unreadable))
 
 
 # --- turning two-factor off ----------------------------------------------------------------------
@@ -270,3 +330,82 @@ def change_role(actor: Any, user: User, role: str, area: Region | None) -> User:
                   data={"user": _user_label(user), "before": before,
                         "after": {"role": role, "area": area.code}})
     return user
+
+
+# --- passwords (issue 16 §7) -------------------------------------------------------------------
+
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read out by phone
+
+
+def password_problems(password: str, user: User) -> list[str]:
+    """What Django's AUTH_PASSWORD_VALIDATORS say against `password` for `user` (the minimum
+    length, the common-password list, all digits, too like the user name), in the user's
+    language; empty when it is acceptable."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        return list(error.messages)
+    return []
+
+
+def temporary_password() -> str:
+    """A random password like 'k7qf-m2xd-9hwp' (60 bits): typed once, then changed."""
+    raw = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _i in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@write_service()
+def change_password(user: User, new_password: str, *, keep_session: str | None = None) -> User:
+    """The user sets their own new password (the view checked the current one and a recent
+    re-authentication). Every session of the user but `keep_session` ends (the old password's
+    session hash stops the rest anyway); the must-change flag of an admin reset is cleared.
+    Returns the updated user, for `update_session_auth_hash`."""
+    problems = password_problems(new_password, user)
+    if problems:
+        raise RuleError(*(("new_password1", problem) for problem in problems))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.check_password(new_password):
+            raise RuleError(("new_password1", _(
+                "Kata sandi baru harus berbeda dari kata sandi sekarang.")))
+        after_reset = user.must_change_password
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        ended = end_sessions(user, keep=keep_session)
+        log_event("accounts.password.changed", actor=user, obj=user,
+                  data={"sessions_ended": ended, "after_reset": after_reset})
+    return user
+
+
+@write_service()
+def reset_password(actor: Any, user: User, reason: str, password: str = "") -> str:
+    """The admin gives `user` a temporary password (the one typed, else a generated one, to be
+    shown once): every session of the user ends, a sign-in lock-out of that user name is
+    lifted, and at the next login the user must choose a new password before anything else.
+    Returns the temporary password."""
+    _require_admin(actor)
+    if actor.pk == user.pk:
+        raise RuleError(_("Kata sandi Anda sendiri diubah di halaman Akun, bukan direset."))
+    if not reason.strip():
+        raise RuleError(("alasan", _("Tulis alasan reset.")))
+    if password:
+        problems = password_problems(password, user)
+        if problems:
+            raise RuleError(*(("kata_sandi", problem) for problem in problems))
+    temporary = password or temporary_password()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            raise RuleError(_("Akun ini nonaktif: kata sandinya tidak direset."))
+        user.set_password(temporary)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        ended = end_sessions(user)
+        unlocked = reset_login_failures(username=user.get_username())
+        log_event("accounts.password.reset", actor=actor, obj=user,
+                  area_code=user.area_id or "",
+                  data={"user": _user_label(user), "reason": reason.strip(),
+                        "generated": not password, "sessions_ended": ended,
+                        "login_failures_cleared": unlocked})
+    return temporary

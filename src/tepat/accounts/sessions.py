@@ -21,6 +21,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.utils import timezone
@@ -81,15 +82,27 @@ def _on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         UserSession.objects.filter(session_key=key).delete()
 
 
-def end_sessions(user: Any) -> int:
-    """Delete every stored session of `user` (call inside the service's transaction, after
-    raising `user.session_epoch`, which also stops any session the index missed).
-    Returns how many sessions were ended."""
+def end_sessions(user: Any, *, keep: str | None = None) -> int:
+    """Delete every stored session of `user` but the one whose key is `keep` (call inside the
+    service's transaction, after raising `user.session_epoch` or changing the password, which
+    also stops any session the index missed). Returns how many sessions were ended."""
     from tepat.accounts.models import UserSession
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    others = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+    keys = list(others.values_list("session_key", flat=True))
     for key in keys:
         store(session_key=key).delete()
-    UserSession.objects.filter(user=user).delete()
+    others.delete()
     return len(keys)
+
+
+def keep_after_password_change(request: Any, user: Any) -> None:
+    """Keep this session signed in after the user changed their password: Django's
+    update_session_auth_hash (which rotates the session key), and the index follows the key."""
+    from tepat.accounts.models import UserSession
+
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)
+    UserSession.objects.filter(session_key=old_key).update(
+        session_key=request.session.session_key)

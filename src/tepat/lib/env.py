@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
+from pathlib import Path
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -67,3 +69,33 @@ def env_header(name: str, default: str) -> str:
     if not raw or not all(c.isalnum() or c == "-" for c in raw):
         raise SettingError(f"{name}={raw!r} is not an HTTP header name (e.g. X-Forwarded-For)")
     return "HTTP_" + raw.upper().replace("-", "_")
+
+
+def stored_key(path: Path) -> str:
+    """A random key kept in the file `path`, made the first time (readable by the owner only).
+
+    Several processes may start at once: the key is written to a file of its own and linked
+    into place, so every process reads the same complete key."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(draft, path)  # fails if another process was first: its key wins
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise SettingError(f"{path} holds no key of at least 32 characters")
+    return key

@@ -35,6 +35,8 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
 
 # Pages a logged-in user who still owes the second factor may open.
 _MFA_EXEMPT = frozenset({"mfa_enrol", "logout", "set_language", "login"})
+# Pages a user who must change their password (after an admin's reset) may open.
+_PASSWORD_EXEMPT = _MFA_EXEMPT | {"password_change", "login_code", "reauth", "plotly_js"}
 _SEEN_RESOLUTION = 60  # seconds: the last-seen stamp is written at most once a minute
 
 
@@ -46,6 +48,8 @@ class SessionSecurityMiddleware:
     - A user whose role requires two-factor (TEPAT_MFA_REQUIRED_ROLES), or who has an
       authenticator, and whose session did not pass the code step, is sent to enrolment
       (no authenticator yet: nothing else opens until enrolled) or logged out to the login.
+    - A user whose password an admin reset (`must_change_password`) is sent to the password
+      change until they chose a new one.
     - The URL named "login" is answered by the two-step login view
       (`tepat.web.views.account.TwoStepLoginView`) whatever web/urls.py points it at.
     Must come after the authentication and message middleware.
@@ -71,7 +75,6 @@ class SessionSecurityMiddleware:
     def _check_session(self, request: HttpRequest, user: Any,
                        url_name: str | None) -> HttpResponse | None:
         from tepat.accounts import sessions
-        from tepat.accounts.mfa import has_mfa, mfa_required
 
         session = request.session
         now = sessions.now()
@@ -93,6 +96,15 @@ class SessionSecurityMiddleware:
             ) % {"minutes": f"{minutes:g}"})
         if seen_at is None or now - seen_at >= _SEEN_RESOLUTION:
             session[sessions.SEEN_AT] = now
+        return (self._second_factor(request, user, url_name)
+                or self._new_password(request, user, url_name))
+
+    def _second_factor(self, request: HttpRequest, user: Any,
+                       url_name: str | None) -> HttpResponse | None:
+        from tepat.accounts import sessions
+        from tepat.accounts.mfa import has_mfa, mfa_required
+
+        session = request.session
         if session.get(sessions.MFA_OK) or url_name in _MFA_EXEMPT:
             return None
         enrolled = session.get(sessions.MFA_ENROLLED)
@@ -105,6 +117,17 @@ class SessionSecurityMiddleware:
             "Peran Anda wajib memakai autentikasi dua langkah. Daftarkan aplikasi "
             "autentikator dulu; halaman lain terbuka setelah itu."))
         return redirect("mfa_enrol")
+
+    @staticmethod
+    def _new_password(request: HttpRequest, user: Any,
+                      url_name: str | None) -> HttpResponse | None:
+        """After an admin's reset, nothing but the password change opens (and logout)."""
+        if not getattr(user, "must_change_password", False) or url_name in _PASSWORD_EXEMPT:
+            return None
+        messages.warning(request, _(
+            "Admin kabupaten mereset kata sandi Anda. Pilih kata sandi baru dulu; halaman lain "
+            "terbuka setelah itu."))
+        return redirect("password_change")
 
     @staticmethod
     def _end(request: HttpRequest, message: str) -> HttpResponse:

@@ -1,5 +1,6 @@
-"""Login in two steps, two-factor enrolment, re-authentication, the account page, and the
-admin's user pages (role/area, deactivation, MFA reset). Issue 6 §3.
+"""Login in two steps, two-factor enrolment, re-authentication, the account page and the
+password change, and the admin's user pages (role/area, deactivation, MFA reset, password
+reset). Issue 6 §3, issue 16 §7.
 
 The login: the password (Django's LoginView and django-axes, unchanged) → when the user's role
 requires two-factor or the user has an authenticator, the session only remembers a *pending*
@@ -29,7 +30,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tepat.accounts import mfa, roles, services, sessions
 from tepat.accounts.decorators import recent_auth_required
-from tepat.accounts.forms import CodeForm, ReasonForm, ReauthForm, RoleForm
+from tepat.accounts.forms import (
+    CodeForm,
+    OwnPasswordForm,
+    PasswordResetForm,
+    ReasonForm,
+    ReauthForm,
+    RoleForm,
+)
 from tepat.accounts.models import RecoveryCode, TOTPDevice, User
 from tepat.verification.errors import RuleError
 from tepat.web.access import no_store, role_required
@@ -85,6 +93,10 @@ def _lockout(request: HttpRequest) -> HttpResponse:
 
 
 def _code_problem(result: services.CodeCheck) -> str:
+    if result.unreadable:
+        return _("Kode autentikator Anda tidak bisa diperiksa karena kunci dua langkah di server "
+                 "berubah. Masuk dengan kode cadangan, atau minta admin kabupaten mereset "
+                 "autentikasi dua langkah Anda.")
     if result.replayed:
         return _("Kode ini sudah dipakai. Tunggu kode berikutnya di aplikasi autentikator.")
     return _("Kode salah. Periksa jam di ponsel Anda, lalu ketik kode yang sedang tampil.")
@@ -254,6 +266,36 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
+@login_required
+@no_store
+@require_http_methods(["GET", "POST"])
+@recent_auth_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password: the current one, and a recent re-authentication (with the
+    code when enrolled). This session stays signed in; every other session of the user ends.
+    After an admin's reset, nothing else opens until this is done (SessionSecurityMiddleware)."""
+    user = request.user
+    forced = user.must_change_password
+    form = OwnPasswordForm(user, request.POST or None, request=request)
+    valid = form.is_bound and form.is_valid()
+    if getattr(request, "axes_locked_out", False):  # wrong current passwords, as at the login
+        return _lockout(request)
+    if valid:
+        try:
+            changed = services.change_password(user, form.cleaned_data["new_password1"],
+                                               keep_session=request.session.session_key)
+        except RuleError as error:
+            add_problems(form, error)
+        else:
+            sessions.keep_after_password_change(request, changed)
+            messages.success(request, _("Kata sandi Anda diganti. Sesi Anda di perangkat lain "
+                                        "diakhiri."))
+            return redirect(settings.LOGIN_REDIRECT_URL if forced else "account")
+    return render(request, "web/account_password.html", {
+        "form": form, "nav": "account", "forced": forced,
+    })
+
+
 # --- the admin's user pages --------------------------------------------------------------------
 
 manage_users = role_required(roles.can_manage_users)
@@ -280,6 +322,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 def _user_page(request: HttpRequest, person: User, *, role_form: RoleForm | None = None,
                reason_form: ReasonForm | None = None, reset_form: ReasonForm | None = None,
+               password_form: PasswordResetForm | None = None,
                status: int = 200) -> HttpResponse:
     return render(request, "web/account_user.html", {
         "nav": "users", "person": person,
@@ -287,6 +330,7 @@ def _user_page(request: HttpRequest, person: User, *, role_form: RoleForm | None
                                                     "wilayah": person.area_id}),
         "reason_form": reason_form or ReasonForm(prefix="nonaktif"),
         "reset_form": reset_form or ReasonForm(prefix="reset"),
+        "password_form": password_form or PasswordResetForm(prefix="sandi"),
         "has_mfa": mfa.has_mfa(person), "mfa_required": mfa.mfa_required(person),
         "is_self": person.pk == request.user.pk,
     }, status=status)
@@ -359,10 +403,34 @@ def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, prefix="reset", form_key="reset_form", act=reset)
 
 
+@login_required
+@no_store
+@require_POST
+@manage_users
+@recent_auth_required
+def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """The admin gives a user a temporary password; the page that follows shows it once."""
+    person = _user_or_404(pk)
+    form = PasswordResetForm(request.POST, prefix="sandi")
+    if form.is_valid():
+        try:
+            temporary = services.reset_password(request.user, person, form.cleaned_data["alasan"],
+                                                form.cleaned_data["kata_sandi"])
+        except RuleError as error:
+            add_problems(form, error, request)
+        else:
+            return render(request, "web/account_password_reset.html", {
+                "nav": "users", "person": person, "temporary": temporary,
+                "generated": not form.cleaned_data["kata_sandi"],
+            })
+    return _user_page(request, person, password_form=form, status=400)
+
+
 urlpatterns = [
     path("masuk/kode/", login_code, name="login_code"),
     path("akun/", account, name="account"),
     path("akun/konfirmasi/", reauth, name="reauth"),
+    path("akun/kata-sandi/", password_change, name="password_change"),
     path("akun/mfa/daftar/", mfa_enrol, name="mfa_enrol"),
     path("akun/mfa/kode-cadangan/", mfa_recovery_codes, name="mfa_recovery_codes"),
     path("akun/mfa/matikan/", mfa_disable, name="mfa_disable"),
@@ -370,4 +438,5 @@ urlpatterns = [
     path("pengguna/<int:pk>/", user_detail, name="user_detail"),
     path("pengguna/<int:pk>/nonaktifkan/", user_deactivate, name="user_deactivate"),
     path("pengguna/<int:pk>/reset-mfa/", user_mfa_reset, name="user_mfa_reset"),
+    path("pengguna/<int:pk>/reset-kata-sandi/", user_password_reset, name="user_password_reset"),
 ]
