@@ -27,6 +27,7 @@ from tepat.audit.services import (
 
 SERVICE_MODULES = (
     "tepat.accounts.services",
+    "tepat.audit.reveals",
     "tepat.gesek.assigning",
     "tepat.gesek.importing",
     "tepat.gesek.services",
@@ -43,6 +44,9 @@ SERVICE_MODULES = (
 READS = {
     "tepat.accounts.services.pending_secret": "reads the unconfirmed secret",
     "tepat.accounts.services.mfa_locked_until": "a query",
+    "tepat.audit.reveals.purpose_problems": "checks a purpose",
+    "tepat.audit.reveals.limit_windows": "reads the settings",
+    "tepat.audit.reveals.recent_reveals": "a query",
     "tepat.gesek.importing.kecamatan_office_code": "a code from a code",
     "tepat.gesek.importing.read_officials_sheet": "reads a file",
     "tepat.gesek.importing.parse_nip": "parses a value",

@@ -55,7 +55,7 @@ def _request(client, page: str, registry):
     """GET the page, or POST a purpose to the reveal."""
     if page == "reveal_in_malesanwetan":
         url = reverse("family_reveal", args=[registry.families[MALESANWETAN][0].pk])
-        return client.post(url, {"tujuan": "Uji hak akses"})
+        return client.post(url, {"jenis_tujuan": "pemeriksaan", "tujuan": "Uji hak akses"})
     return client.get(_url(page, registry))
 
 

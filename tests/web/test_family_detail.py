@@ -66,7 +66,7 @@ def test_reveal_with_a_purpose_shows_the_numbers_once_and_logs_it(
     client_for, registry, family, users, persona
 ):
     client = client_for(persona)
-    response = client.post(_reveal(family), {"tujuan": PURPOSE})
+    response = client.post(_reveal(family), {"jenis_tujuan": "verifikasi_lapangan", "tujuan": PURPOSE})
     html = response.content.decode()
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -81,7 +81,7 @@ def test_reveal_with_a_purpose_shows_the_numbers_once_and_logs_it(
 
 
 def test_reveal_needs_a_purpose(client_for, registry, family):
-    response = client_for("admin").post(_reveal(family), {"tujuan": "  "})
+    response = client_for("admin").post(_reveal(family), {"jenis_tujuan": "verifikasi_lapangan", "tujuan": "  "})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Bidang ini tidak boleh kosong." in html  # Django: "This field is required."
@@ -91,14 +91,14 @@ def test_reveal_needs_a_purpose(client_for, registry, family):
 
 @pytest.mark.parametrize("persona", ["opd", "pejabat", "pimpinan"])
 def test_roles_that_may_not_reveal_get_403(client_for, registry, family, persona):
-    response = client_for(persona).post(_reveal(family), {"tujuan": PURPOSE})
+    response = client_for(persona).post(_reveal(family), {"jenis_tujuan": "verifikasi_lapangan", "tujuan": PURPOSE})
     assert response.status_code == 403
     assert family.no_kk not in response.content.decode()
     assert not AccessEvent.objects.exists()
 
 
 def test_revealing_outside_the_area_answers_404(client_for, registry, family):
-    response = client_for("operator_desa_sibling").post(_reveal(family), {"tujuan": PURPOSE})
+    response = client_for("operator_desa_sibling").post(_reveal(family), {"jenis_tujuan": "verifikasi_lapangan", "tujuan": PURPOSE})
     assert response.status_code == 404
     assert not AccessEvent.objects.exists()
 
@@ -111,7 +111,7 @@ def test_the_reveal_form_is_offered_only_to_roles_that_may_reveal(client_for, re
 def test_the_reveal_is_a_post_to_its_own_address(client_for, registry, family):
     client = client_for("admin")
     assert client.get(_reveal(family)).status_code == 405  # never by a link or a reload of a GET
-    assert client.post(_url(family), {"tujuan": PURPOSE}).status_code == 405
+    assert client.post(_url(family), {"jenis_tujuan": "verifikasi_lapangan", "tujuan": PURPOSE}).status_code == 405
     html = client.get(_url(family)).content.decode()
     assert f'action="{_reveal(family)}"' in html
     assert not AccessEvent.objects.exists()

@@ -65,7 +65,7 @@ def test_pages_with_personal_data_are_never_cached(client_for, registry, campaig
     client = client_for("operator_desa")
     family = registry.families[MALESANWETAN][0]
     if page == "family_reveal":
-        response = client.post(reverse(page, args=[family.pk]), {"tujuan": "Uji cache"})
+        response = client.post(reverse(page, args=[family.pk]), {"jenis_tujuan": "pemeriksaan", "tujuan": "Uji cache halaman"})
     elif page == "family_detail":
         response = client.get(reverse(page, args=[family.pk]))
     else:
