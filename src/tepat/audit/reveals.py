@@ -59,7 +59,7 @@ class Refused:
 
 _PROBLEMS = {
     "short": gettext_lazy("Keterangan tujuan terlalu pendek: tulis minimal %(n)s karakter, "
-                          "mis. \u201ccek KTP untuk penyaluran BLT\u201d."),
+                          "mis. “cek KTP untuk penyaluran BLT”."),
     "long": gettext_lazy("Keterangan tujuan paling banyak %(n)s karakter."),
     "one_word": gettext_lazy("Tulis keterangan tujuan dengan minimal dua kata."),
     "few_letters": gettext_lazy("Keterangan tujuan harus kalimat yang bermakna (minimal %(n)s "

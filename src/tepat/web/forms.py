@@ -71,7 +71,7 @@ class SearchForm(forms.Form):
 
 
 def purpose_choices() -> list[tuple[str, str]]:
-    return [("", _("\u2014 pilih tujuan \u2014")),
+    return [("", _("— pilih tujuan —")),
             *((code, _(label)) for code, label in PURPOSES.items())]
 
 
