@@ -59,3 +59,29 @@ def test_the_digest_takes_the_same_four_queries_whatever_the_number_of_users(use
     with CaptureQueriesContext(connection) as four:
         assert len(reveal_digest(DAY)) == 4
     assert len(one) == len(four) == 4
+
+
+def test_the_command_line_prints_the_digest_as_json_and_as_a_table(busy_day):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("audit", "reveals", "--day", DAY.isoformat(), "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["day"] == "2026-11-20"
+    first = data["users"][0]
+    assert (first["user"], first["reveals"], first["reveals_median"], first["unusual"]) == (
+        "operator.desa", 12, 1.0, True)
+    out = io.StringIO()
+    call_command("audit", "reveals", "--day", DAY.isoformat(), stdout=out)
+    assert out.getvalue().startswith("2026-11-20: 3 users, 2 unusual")
+
+
+def test_the_command_line_refuses_a_wrong_date(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="tidak sah"):
+        call_command("audit", "reveals", "--day", "20-11-2026")
