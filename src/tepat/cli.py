@@ -9,6 +9,7 @@ tepat indicators fgt FILE --line Z [--by kecamatan|desa] [--year Y --save --user
 tepat report rakor --out FILE.pdf|FILE.xlsx ; tepat report quarterly --quarter 2024Q1 --out F
 tepat backup [--out FILE.tar.gz] ; tepat restore FILE.tar.gz --yes
 tepat mfa_rekey                 re-encrypt the TOTP secrets under the current TEPAT_MFA_KEY
+tepat audit reveals [--day YYYY-MM-DD] [--format json|table]   the daily access digest
 tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
 tepat <any manage.py command>   migrate, createsuperuser, check, ...
 """

@@ -220,6 +220,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_MAX_SECONDS", 12 * 3600)  # absolute timeo
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
 # Role/area changes and personal-data exports ask for the password (and code) again after this.
 SESSION_REAUTH_SECONDS = env_int("SESSION_REAUTH_SECONDS", 10 * 60)
+# NIK/KK reveals per user in any sliding hour and 24 hours (0: no limit on that window),
+# counted from the access log. A desa operator checking KTPs in the field needs a few an hour;
+# the limit stops a session copying the registry (60 reveals in 5 s before issue 16).
+TEPAT_REVEAL_LIMIT_PER_HOUR = env_int("TEPAT_REVEAL_LIMIT_PER_HOUR", 30, minimum=0)
+TEPAT_REVEAL_LIMIT_PER_DAY = env_int("TEPAT_REVEAL_LIMIT_PER_DAY", 100, minimum=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -13,6 +13,9 @@ from tepat.accounts.models import TOTPDevice
 from tepat.audit.models import AccessEvent, AuditEvent
 from tepat.verification.errors import RuleError
 
+WHY = {"jenis_tujuan": "penyaluran_bantuan"}  # the purpose from the list (issue 16 §6)
+REVEAL = {"jenis_tujuan": "verifikasi_lapangan", "tujuan": "Cek data KTP warga"}
+
 MALESANWETAN, TEGALSIWALAN, KABUPATEN = "35.13.20.2001", "35.13.20", "35.13"
 
 
@@ -37,7 +40,7 @@ def _reauth_url(next_url: str) -> str:
 def test_an_export_right_after_login_needs_no_second_password(client_for, target_list):
     client = client_for("admin")
     url = reverse("target_list_export", args=[target_list.pk])
-    response = client.post(url, {"tujuan": "Rapat TKPK April"})
+    response = client.post(url, {**WHY, "tujuan": "Rapat TKPK April"})
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
 
 
@@ -47,7 +50,7 @@ def test_an_export_with_an_old_login_asks_for_the_password_then_works(client_for
     client = client_for("operator_kecamatan")
     _stale(client)
     url = reverse(name, args=[target_list.pk])
-    refused = client.post(url, {"tujuan": "Rapat TKPK April"})
+    refused = client.post(url, {**WHY, "tujuan": "Rapat TKPK April"})
     assert refused.status_code == 302
     assert refused["Location"].startswith(reverse("reauth"))
     assert not AccessEvent.objects.exists()  # nothing exported, nothing logged
@@ -56,11 +59,11 @@ def test_an_export_with_an_old_login_asks_for_the_password_then_works(client_for
 
     wrong = client.post(reverse("reauth"), {"password": "salah-sandi", "next": url})
     assert wrong.status_code == 200 and "Kata sandi salah" in wrong.content.decode()
-    assert client.post(url, {"tujuan": "Rapat TKPK April"}).status_code == 302
+    assert client.post(url, {**WHY, "tujuan": "Rapat TKPK April"}).status_code == 302
 
     back = client.post(reverse("reauth"), {"password": PASSWORD, "next": url})
     assert back.status_code == 302 and back["Location"] == url
-    done = client.post(url, {"tujuan": "Rapat TKPK April"})
+    done = client.post(url, {**WHY, "tujuan": "Rapat TKPK April"})
     assert done.status_code in {200, 302}  # the diff export redirects when nothing to compare
     if name == "target_list_export":
         assert done["Content-Disposition"].startswith("attachment")
@@ -72,13 +75,13 @@ def test_the_reveal_with_an_old_login_returns_to_the_family_page(client_for, reg
     client = client_for("operator_desa")
     _stale(client)
     page = reverse("family_detail", args=[family.pk])
-    response = client.post(reverse("family_reveal", args=[family.pk]), {"tujuan": "Cek data"},
+    response = client.post(reverse("family_reveal", args=[family.pk]), REVEAL,
                            HTTP_REFERER=f"http://testserver{page}")
     assert response.status_code == 302
     assert response["Location"] == _reauth_url(f"http://testserver{page}")
     assert not AccessEvent.objects.exists()
     client.post(reverse("reauth"), {"password": PASSWORD, "next": page})
-    revealed = client.post(reverse("family_reveal", args=[family.pk]), {"tujuan": "Cek data"})
+    revealed = client.post(reverse("family_reveal", args=[family.pk]), REVEAL)
     assert revealed.status_code == 200 and family.nik in revealed.content.decode()
 
 
@@ -94,11 +97,11 @@ def test_reauthentication_asks_for_the_code_when_enrolled(client_for, users, tar
     no_code = client.post(reverse("reauth"), {"password": PASSWORD, "kode": "000000",
                                               "next": url})
     assert no_code.status_code == 200
-    assert client.post(url, {"tujuan": "Rapat"}).status_code == 302
+    assert client.post(url, {**WHY, "tujuan": "Rapat TKPK Mei"}).status_code == 302
     ok = client.post(reverse("reauth"), {"password": PASSWORD, "kode": code_for(secret, 1),
                                          "next": url})
     assert ok["Location"] == url
-    assert client.post(url, {"tujuan": "Rapat"}).status_code == 200
+    assert client.post(url, {**WHY, "tujuan": "Rapat TKPK Mei"}).status_code == 200
 
 
 def test_reauthentication_never_sends_to_another_site(client_for):

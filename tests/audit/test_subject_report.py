@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+WHY = {"jenis_tujuan": "permintaan_warga"}  # the purpose from the list (issue 16 §6)
+
 MALESANWETAN = "35.13.20.2001"
 SUBJECT_URL = "/data-subjek/"
 
@@ -262,7 +264,7 @@ def test_the_admin_gets_the_pdf_as_an_attachment_with_no_nik_in_any_url(
     html = page.content.decode()
     assert 'method="post"' in html and f'action="{SUBJECT_URL}"' in html
     nik = story.head.nik
-    response = client.post(SUBJECT_URL, {"nik": nik, "tujuan": "Surat permohonan 12/2024"})
+    response = client.post(SUBJECT_URL, {"nik": nik, **WHY, "tujuan": "Surat permohonan 12/2024"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store"
@@ -280,7 +282,7 @@ def test_a_bad_nik_on_the_form_shows_the_message_and_writes_nothing(registry, cl
     from tepat.audit.models import AccessEvent
 
     response = client_for("admin").post(SUBJECT_URL, {"nik": "35132001017500",
-                                                      "tujuan": "Permohonan warga"})
+                                                      **WHY, "tujuan": "Permohonan warga"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert "NIK harus 16 angka (tertulis 14 angka)" in html
@@ -292,7 +294,8 @@ def test_an_unknown_nik_on_the_form_gives_the_nothing_held_pdf(registry, client_
     from tepat.core.identity import make_nik
 
     nik = make_nik("351320", date(1990, 1, 1), "1", 9999)
-    response = client_for("admin").post(SUBJECT_URL, {"nik": nik, "tujuan": "Permohonan warga"})
+    response = client_for("admin").post(SUBJECT_URL, {"nik": nik, **WHY,
+                                                      "tujuan": "Permohonan warga"})
     assert response["Content-Type"] == "application/pdf"
     assert "tidak ada data" in flat(pdf_text(response.content, tmp_path)).lower()
 
@@ -305,7 +308,8 @@ def test_subject_report_is_403_for_every_other_role(registry, client_for, person
 
     client = client_for(persona)
     assert client.get(SUBJECT_URL).status_code == 403
-    response = client.post(SUBJECT_URL, {"nik": registry.persons[0].nik, "tujuan": "Coba saja"})
+    response = client.post(SUBJECT_URL, {"nik": registry.persons[0].nik, **WHY,
+                                         "tujuan": "Coba saja dulu"})
     assert response.status_code == 403
     assert not AccessEvent.objects.exists()
 
@@ -315,7 +319,7 @@ def test_subject_report_sends_anonymous_visitors_to_the_login_page(registry):
 
     for response in (Client().get(SUBJECT_URL),
                      Client().post(SUBJECT_URL, {"nik": registry.persons[0].nik,
-                                                 "tujuan": "Coba saja"})):
+                                                 **WHY, "tujuan": "Coba saja dulu"})):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login") + "?next=")
         assert registry.persons[0].nik not in response["Location"]
@@ -329,6 +333,6 @@ def test_subject_report_asks_for_the_password_again_after_ten_minutes(registry, 
     session[AUTH_AT] -= settings.SESSION_REAUTH_SECONDS + 1
     session.save()
     response = client.post(SUBJECT_URL, {"nik": registry.persons[0].nik,
-                                         "tujuan": "Permohonan warga"})
+                                         **WHY, "tujuan": "Permohonan warga"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("reauth"))
     assert registry.persons[0].nik not in response["Location"]

@@ -27,6 +27,7 @@ from tepat.audit.services import (
 
 SERVICE_MODULES = (
     "tepat.accounts.services",
+    "tepat.audit.reveals",
     "tepat.gesek.assigning",
     "tepat.gesek.importing",
     "tepat.gesek.services",
@@ -45,6 +46,9 @@ READS = {
     "tepat.accounts.services.mfa_locked_until": "a query",
     "tepat.accounts.services.password_problems": "runs Django's password validators",
     "tepat.accounts.services.temporary_password": "a random string",
+    "tepat.audit.reveals.purpose_problems": "checks a purpose",
+    "tepat.audit.reveals.limit_windows": "reads the settings",
+    "tepat.audit.reveals.recent_reveals": "a query",
     "tepat.gesek.importing.kecamatan_office_code": "a code from a code",
     "tepat.gesek.importing.read_officials_sheet": "reads a file",
     "tepat.gesek.importing.parse_nip": "parses a value",

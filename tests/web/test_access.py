@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+WHY = {"jenis_tujuan": "pemeriksaan"}  # the purpose from the list (issue 16 §6)
+
 MALESANWETAN, NGADISARI = "35.13.20.2001", "35.13.01.2001"  # desa of the `registry` fixture
 
 # Personas of tests/conftest.py, in the column order of the table below.
@@ -55,7 +57,7 @@ def _request(client, page: str, registry):
     """GET the page, or POST a purpose to the reveal."""
     if page == "reveal_in_malesanwetan":
         url = reverse("family_reveal", args=[registry.families[MALESANWETAN][0].pk])
-        return client.post(url, {"tujuan": "Uji hak akses"})
+        return client.post(url, {**WHY, "tujuan": "Uji hak akses"})
     return client.get(_url(page, registry))
 
 
@@ -192,6 +194,8 @@ COVERED_ELSEWHERE = {
     "report_download": ("../reports/test_report_jobs.py", "report_download"),
     # The data subject report (issue 6 §2): admin only, every other persona 403
     "subject_report": ("../audit/test_subject_report.py", "subject_report"),
+    # The daily access log (issue 16 §6): admin only, every other persona 403
+    "access_digest": ("test_access_digest.py", "access_digest"),
     # Indicators (issue 5 §1)
     "indicators": ("test_indicators_page.py", "indicators"),
     "indicator_new": ("test_indicators_page.py", "indicator_new"),

@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 from web_helpers import FULL_NUMBER, leaked_numbers
 
+WHY = {"jenis_tujuan": "penyaluran_bantuan"}  # the purpose from the list (issue 16 §6)
+
 MALESANWETAN, GUNUNGBEKEL, NGADISARI = "35.13.20.2001", "35.13.20.2002", "35.13.01.2001"
 
 pytestmark = pytest.mark.django_db
@@ -318,7 +320,7 @@ def test_the_list_export_is_masked_scoped_and_logged(client_for, lists, registry
 
     _earlier, new = lists
     response = client_for("operator_kecamatan").post(
-        reverse("target_list_export", args=[new.pk]), {"tujuan": "Rapat TKPK April"})
+        reverse("target_list_export", args=[new.pk]), {**WHY, "tujuan": "Rapat TKPK April"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     rows = _sheet(response.content)
@@ -339,7 +341,7 @@ def test_an_export_needs_a_purpose(client_for, lists):
 
     _earlier, new = lists
     url = reverse("target_list_export", args=[new.pk])
-    response = client_for("admin").post(url, {"tujuan": ""})
+    response = client_for("admin").post(url, {**WHY, "tujuan": ""})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert response.context["form"].errors["tujuan"]
     assert client_for("admin").get(url).status_code == 200  # the purpose form
@@ -352,7 +354,7 @@ def test_pimpinan_may_not_export_bnba(client_for, lists):
     _earlier, new = lists
     client = client_for("pimpinan")
     for name in ("target_list_export", "target_list_diff_export"):
-        assert client.post(reverse(name, args=[new.pk]), {"tujuan": "Laporan bupati"}
+        assert client.post(reverse(name, args=[new.pk]), {**WHY, "tujuan": "Laporan bupati"}
                            ).status_code == 403
     assert not AccessEvent.objects.exists()
 
@@ -363,7 +365,7 @@ def test_the_diff_export_lists_the_changes_masked_and_logged(client_for, lists, 
 
     _earlier, new = lists
     url = reverse("target_list_diff_export", args=[new.pk]) + "?jenis=removed"
-    response = client_for("admin").post(url, {"tujuan": "Bahan rapat finalisasi"})
+    response = client_for("admin").post(url, {**WHY, "tujuan": "Bahan rapat finalisasi"})
     rows = _sheet(response.content)
     assert rows[0][0] == "Perubahan"
     assert {(row[0], row[3]) for row in rows[1:]} == {("Keluar dari daftar", "Misnati"),
@@ -393,6 +395,6 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, lists):
         ("post", reverse("target_list_export", args=[new.pk])),
         ("post", reverse("target_list_diff_export", args=[new.pk])),
     ):
-        response = getattr(client, method)(url, {"tujuan": "tanpa login"})
+        response = getattr(client, method)(url, {**WHY, "tujuan": "tanpa login"})
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login") + "?next="), url

@@ -10,6 +10,7 @@ from tepat.audit.models import AccessEvent
 
 MALESANWETAN = "35.13.20.2001"
 PURPOSE = "Verifikasi musdes Malesanwetan 2026"
+FORM = {"jenis_tujuan": "verifikasi_lapangan", "tujuan": PURPOSE}
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_reveal_with_a_purpose_shows_the_numbers_once_and_logs_it(
     client_for, registry, family, users, persona
 ):
     client = client_for(persona)
-    response = client.post(_reveal(family), {"tujuan": PURPOSE})
+    response = client.post(_reveal(family), FORM)
     html = response.content.decode()
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -74,14 +75,14 @@ def test_reveal_with_a_purpose_shows_the_numbers_once_and_logs_it(
     assert all(person.nik in html for person in _members(registry, family))
     event = AccessEvent.objects.get()
     assert (event.actor, event.action) == (getattr(users, persona), "reveal")
-    assert event.purpose == PURPOSE
+    assert (event.purpose_code, event.purpose) == ("verifikasi_lapangan", PURPOSE)
     assert (event.object_type, event.object_id) == ("registry.family", str(family.pk))
     again = client.get(_url(family)).content.decode()  # nothing kept in the session
     assert family.no_kk not in again and family.nik not in again
 
 
 def test_reveal_needs_a_purpose(client_for, registry, family):
-    response = client_for("admin").post(_reveal(family), {"tujuan": "  "})
+    response = client_for("admin").post(_reveal(family), {**FORM, "tujuan": "  "})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Bidang ini tidak boleh kosong." in html  # Django: "This field is required."
@@ -91,14 +92,14 @@ def test_reveal_needs_a_purpose(client_for, registry, family):
 
 @pytest.mark.parametrize("persona", ["opd", "pejabat", "pimpinan"])
 def test_roles_that_may_not_reveal_get_403(client_for, registry, family, persona):
-    response = client_for(persona).post(_reveal(family), {"tujuan": PURPOSE})
+    response = client_for(persona).post(_reveal(family), FORM)
     assert response.status_code == 403
     assert family.no_kk not in response.content.decode()
     assert not AccessEvent.objects.exists()
 
 
 def test_revealing_outside_the_area_answers_404(client_for, registry, family):
-    response = client_for("operator_desa_sibling").post(_reveal(family), {"tujuan": PURPOSE})
+    response = client_for("operator_desa_sibling").post(_reveal(family), FORM)
     assert response.status_code == 404
     assert not AccessEvent.objects.exists()
 
@@ -111,7 +112,76 @@ def test_the_reveal_form_is_offered_only_to_roles_that_may_reveal(client_for, re
 def test_the_reveal_is_a_post_to_its_own_address(client_for, registry, family):
     client = client_for("admin")
     assert client.get(_reveal(family)).status_code == 405  # never by a link or a reload of a GET
-    assert client.post(_url(family), {"tujuan": PURPOSE}).status_code == 405
+    assert client.post(_url(family), FORM).status_code == 405
     html = client.get(_url(family)).content.decode()
     assert f'action="{_reveal(family)}"' in html
     assert not AccessEvent.objects.exists()
+
+
+# --- the purpose and the limit (issue 16 §6) -------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["aaaaa", "aaaaaaaaaaaa", "aaaaa aaaaa", "cek data"])
+def test_a_purpose_without_meaning_is_refused_and_nothing_is_shown(client_for, registry,
+                                                                    family, text):
+    response = client_for("admin").post(_reveal(family), {**FORM, "tujuan": text})
+    assert response.status_code == 200
+    assert response.context["reveal_form"].errors["tujuan"]
+    assert "Keterangan tujuan" in response.content.decode()
+    assert family.no_kk not in response.content.decode()
+    assert not AccessEvent.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["", "iseng"])
+def test_the_purpose_must_be_one_of_the_list(client_for, registry, family, code):
+    response = client_for("admin").post(_reveal(family), {**FORM, "jenis_tujuan": code})
+    assert response.context["reveal_form"].errors["jenis_tujuan"]
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_form_offers_the_purposes_in_indonesian(client_for, registry, family):
+    html = client_for("admin").get(_url(family)).content.decode()
+    for label in ("Verifikasi lapangan", "Penyaluran bantuan", "Permintaan warga (subjek data)",
+                  "Lainnya"):
+        assert label in html
+
+
+def test_the_reveal_over_the_hourly_limit_is_429_with_masked_numbers_and_audited_once(
+    client_for, registry, family, users, settings
+):
+    from tepat.audit.models import AuditEvent
+
+    settings.TEPAT_REVEAL_LIMIT_PER_HOUR = 3
+    client = client_for("operator_desa")
+    for _ in range(3):
+        assert client.post(_reveal(family), FORM).status_code == 200
+    refused = [client.post(_reveal(family), FORM) for _ in range(4)]
+    html = refused[0].content.decode()
+    assert {r.status_code for r in refused} == {429}
+    assert "Batas membuka NIK/KK tercapai: 3 kali per jam" in html
+    assert family.no_kk not in html and family.nik not in html
+    assert family.no_kk_masked in html and "Sutrisno" in html  # masked data still shows
+    assert 0 < int(refused[0]["Retry-After"]) <= 3601
+    assert AccessEvent.objects.count() == 3
+    hit = AuditEvent.objects.get(action="access.reveal_limit_hit")  # once, not per attempt
+    assert hit.actor == users.operator_desa
+    assert hit.data == {"window": "hour", "limit": 3, "count": 3}
+
+
+def test_the_limit_is_per_user(client_for, registry, family, settings):
+    settings.TEPAT_REVEAL_LIMIT_PER_HOUR = 1
+    assert client_for("operator_desa").post(_reveal(family), FORM).status_code == 200
+    assert client_for("operator_desa").post(_reveal(family), FORM).status_code == 429
+    assert client_for("admin").post(_reveal(family), FORM).status_code == 200
+
+
+def test_the_limit_message_is_in_english_too(client_for, registry, family, settings):
+    from django.utils import translation
+
+    settings.TEPAT_REVEAL_LIMIT_PER_HOUR = 1
+    client = client_for("admin")
+    client.post(_reveal(family), FORM)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        html = client.post(_reveal(family), FORM).content.decode()
+    assert "Reveal limit reached: 1 per hour" in html

@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+WHY = {"jenis_tujuan": "pemeriksaan"}  # the purpose from the list (issue 16 §6)
+
 MALESANWETAN = "35.13.20.2001"
 PRODUCTION_ENV = {
     "TEPAT_ENV": "production",
@@ -66,7 +68,8 @@ def test_pages_with_personal_data_are_never_cached(client_for, registry, campaig
     client = client_for("operator_desa")
     family = registry.families[MALESANWETAN][0]
     if page == "family_reveal":
-        response = client.post(reverse(page, args=[family.pk]), {"tujuan": "Uji cache"})
+        response = client.post(reverse(page, args=[family.pk]),
+                               {**WHY, "tujuan": "Uji cache halaman"})
     elif page == "family_detail":
         response = client.get(reverse(page, args=[family.pk]))
     else:

@@ -401,6 +401,7 @@ TABLE: dict[str, Row] = {
     "report_progress": Row(r("report_progress", one("report_job")), REPORTS, GET),
     "report_download": Row(r("report_download", one("report_job")), REPORTS, GET),
     "subject_report": Row(r("subject_report"), ONLY_ADMIN, GET_POST, post=200),
+    "access_digest": Row(r("access_digest"), ONLY_ADMIN, GET),  # counts per user, no NIK
     # --- the public dashboard ------------------------------------------------------------------
     "public": Row(r("public"), EVERYONE, GET, public=True, anonymous_405=True),
     "public_csv": Row(r("public_csv", lambda w, v: "progres"), EVERYONE, GET, public=True,

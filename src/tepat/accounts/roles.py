@@ -140,3 +140,12 @@ USER_ADMIN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
 def can_manage_users(user: Any) -> bool:
     """Users, roles, deactivation and MFA resets: the admin kabupaten (DESIGN.md §5)."""
     return _role(user) in USER_ADMIN_ROLES and user.area_id is not None
+
+
+# --- reveals and exports of NIK/KK (issue 16 §6) ------------------------------------------------
+ACCESS_DIGEST_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+
+
+def can_view_access_digest(user: Any) -> bool:
+    """The daily digest of reveals and exports per user: the admin kabupaten of the regency."""
+    return _role(user) in ACCESS_DIGEST_ROLES and user.area_id is not None

@@ -26,14 +26,19 @@ class AuditEvent(models.Model):
 
 
 class AccessEvent(models.Model):
-    """A reveal or export of confidential numbers (NIK/KK), with the purpose the user gave."""
+    """A reveal or export of confidential numbers (NIK/KK), with the purpose the user gave:
+    a code of `core.reveals.PURPOSES` and the free text. Rows logged before the list existed
+    have an empty code (the table is append-only: they stay as they were)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    action = models.CharField(max_length=40)  # "reveal", "export"
+    action = models.CharField(max_length=40)  # "reveal", "export", "subject_report"
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=40)
+    purpose_code = models.CharField(max_length=30, blank=True, default="")
     purpose = models.CharField(max_length=300)
 
     class Meta:
         ordering = ["-at", "-id"]
+        # A user's reveals in the last hour/day (the limit) and per day (the digest).
+        indexes = [models.Index(fields=["actor", "action", "at"], name="audit_access_actor_at")]

@@ -133,11 +133,15 @@ def log_events(action: str, *, actor: Any = None, objects: list[tuple[models.Mod
     return len(events)
 
 
-def log_access(*, actor: Any, action: str, obj: models.Model, purpose: str) -> AccessEvent:
+def log_access(*, actor: Any, action: str, obj: models.Model, purpose: str,
+               purpose_code: str = "") -> AccessEvent:
+    """Record a reveal or export of NIK/KK with its purpose (a code of `core.reveals.PURPOSES`
+    and the free text)."""
     return AccessEvent.objects.create(
         actor=actor,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
+        purpose_code=purpose_code,
         purpose=purpose,
     )

@@ -39,10 +39,12 @@ from django.utils.translation import gettext_lazy
 from tepat.accounts import roles
 from tepat.accounts.models import Role
 from tepat.audit.models import AccessEvent, AuditEvent
+from tepat.audit.reveals import Purpose, purpose_problems
 from tepat.audit.services import log_access
 from tepat.core import codes
 from tepat.core.identity import check_nik, mask, normalize_number
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES
+from tepat.core.reveals import PURPOSE_TEXT_MAX, PURPOSES
 from tepat.gesek.models import Assignment, Need, Visit
 from tepat.interventions.models import Intervention, UnmatchedRow
 from tepat.pipeline.messages import flag_message
@@ -60,7 +62,8 @@ from tepat.verification.models import (
 )
 
 ACTION = "subject_report"
-PURPOSE_MAX = 300  # AccessEvent.purpose
+PURPOSE_MAX = PURPOSE_TEXT_MAX  # AccessEvent.purpose
+SUBJECT_PURPOSE = "permintaan_warga"  # a data subject's request, unless the admin says otherwise
 # A NIK that is not a 16-digit number at all: these problems make the report impossible. Other
 # problems (an unknown region code, a serial 0000) do not: the number is looked up as written.
 STRUCTURAL = frozenset({"NIK_EMPTY", "NIK_NUMBER_MANGLED", "NIK_NOT_DIGITS", "NIK_LENGTH"})
@@ -283,17 +286,17 @@ def checked_nik(raw: object) -> str:
     return value
 
 
-def checked_purpose(raw: object) -> str:
+def checked_purpose(raw: object, code: str = SUBJECT_PURPOSE) -> Purpose:
+    """The purpose if it passes the rule of every purpose (`reveals.purpose_problems`), else a
+    SubjectReportError on its field."""
     purpose = str(raw or "").strip()
     if not purpose:
         raise SubjectReportError("tujuan", "Tujuan wajib diisi (mis. permintaan tertulis subjek "
                                            "data tanggal …). / The purpose is required.")
-    if len(purpose) > PURPOSE_MAX:
-        raise SubjectReportError(
-            "tujuan", f"Tujuan paling banyak {PURPOSE_MAX} karakter (tertulis {len(purpose)}). / "
-                      f"The purpose may have at most {PURPOSE_MAX} characters "
-                      f"(found {len(purpose)}).")
-    return purpose
+    problems = purpose_problems(code, purpose)
+    if problems:
+        raise SubjectReportError(*problems[0])
+    return Purpose(code, purpose)
 
 
 # --- formatting helpers --------------------------------------------------------------------
@@ -754,7 +757,8 @@ def render_html(data: SubjectData, *, actor: Any, purpose: str) -> str:
         })
 
 
-def subject_report(actor: Any, nik: object, purpose: object) -> bytes:
+def subject_report(actor: Any, nik: object, purpose: object,
+                   purpose_code: str = SUBJECT_PURPOSE) -> bytes:
     """The data subject report of one NIK as a PDF, for the admin kabupaten.
 
     Writes one access event (action "subject_report", with the purpose) per person found (or
@@ -763,14 +767,16 @@ def subject_report(actor: Any, nik: object, purpose: object) -> bytes:
     if not may_request(actor):
         raise PermissionDenied(_("Hanya admin kabupaten yang boleh membuat laporan subjek data."))
     value = checked_nik(nik)
-    stated = checked_purpose(purpose)
+    stated = checked_purpose(purpose, purpose_code)
     with transaction.atomic():
         persons, families = _subject_rows(value, actor)
         logged_families = [f for f in families if f.nik == value
                            and not any(p.family_id == f.pk for p in persons)]
         targets: list[Any] = [*persons, *logged_families] or [_NotFound(value)]
         for obj in targets:
-            log_access(actor=actor, action=ACTION, obj=obj, purpose=stated)
+            log_access(actor=actor, action=ACTION, obj=obj, purpose=stated.text,
+                       purpose_code=stated.code)
         data = gather(value, viewer=actor)
         # Rendered inside the transaction: a report that fails to render is not logged as made.
-        return html_to_pdf(render_html(data, actor=actor, purpose=stated))
+        shown = f"{_(PURPOSES[stated.code])}: {stated.text}"
+        return html_to_pdf(render_html(data, actor=actor, purpose=shown))

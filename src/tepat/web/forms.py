@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from tepat.audit.reveals import Purpose, purpose_problems
 from tepat.core.codes import DESIL
+from tepat.core.reveals import PURPOSE_TEXT_MAX, PURPOSES
 from tepat.registry.models import Source
 from tepat.web.areas import Area
 
@@ -68,12 +70,40 @@ class SearchForm(forms.Form):
     )
 
 
-class RevealForm(forms.Form):
+def purpose_choices() -> list[tuple[str, str]]:
+    return [("", _("— pilih tujuan —")),
+            *((code, _(label)) for code, label in PURPOSES.items())]
+
+
+class PurposeForm(forms.Form):
+    """The purpose of a reveal or an export of personal data: a reason from the list and the
+    user's own words (`core.reveals`: at least 10 characters, two words, four different
+    letters). Every page that asks a purpose uses this form; `purpose()` is what gets logged."""
+
+    jenis_tujuan = forms.ChoiceField(label=_("Tujuan"), choices=purpose_choices)
     tujuan = forms.CharField(
-        label=_("Tujuan membuka NIK/KK"), min_length=5, max_length=300, strip=True,
-        help_text=_("Wajib diisi; tercatat di log akses bersama nama Anda."),
+        label=_("Keterangan tujuan"), max_length=PURPOSE_TEXT_MAX, strip=True,
+        help_text=_("Minimal 10 karakter dan dua kata, mis. nomor surat atau nama kegiatan; "
+                    "tercatat di log akses bersama nama Anda."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        problems = purpose_problems(data.get("jenis_tujuan", ""), data.get("tujuan", ""))
+        for field, message in problems:
+            if field not in self.errors:  # a missing field already says so
+                self.add_error(field, message)
+        return data
+
+    def purpose(self) -> Purpose:
+        return Purpose(self.cleaned_data["jenis_tujuan"], self.cleaned_data["tujuan"])
+
+
+class RevealForm(PurposeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jenis_tujuan"].label = _("Tujuan membuka NIK/KK")
 
 
 def _check_upload(upload: UploadedFile | None) -> UploadedFile | None:

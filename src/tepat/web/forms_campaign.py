@@ -13,7 +13,7 @@ from tepat.registry.models import Source
 from tepat.verification.campaigns import CampaignPlan, Decree
 from tepat.verification.models import TargetList
 from tepat.web.areas import Area
-from tepat.web.forms import FamilyFilterForm
+from tepat.web.forms import FamilyFilterForm, PurposeForm
 
 DESIL_CHOICES = [(str(d), str(d)) for d in range(1, 11)]
 DIFF_KINDS = [("", _("Semua perubahan")), ("added", _("Masuk daftar")),
@@ -137,13 +137,10 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Setujui")), ("refuse", _("Tolak"))])
 
 
-class ExportForm(forms.Form):
-    tujuan = forms.CharField(
-        label=_("Tujuan mengunduh"), min_length=5, max_length=300, strip=True,
-        help_text=_("Wajib diisi; tercatat di log akses bersama nama Anda. "
-                    "No. KK di berkas tetap disamarkan."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
+class ExportForm(PurposeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jenis_tujuan"].label = _("Tujuan mengunduh")
 
 
 class EntryFilterForm(FamilyFilterForm):

@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("tepat.web.views.public")),
     # The data subject report (issue 6 §2)
     path("", include("tepat.web.views.subject")),
+    path("", include("tepat.web.views.access_digest")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

@@ -57,6 +57,7 @@ def _workbook_rows(path) -> list[tuple]:
 
 
 def _download(page, purpose: str):
+    page.select_option("#unduh select[name=jenis_tujuan]", "penyaluran_bantuan")
     page.fill("#unduh input[name=tujuan]", purpose)
     with page.expect_download() as info:
         page.click("#unduh button[type=submit]")

@@ -26,9 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tepat.accounts import roles
 from tepat.accounts.decorators import recent_auth_required
+from tepat.audit.reveals import Purpose
 from tepat.audit.services import log_access
 from tepat.core.identity import mask
 from tepat.core.outcomes import Review
+from tepat.core.reveals import PURPOSES
 from tepat.regions.models import Region
 from tepat.registry.models import Source
 from tepat.verification import campaigns as service
@@ -354,7 +356,7 @@ def _xlsx_response(content: bytes, name: str) -> HttpResponse:
     return response
 
 
-def _info(request: HttpRequest, target_list: TargetList, purpose: str,
+def _info(request: HttpRequest, target_list: TargetList, purpose: Purpose,
           area: dict[str, str]) -> list[tuple[str, str]]:
     code = list(area.values())[-1].rstrip(".")  # the narrowest: desa, else kecamatan, else all
     region = Region.objects.filter(code=code).first()
@@ -367,7 +369,7 @@ def _info(request: HttpRequest, target_list: TargetList, purpose: str,
         (_("Wilayah"), where),
         (_("Diunduh oleh"), request.user.get_full_name() or request.user.username),
         (_("Waktu unduh"), date_format(timezone.localtime(), "DATETIME_FORMAT")),
-        (_("Tujuan"), purpose),
+        (_("Tujuan"), f"{_(PURPOSES[purpose.code])}: {purpose.text}"),
         (_("Catatan"), _("No. KK disamarkan. Data pribadi: UU 24/2013 dan UU 27/2022; "
                          "jangan disebarkan.")),
     ]
@@ -385,14 +387,15 @@ def target_list_export(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "web/target_list_export.html", {
             "nav": "target_lists", "target_list": target_list, "form": form,
             "what": _("daftar sasaran"), "back": reverse("target_list_detail", args=[pk])})
-    purpose = form.cleaned_data["tujuan"]
+    purpose = form.purpose()
     filters = EntryFilterForm(request.GET, area=area_of(request.user))
     entries = _entries(request.user, target_list, filters).order_by(
         "kecamatan_id", "desa_id", "kepala_keluarga", "pk")
     content = target_list_xlsx(
         entries.iterator(chunk_size=5000),
         info=_info(request, target_list, purpose, _chosen_area(request.user, filters)))
-    log_access(actor=request.user, action="export", obj=target_list, purpose=purpose)
+    log_access(actor=request.user, action="export", obj=target_list, purpose=purpose.text,
+               purpose_code=purpose.code)
     return _xlsx_response(content, f"daftar-sasaran-{target_list.year}-{target_list.pk}")
 
 
@@ -474,13 +477,14 @@ def target_list_diff_export(request: HttpRequest, pk: int) -> HttpResponse:
                                   "dibandingkan."))
         return redirect(back)
     kind = diff_form.cleaned_data.get("jenis", "") if diff_form.is_valid() else ""
-    purpose = form.cleaned_data["tujuan"]
+    purpose = form.purpose()
     info = _info(request, target_list, purpose, _chosen_area(request.user, filters))
     info.insert(4, (_("Dibandingkan dengan"), f"{older.name} ({older.sk_number})"))
     if kind:
         info.insert(5, (_("Jenis perubahan"), change_label(kind)))
     content = diff_xlsx([r for r in rows if not kind or r.change == kind], info=info)
-    log_access(actor=request.user, action="export", obj=target_list, purpose=purpose)
+    log_access(actor=request.user, action="export", obj=target_list, purpose=purpose.text,
+               purpose_code=purpose.code)
     return _xlsx_response(content, f"perubahan-{slugify(target_list.name)}-{target_list.pk}")
 
 

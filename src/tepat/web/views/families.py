@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tepat.accounts import roles
 from tepat.accounts.decorators import recent_auth_required
-from tepat.audit.services import log_access
+from tepat.audit.reveals import Refused, reveal
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
 from tepat.registry.models import Family, Person
 from tepat.web.access import get_family_for_user, no_store, registry_required
@@ -204,7 +204,7 @@ def family_sections(family: Family) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _detail_page(request: HttpRequest, family: Family, form: RevealForm,
-                 revealed: bool = False) -> HttpResponse:
+                 revealed: bool = False, status: int = 200) -> HttpResponse:
     return render(request, "web/family_detail.html", {
         "nav": "families",
         "family": family,
@@ -212,7 +212,7 @@ def _detail_page(request: HttpRequest, family: Family, form: RevealForm,
         "members": Person.objects.for_user(request.user).filter(family=family),
         "reveal_form": form,
         "revealed": revealed,
-    })
+    }, status=status)
 
 
 @login_required
@@ -238,5 +238,26 @@ def family_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, family, form)
-    log_access(actor=request.user, action="reveal", obj=family, purpose=form.cleaned_data["tujuan"])
+    refused = reveal(request.user, family, form.purpose())
+    if refused is not None:
+        return _over_the_limit(request, family, form, refused)
     return _detail_page(request, family, form, revealed=True)
+
+
+_LIMIT_MESSAGES = {
+    "hour": gettext_lazy("Batas membuka NIK/KK tercapai: %(limit)s kali per jam. Data tetap "
+                         "tampil disamarkan; coba lagi dalam %(minutes)s menit."),
+    "day": gettext_lazy("Batas membuka NIK/KK tercapai: %(limit)s kali per 24 jam. Data tetap "
+                        "tampil disamarkan; coba lagi dalam %(minutes)s menit."),
+}
+
+
+def _over_the_limit(request: HttpRequest, family: Family, form: RevealForm,
+                    refused: Refused) -> HttpResponse:
+    """429: the page with masked numbers and why (the refusal is audited by `reveal`)."""
+    minutes = -(-refused.retry_after // 60)
+    form.add_error(None, str(_LIMIT_MESSAGES[refused.window.name])
+                   % {"limit": refused.window.limit, "minutes": minutes})
+    response = _detail_page(request, family, form, status=429)
+    response["Retry-After"] = str(refused.retry_after)
+    return response

@@ -98,7 +98,7 @@ def odk_form(request: HttpRequest) -> HttpResponse:
         return _import_page(request, campaign, UploadForm(), form_error=str(error), status=409)
     # The form carries the desa's family names and addresses (KK masked): a personal-data
     # export, logged with who, what and why (the why is the form's only use).
-    log_access(actor=request.user, action="export", obj=desa,
+    log_access(actor=request.user, action="export", obj=desa, purpose_code="verifikasi_lapangan",
                purpose=f"Formulir ODK/KoboCollect verval luring, kampanye {campaign.pk}")
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = (

@@ -9,6 +9,8 @@ every export of personal data.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,30 +22,32 @@ from django.views.decorators.http import require_http_methods
 
 from tepat.accounts.decorators import recent_auth_required
 from tepat.audit.subject_report import (
-    PURPOSE_MAX,
+    SUBJECT_PURPOSE,
     SubjectReportError,
     checked_nik,
     may_request,
     subject_report,
 )
 from tepat.web.access import no_store, role_required
+from tepat.web.forms import PurposeForm
 
 subject_required = role_required(may_request)
 
 
-class SubjectReportForm(forms.Form):
+class SubjectReportForm(PurposeForm):
+    field_order = ["nik", "jenis_tujuan", "tujuan"]
     nik = forms.CharField(
         label="NIK", max_length=40, strip=True,
         help_text=_("16 angka NIK subjek data, dari KTP atau KK yang ditunjukkan pemohon."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric",
                                       "spellcheck": "false"}),
     )
-    tujuan = forms.CharField(
-        label=_("Tujuan"), min_length=5, max_length=PURPOSE_MAX, strip=True,
-        help_text=_("Wajib diisi, mis. nomor dan tanggal surat permohonan subjek data; "
-                    "tercatat di log akses bersama nama Anda."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, initial={"jenis_tujuan": SUBJECT_PURPOSE}, **kwargs)
+        self.fields["tujuan"].help_text = _(
+            "Wajib diisi, mis. nomor dan tanggal surat permohonan subjek data; "
+            "tercatat di log akses bersama nama Anda.")
 
     def clean_nik(self) -> str:
         try:
@@ -66,8 +70,9 @@ def subject_report_view(request: HttpRequest) -> HttpResponse:
         return render(request, "web/subject_report_form.html", {"nav": "subject_report",
                                                                 "form": form})
     try:
-        content = subject_report(request.user, form.cleaned_data["nik"],
-                                 form.cleaned_data["tujuan"])
+        purpose = form.purpose()
+        content = subject_report(request.user, form.cleaned_data["nik"], purpose.text,
+                                 purpose.code)
     except SubjectReportError as error:
         form.add_error(error.field, error.message)
         return render(request, "web/subject_report_form.html", {"nav": "subject_report",
