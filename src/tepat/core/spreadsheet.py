@@ -25,6 +25,7 @@ rule for a name typed in a form (no name starts with = + - @).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -74,13 +75,23 @@ def csv_cell(value: object) -> object:
 
 
 class CsvWriter:
-    """`csv.writer` whose every cell passes through `csv_cell`."""
+    """`csv.writer` whose every cell passes through `csv_cell`.
 
-    def __init__(self, out: IO[str], **options: Any) -> None:
-        self._writer = csv.writer(out, **options)
+    A cell holding a CR or LF is always quoted: `csv.writer` quotes only the characters of its
+    own line terminator, so with "\n" a name ending in "\r" was written bare, and a spreadsheet
+    started a new row there, whose first cell could be a formula. Each row is formatted with
+    "\r\n" (both characters quote) and ends with the terminator asked for."""
+
+    def __init__(self, out: IO[str], *, lineterminator: str = "\r\n", **options: Any) -> None:
+        self._out, self._end = out, lineterminator
+        self._line = io.StringIO()
+        self._writer = csv.writer(self._line, lineterminator="\r\n", **options)
 
     def writerow(self, row: Iterable[object]) -> None:
+        self._line.seek(0)
+        self._line.truncate()
         self._writer.writerow([csv_cell(value) for value in row])
+        self._out.write(self._line.getvalue()[:-2] + self._end)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
