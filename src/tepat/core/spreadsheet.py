@@ -16,6 +16,11 @@ from imports, forms and old data, so every writer treats them as hostile:
   exactly a plain decimal number (`-5`, `-12.50`), because a spreadsheet reads it as that number
   and runs nothing; `-2+3` or `-1e5` are not plain numbers and get the apostrophe.
 
+Polars' `write_excel` makes its own workbook with `strings_to_formulas` off but `strings_to_urls`
+on (a name like `http://…` becomes a live link): no code uses it; if one ever does, it passes
+`workbook=workbook(…)` from here (Polars accepts an open XlsxWriter workbook). `write_csv` is
+used only for the registry's COPY into PostgreSQL, which is not a file for people.
+
 Input rules live here too, so that the import and the forms refuse the same things:
 `FORMULA_PATTERN` is the import's rule for any cell of an uploaded file (a numeric column may hold
 `-5`, so only `+`/`-` followed by a letter counts there); `name_runs_as_formula` is the stricter
