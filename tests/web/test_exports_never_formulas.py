@@ -61,6 +61,7 @@ def hostile(registry, more_families, users):
     target list of them after one without them, and an open campaign."""
     from tepat.registry.models import Family, Person
     from tepat.verification.campaigns import Decree, register_list
+    from tepat.verification.models import TargetList
 
     earlier = register_list(Family.objects.for_area("35.13").filter(source="p3ke", desil=1),
                             Decree("Daftar sasaran 2023", 2023, "SK 1/2023", date(2023, 5, 2)),
@@ -72,8 +73,10 @@ def hostile(registry, more_families, users):
         Person.objects.for_area(MALESANWETAN).filter(family=family, hubungan="1").update(
             nama=name)
     new = register_list(Family.objects.for_area("35.13").filter(source="p3ke", desil=1),
-                        Decree(HOSTILE[0], 2024, HOSTILE[3], date(2024, 4, 22),
+                        Decree("Daftar sasaran 2024", 2024, "SK 7/2024", date(2024, 4, 22),
                                previous=earlier), actor=users.admin)
+    TargetList.objects.filter(pk=new.pk).update(name=HOSTILE[0], sk_number=HOSTILE[3])
+    new.refresh_from_db()
     return SimpleNamespace(earlier=earlier, new=new, families=families)
 
 

@@ -100,6 +100,44 @@ def test_an_usulan_baru_refuses_a_hostile_head_in_english_too(campaign, users):
     assert "must not start with =, +, - or @" in str(refused.value)
 
 
+def test_the_campaign_and_decree_services_refuse_hostile_names_whatever_the_path(users,
+                                                                                 registry):
+    from datetime import date
+
+    from tepat.verification import campaigns
+    from tepat.verification.models import Campaign
+
+    plan = campaigns.CampaignPlan(name="+1+1", period="2024", source="p3ke", desil="1",
+                                  opens_on=date(2024, 3, 1), closes_on=date(2024, 4, 15),
+                                  finalize_by=date(2024, 4, 22))
+    with pytest.raises(campaigns.RuleError) as refused:
+        campaigns.create_campaign(plan, actor=users.admin)
+    assert refused.value.problems == [("name", "Nama kampanye " + REFUSED_ID + " (Excel akan "
+                                       "menjalankannya sebagai rumus).")]
+    assert not Campaign.objects.exists()
+    decree = campaigns.Decree("@Daftar", 2024, "=1", date(2024, 4, 22))
+    with pytest.raises(campaigns.RuleError) as refused:
+        campaigns.register_list([], decree, actor=users.admin)
+    assert [field for field, _message in refused.value.problems] == ["sk_number", "name"]
+
+
+def test_the_programme_and_official_services_refuse_hostile_names(users, gesek):
+    from decimal import Decimal
+
+    from tepat.gesek.services import OfficialData, save_official
+    from tepat.interventions.services import ProgrammeData, save_programme
+    from tepat.verification.errors import RuleError
+
+    with pytest.raises(RuleError, match="Nama program " + re.escape(REFUSED_ID)):
+        save_programme(ProgrammeData("-2+3", gesek.agencies.dinsos, "PKH", "APBN",
+                                     Decimal(1), 2024), actor=users.admin)
+    with translation.override("en"), pytest.raises(RuleError) as refused:
+        save_official(OfficialData("197505052000031005", "=HYPERLINK(1)", "@Kepala", "III",
+                                   gesek.agencies.dinsos, MALESANWETAN), actor=users.admin)
+    assert [field for field, _message in refused.value.problems] == ["name", "position"]
+    assert "must not start with =, +, - or @" in str(refused.value)
+
+
 # --- the forms ----------------------------------------------------------------------------
 
 
