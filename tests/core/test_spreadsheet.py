@@ -45,6 +45,20 @@ def test_write_and_write_row_keep_every_hostile_text_as_text():
     assert [(c.value, c.data_type) for c in cells] == expected
 
 
+def test_a_text_that_starts_like_a_formula_keeps_its_format_and_gets_the_quote_prefix():
+    buffer = io.BytesIO()
+    book = workbook(buffer, constant_memory=True)
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet("Uji")
+    sheet.write_row(0, 0, ["=1+1", "Siti", "@x"], bold)
+    sheet.write_row(1, 0, ["-2+3", "-5", "Budi"])
+    book.close()
+    rows = list(load_workbook(buffer).active.iter_rows())
+    assert [(c.quotePrefix, c.font.b) for c in rows[0]] == [(True, True), (False, True),
+                                                           (True, True)]
+    assert [c.quotePrefix for c in rows[1]] == [True, True, False]
+
+
 def test_a_link_or_a_number_written_as_text_stays_text():
     cells = _written(lambda sheet: sheet.write_row(0, 0, ["http://x.example/", "007", -5, 2.5]))
     assert [(c.value, c.data_type) for c in cells] == [

@@ -7,7 +7,9 @@ from imports, forms and old data, so every writer treats them as hostile:
 
 - **xlsx**: `workbook()` makes an XlsxWriter workbook whose `write()`/`write_row()` store every
   Python `str` as a text cell (`strings_to_formulas`, `strings_to_urls` and `strings_to_numbers`
-  off), whatever it starts with. A text cell is never calculated, so it keeps its exact text. The
+  off), whatever it starts with. A text cell is never calculated, so it keeps its exact text; one
+  that starts like a formula also gets Excel's "quote prefix" style (what typing `'=…` gives), so
+  that editing the cell and pressing Enter does not turn it into a formula either. The
   worksheets refuse `write_formula` and its array variants: a formula the code itself built on
   purpose goes through the named `write_built_formula`, and only as a `BuiltFormula`.
 - **csv**: a csv file has no cell types, so `csv_writer()` neutralises a text that starts with one
@@ -29,6 +31,7 @@ rule for a name typed in a form (no name starts with = + - @).
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -37,6 +40,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any
 
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -117,7 +121,16 @@ class BuiltFormula(str):
 
 
 class SafeWorksheet(Worksheet):
-    """A worksheet that writes a formula only through `write_built_formula`."""
+    """A worksheet that writes a formula only through `write_built_formula`, and marks a text
+    that starts like one with the quote-prefix style."""
+
+    book: SafeWorkbook
+
+    def _write_string(self, row: int, col: int, string: str,
+                      cell_format: Format | None = None) -> Any:
+        if string.startswith(FORMULA_START):
+            cell_format = self.book.quoted(cell_format)
+        return super()._write_string(row, col, string, cell_format)
 
     def write_formula(self, *args: Any, **kwargs: Any) -> Any:
         raise FormulaRefused("write_formula is refused: use write_built_formula(BuiltFormula(…))")
@@ -144,11 +157,30 @@ class SafeWorkbook(Workbook):
 
     worksheet_class = SafeWorksheet
 
+    def __init__(self, target: Any, options: dict[str, Any]) -> None:
+        super().__init__(target, options)
+        self._quoted: dict[int, tuple[Format | None, Format]] = {}
+
     def add_worksheet(self, name: str | None = None,
                       worksheet_class: Any = None) -> SafeWorksheet:
         if worksheet_class not in (None, SafeWorksheet):
             raise FormulaRefused("Tepat's workbooks hold SafeWorksheet sheets only")
-        return super().add_worksheet(name, SafeWorksheet)
+        sheet = super().add_worksheet(name, SafeWorksheet)
+        sheet.book = self
+        return sheet
+
+    def quoted(self, base: Format | None) -> Format:
+        """`base` (or no format) with the quote prefix: made once per base format."""
+        if id(base) not in self._quoted:
+            if base is None:
+                made = self.add_format({"quote_prefix": True})
+            else:
+                made = copy.copy(base)  # same properties; gets its own style index when used
+                made.xf_index, made.dxf_index = None, None
+                made.set_quote_prefix()
+                self.formats.append(made)
+            self._quoted[id(base)] = (base, made)  # holding `base` keeps its id unique
+        return self._quoted[id(base)][1]
 
 
 def workbook(target: Any, *, constant_memory: bool = False) -> SafeWorkbook:
