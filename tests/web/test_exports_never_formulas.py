@@ -3,7 +3,8 @@
 The hostile values are written straight into the database, as old data or another path might
 have left them (the forms refuse them: tests/web/test_forms_refuse_formulas.py). Each export is
 produced through its real entry point and read back: an xlsx cell holding one is a text cell
-(openpyxl data_type 's', never 'f'), a csv cell holding one starts with an apostrophe.
+(openpyxl data_type 's', never 'f'; with the quote prefix when it starts like a formula), a csv
+cell holding one starts with an apostrophe.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def assert_every_hostile_value_is_text(content: bytes, values=HOSTILE) -> None:
         assert holding, f"{value!r} is missing from the workbook"
         assert all(c.data_type == "s" for c in holding), [(c.coordinate, c.value)
                                                           for c in holding]
+        starting = [c for c in holding if c.value.startswith(("=", "+", "-", "@", "\t"))]
+        assert all(c.quotePrefix for c in starting), "editing the cell would make a formula"
     assert not [c for c in cells if c.data_type == "f"], "a formula cell"
 
 
