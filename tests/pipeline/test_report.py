@@ -64,9 +64,13 @@ def test_no_cell_of_the_report_is_a_formula(tmp_path):
 
 
 def test_neutralise_prefixes_every_formula_start():
-    for text in ("=1+1", "+1", "-1", "@A1", "\tX", "\rX"):
+    for text in ("=1+1", "+1", "-1+2", "@A1", "\tX", "\rX"):
         assert neutralise(text) == "'" + text
     assert neutralise("Dusun Krajan") == "Dusun Krajan" and neutralise(None) == ""
+
+
+def test_neutralise_keeps_a_plain_negative_number():
+    assert (neutralise("-5"), neutralise("-12.50")) == ("-5", "-12.50")
 
 
 def test_an_empty_report_still_has_its_headers(tmp_path):

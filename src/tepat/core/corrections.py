@@ -12,7 +12,8 @@ A correction is a small operation on the family or its members (DESIGN.md §3, L
 
 `check_corrections` returns the cleaned operations and every problem, in Indonesian and English,
 each naming the operation it concerns; the identity checks of `tepat.core.identity` run on every
-NIK given.
+NIK given. A name or address that a spreadsheet would run as a formula (starting with = + - @) is
+refused, as the import refuses it (`tepat.core.spreadsheet`): it ends up in the exported lists.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from tepat.core import codes
 from tepat.core.identity import check_nik, mask, normalize_number
 from tepat.core.regions import RegionTable
+from tepat.core.spreadsheet import name_formula_message, name_runs_as_formula
 
 OPERATIONS = ("rename", "fix_nik", "add", "remove", "head", "address")
 REMOVE_WHY = {"meninggal": "Meninggal", "pindah": "Pindah", "lainnya": "Lainnya"}
@@ -59,6 +61,13 @@ def _as_date(raw: Any) -> date | None:
         return None
 
 
+def _formula_problems(index: int, text: str, label_id: str,
+                      label_en: str) -> list[CorrectionProblem]:
+    if not name_runs_as_formula(text):
+        return []
+    return [_problem(index, *name_formula_message(label_id, label_en))]
+
+
 def _nik_problems(index: int, raw: Any, birth: date | None, sex: str | None,
                   regions: RegionTable | None, today: date | None) -> list[CorrectionProblem]:
     found = check_nik(raw, birth_date=birth, sex=sex, regions=regions, today=today)
@@ -77,6 +86,8 @@ def _check_one(index: int, op: Mapping[str, Any], members: Mapping[int, Member],
         alamat = str(op.get("alamat", "")).strip()
         if not alamat:
             return None, [_problem(index, "Alamat baru kosong.", "The new address is empty.")]
+        if problems := _formula_problems(index, alamat, "Alamat baru", "The new address"):
+            return None, problems
         return {"op": kind, "alamat": alamat}, []
     if kind == "add":
         return _check_add(index, op, regions, today)
@@ -90,6 +101,8 @@ def _check_one(index: int, op: Mapping[str, Any], members: Mapping[int, Member],
         nama = str(op.get("nama", "")).strip()
         if not nama:
             return None, [_problem(index, "Nama baru kosong.", "The new name is empty.")]
+        if problems := _formula_problems(index, nama, "Nama baru", "The new name"):
+            return None, problems
         return {"op": kind, "person": member.id, "nama": nama}, []
     if kind == "fix_nik":
         problems = _nik_problems(index, op.get("nik"), member.tanggal_lahir,
@@ -113,6 +126,7 @@ def _check_add(index: int, op: Mapping[str, Any], regions: RegionTable | None,
     if not nama:
         problems.append(_problem(index, "Nama anggota baru kosong.", "The new member's name is "
                                  "empty."))
+    problems += _formula_problems(index, nama, "Nama anggota baru", "The new member's name")
     hubungan = codes.HUBUNGAN.lookup(op.get("hubungan"))
     if hubungan is None:
         problems.append(_problem(index, "Hubungan dengan kepala keluarga tidak dikenal.",

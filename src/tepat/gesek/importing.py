@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
 from tepat.audit.services import ONE_IF_CHANGED, log_event, write_service
+from tepat.core.spreadsheet import NAME_FORMULA_EN, NAME_FORMULA_ID, name_runs_as_formula
 from tepat.core.strategies import ESELON
 from tepat.gesek.models import Agency, Official, TeamMember, TeamRole
 from tepat.lib.uploads import upload_as_path
@@ -531,6 +532,8 @@ class _Rows:
     def _required(raw: str) -> str:
         if not raw.strip():
             raise Bad("kosong; kolom ini wajib diisi.", "empty; this column is required.")
+        if name_runs_as_formula(raw):  # names, positions and new agencies end in the reports
+            raise Bad(NAME_FORMULA_ID, NAME_FORMULA_EN)
         return raw.strip()
 
     def _team(self, row: int, cells: list[str]) -> tuple[Region | None, str]:

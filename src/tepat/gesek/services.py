@@ -32,7 +32,7 @@ from tepat.gesek.models import (
     Visit,
 )
 from tepat.regions.models import Region
-from tepat.verification.errors import RuleError
+from tepat.verification.errors import RuleError, formula_problems
 from tepat.verification.evidence import resized_photo
 from tepat.verification.models import TargetListEntry
 
@@ -183,6 +183,8 @@ def save_official(data: OfficialData, *, actor: Any, official: Official | None =
         problems.append(("nip", _("NIP ini sudah terdaftar untuk pejabat lain.")))
     if not data.name.strip():
         problems.append(("name", _("Nama pejabat harus diisi.")))
+    problems += formula_problems("name", _("Nama (dengan gelar)"), data.name)
+    problems += formula_problems("position", _("Jabatan"), data.position)
     if data.eselon not in ESELON:
         problems.append(("eselon", _("Eselon harus II, III atau IV.")))
     if not Region.objects.filter(code=data.base_code, level="desa").exists():

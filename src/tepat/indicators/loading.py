@@ -24,6 +24,7 @@ from typing import Any
 
 from tepat.core import indicators as core
 from tepat.core.regions import data_path, normalize_code
+from tepat.core.spreadsheet import csv_writer
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.messages import safe_value
 
@@ -407,7 +408,7 @@ def header_row() -> Sequence[str]:
 
 def template_csv(rows: Iterable[Sequence[object]] = ()) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(header_row())
     writer.writerows(rows)
     return out.getvalue()

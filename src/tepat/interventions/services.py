@@ -19,7 +19,7 @@ from tepat.gesek.models import Agency, Need, NeedStatus
 from tepat.gesek.selectors import agency_of, current_target_list
 from tepat.interventions.models import Intervention, InterventionStatus, Programme
 from tepat.registry.models import Family, Person
-from tepat.verification.errors import RuleError
+from tepat.verification.errors import RuleError, formula_problems
 
 
 def require_programme_manager(actor: Any, agency: Agency) -> None:
@@ -51,6 +51,7 @@ def save_programme(data: ProgrammeData, *, actor: Any, programme: Programme | No
     problems = []
     if not data.name.strip():
         problems.append(("name", _("Nama program harus diisi.")))
+    problems += formula_problems("name", _("Nama program"), data.name)
     if data.kind not in NEED_KINDS:
         problems.append(("kind", _("Jenis bantuan tidak dikenal.")))
     if data.funding not in FUNDING_SOURCES:

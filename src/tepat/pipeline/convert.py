@@ -16,9 +16,8 @@ from datetime import date
 import polars as pl
 
 from tepat.core.codes import CodeList
+from tepat.core.spreadsheet import FORMULA_PATTERN
 
-# A spreadsheet formula (formula injection): '=…', '@…', or '+'/'-' directly followed by a letter.
-FORMULA_PATTERN = r"^\s*(?:[=@]|[+\-][A-Za-z])"
 _CELL_ERROR_PATTERN = (
     r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|"
     r"BUSY!|UNKNOWN!|GETTING_DATA)$"

@@ -1,29 +1,21 @@
 """The error report of a rejected import: one .xlsx and one .csv with the same rows.
 
 Every cell is written as text, and a text that a spreadsheet would run as a formula (starting
-with = + - @, or a tab / carriage return) gets a leading apostrophe: the report repeats what the
-uploaded file contained and must never become a formula-injection vector itself.
+with = + - @, or a tab / carriage return) gets a leading apostrophe in both files (so that they
+hold the same rows): the report repeats what the uploaded file contained and must never become a
+formula-injection vector itself. Both go through `tepat.core.spreadsheet`, the one writer.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-import xlsxwriter
-
+from tepat.core.spreadsheet import csv_writer, neutralise, workbook
 from tepat.pipeline.errors import RowError
 
 HEADERS = ("Berkas", "Baris", "Kolom", "Nilai", "Masalah", "Problem (EN)")
 WIDTHS = (24, 8, 28, 24, 90, 90)
-_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: object) -> str:
-    """Text safe to open in a spreadsheet: a formula-like start is prefixed with an apostrophe."""
-    value = "" if text is None else str(text)
-    return "'" + value if value.startswith(_DANGEROUS_START) else value
 
 
 def _rows(errors: Iterable[RowError]) -> Iterable[tuple[str, ...]]:
@@ -44,20 +36,17 @@ def write_error_report(
     _write_xlsx(xlsx_path, rows)
     # UTF-8 with a byte-order mark, so that Excel shows 'kolom wajib' and '–' correctly.
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(HEADERS)
         writer.writerows(rows)
     return xlsx_path, csv_path
 
 
 def _write_xlsx(path: Path, rows: list[tuple[str, ...]]) -> None:
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    sheet = workbook.add_worksheet("Kesalahan")
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    book = workbook(str(path), constant_memory=True)
+    sheet = book.add_worksheet("Kesalahan")
+    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
     for column, width in enumerate(WIDTHS):
         sheet.set_column(column, column, width, wrap)
     for column, header in enumerate(HEADERS):
@@ -67,4 +56,4 @@ def _write_xlsx(path: Path, rows: list[tuple[str, ...]]) -> None:
             sheet.write_string(index, column, value, wrap)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(HEADERS) - 1)
-    workbook.close()
+    book.close()

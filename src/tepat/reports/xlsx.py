@@ -2,7 +2,8 @@
 
 Each sheet: a title (row 1), a status line (row 2), the column names (row 4) and their units
 (row 5: keluarga, jiwa, %, Rp …), data from row 6. Counts are written as numbers with a grouped
-format, rates as numbers with two decimals: a spreadsheet can add them up again."""
+format, rates as numbers with two decimals: a spreadsheet can add them up again. The workbook is
+`tepat.core.spreadsheet.workbook`: a programme's or campaign's name is text, never a formula."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tepat.core.spreadsheet import workbook
 from tepat.reports.pack import RakorPack
 from tepat.reports.quarterly import AidTable, QuarterlyPack
 from tepat.reports.templatetags.tepat_reports import UNIT_LABELS
@@ -31,10 +33,8 @@ class Column:
 
 class _Book:
     def __init__(self) -> None:
-        import xlsxwriter
-
         self.buffer = io.BytesIO()
-        self.workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.workbook = workbook(self.buffer)
         w = self.workbook
         self.title = w.add_format({"bold": True, "font_size": 13})
         self.meta = w.add_format({"italic": True, "font_color": "#5b676b"})

@@ -19,7 +19,7 @@ from tepat.core import corrections as corr
 from tepat.core.outcomes import OUTCOMES, Review, outcome_problems
 from tepat.registry.models import BatchStatus, Family, SourceBatch
 from tepat.verification import stats
-from tepat.verification.errors import RuleError
+from tepat.verification.errors import RuleError, formula_problems
 from tepat.verification.models import (
     Campaign,
     CampaignState,
@@ -59,6 +59,7 @@ def _check_plan(plan: CampaignPlan) -> None:
     problems = []
     if not plan.name.strip():
         problems.append(("name", _("Nama kampanye harus diisi.")))
+    problems += formula_problems("name", _("Nama kampanye"), plan.name)
     if plan.closes_on < plan.opens_on:
         problems.append(("closes_on", _("Tanggal tutup harus sesudah tanggal buka.")))
     if plan.finalize_by < plan.closes_on:
@@ -171,6 +172,8 @@ def _check_decree(decree: Decree) -> None:
         problems.append(("sk_number", _("Nomor SK Bupati harus diisi.")))
     if not decree.name.strip():
         problems.append(("name", _("Nama daftar sasaran harus diisi.")))
+    problems += formula_problems("sk_number", _("Nomor SK Bupati"), decree.sk_number)
+    problems += formula_problems("name", _("Nama daftar sasaran"), decree.name)
     if problems:
         raise RuleError(*problems)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from tepat.core.spreadsheet import name_runs_as_formula
+
 
 class RuleError(Exception):
     """A broken rule; `problems` are (field, message) pairs for forms, `str()` joins them."""
@@ -11,6 +13,15 @@ class RuleError(Exception):
     def __init__(self, *problems: str | tuple[str, str]) -> None:
         self.problems = [p if isinstance(p, tuple) else ("", p) for p in problems]
         super().__init__(" ".join(message for _field, message in self.problems))
+
+
+def formula_problems(field: str, label: str, value: object) -> list[tuple[str, str]]:
+    """[(field, message)] when `value` is a name a spreadsheet would run as a formula (it starts
+    with = + - @): such names end in the exported lists and reports (tepat.core.spreadsheet)."""
+    if not name_runs_as_formula(value):
+        return []
+    return [(field, _("%(label)s tidak boleh diawali =, +, - atau @ (Excel akan menjalankannya "
+                      "sebagai rumus).") % {"label": label})]
 
 
 class Conflict(RuleError):

@@ -3,7 +3,8 @@
 The first sheet holds the rows under one header row, so it can be filtered or read back as is;
 the second says what the file is (list, decree, area, who exported it, for what). A No. KK is
 always masked: the file leaves the system, the audit log does not follow it.
-Written row by row (`constant_memory`): 150k entries take ~36 MB and ~12 s.
+Written row by row (`constant_memory`): 150k entries take ~36 MB and ~12 s. Through
+`tepat.core.spreadsheet.workbook`: a name like `=HYPERLINK(…)` stays text.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from tepat.core.identity import mask
 from tepat.core.outcomes import OUTCOMES
+from tepat.core.spreadsheet import workbook
 from tepat.regions.models import Region
 from tepat.verification.diff import Row
 from tepat.verification.labels import outcome_label
@@ -49,7 +50,7 @@ class _Book:
         self.buffer = io.BytesIO()
         # constant_memory flushes each row to a temporary file (150k rows: ~36 MB of memory,
         # against ~290 MB with in_memory, which would switch it off).
-        self.book = xlsxwriter.Workbook(self.buffer, {"constant_memory": True})
+        self.book = workbook(self.buffer, constant_memory=True)
         self.header = self.book.add_format({"bold": True, "bg_color": "#E3F1EF",
                                             "border": 1, "text_wrap": True})
         self.bold = self.book.add_format({"bold": True})

@@ -20,7 +20,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.formats import date_format
 
 from tepat.accounts import roles
 from tepat.audit.models import AuditEvent
+from tepat.core import spreadsheet
 from tepat.core.identity import mask
 from tepat.core.outcomes import DESA_EDITABLE, MAMPU_REASONS, OUTCOMES, Review, outcome_problems
 from tepat.regions.models import Level, Region
@@ -175,7 +175,7 @@ def build_xlsform(campaign: Campaign, desa_code: str) -> bytes:
                                  f"diverifikasi. / No family left to verify in {desa.name}."))
     stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = spreadsheet.workbook(out)
     _write_sheet(book, "survey", [SURVEY_COLUMNS, *_survey()])
     _write_sheet(book, "choices", [("list_name", "name", f"label::{ID}", f"label::{EN}"),
                                    *families, *_duplicate_choices(desa_code), *_fixed_choices()])

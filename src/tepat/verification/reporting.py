@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from tepat.core import spreadsheet
 from tepat.core.measures import CampaignFigures, Tally, Units, figures_from_tallies, percent
 from tepat.core.outcomes import OUTCOMES
 from tepat.regions.models import Region
@@ -698,17 +699,15 @@ def excel_report(campaign: Campaign, area_code: str, *, today: date | None = Non
 
 def _workbook(campaign: Campaign, schedule: Schedule, report: ProgressReport,
               days: list[Day]) -> bytes:
-    import xlsxwriter
-
     total = report.total()
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheets = _Sheets(workbook, campaign, schedule, total.figures.provisional)
+    book = spreadsheet.workbook(buffer)  # the campaign name in the title stays text
+    sheets = _Sheets(book, campaign, schedule, total.figures.provisional)
     sheets.summary_sheet(total)
     if total.level == KABUPATEN:
         sheets.area_sheet(_("Kecamatan"), _("per kecamatan"), report.rows(KECAMATAN))
     sheets.area_sheet(_("Desa"), _("per desa/kelurahan"), report.rows(DESA))
     if total.level != DESA:
         sheets.daily_sheet(days)
-    workbook.close()
+    book.close()
     return buffer.getvalue()

@@ -28,7 +28,7 @@ from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
 from tepat.registry.models import Family, Person
 from tepat.verification import stats
-from tepat.verification.errors import Conflict, RuleError
+from tepat.verification.errors import Conflict, RuleError, formula_problems
 from tepat.verification.evidence import checked_document, resized_photo
 from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
@@ -541,6 +541,9 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
     _require_verifier(actor, desa_code)
     if not family.kepala_keluarga.strip():
         raise RuleError(("kepala_keluarga", _("Nama kepala keluarga harus diisi.")))
+    if refused := formula_problems("kepala_keluarga", _("Nama kepala keluarga"),
+                                   family.kepala_keluarga):
+        raise RuleError(*refused)
     if family.no_kk and (kk_problems := [p for p in check_kk(family.no_kk, today=today)
                                          if p.is_error]):
         raise RuleError(*[("no_kk", f"No. KK: {p.message_id}") for p in kk_problems])

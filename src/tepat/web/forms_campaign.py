@@ -14,6 +14,7 @@ from tepat.verification.campaigns import CampaignPlan, Decree
 from tepat.verification.models import TargetList
 from tepat.web.areas import Area
 from tepat.web.forms import FamilyFilterForm, PurposeForm
+from tepat.web.validators import no_formula
 
 DESIL_CHOICES = [(str(d), str(d)) for d in range(1, 11)]
 DIFF_KINDS = [("", _("Semua perubahan")), ("added", _("Masuk daftar")),
@@ -78,7 +79,7 @@ class ProposalReviewForm(forms.Form):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Nama kampanye"), max_length=150, strip=True,
-                           widget=forms.TextInput(attrs={"placeholder": _(
+                           validators=[no_formula], widget=forms.TextInput(attrs={"placeholder": _(
                                "mis. Pemutakhiran P3KE 2024")}))
     period = forms.CharField(label=_("Periode"), max_length=20, strip=True,
                              help_text=_("mis. 2024"))
@@ -118,9 +119,11 @@ class OpenForm(forms.Form):
 
 
 class FinalizeForm(forms.Form):
-    name = forms.CharField(label=_("Nama daftar sasaran"), max_length=150, strip=True)
+    name = forms.CharField(label=_("Nama daftar sasaran"), max_length=150, strip=True,
+                           validators=[no_formula])
     year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)
-    sk_number = forms.CharField(label=_("Nomor SK Bupati"), max_length=100, strip=True)
+    sk_number = forms.CharField(label=_("Nomor SK Bupati"), max_length=100, strip=True,
+                                validators=[no_formula])
     sk_date = forms.DateField(label=_("Tanggal SK"), widget=DateInput())
     previous = forms.ModelChoiceField(
         label=_("Daftar sebelumnya (pembanding)"), required=False,

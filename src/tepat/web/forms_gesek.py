@@ -24,6 +24,7 @@ from tepat.core.strategies import ESELON, NEED_KINDS, STRATEGIES
 from tepat.gesek.importing import MAX_BYTES
 from tepat.gesek.models import Official
 from tepat.web.forms_verify import LocationMixin
+from tepat.web.validators import no_formula
 
 IMPORT_EXTENSIONS = (".xlsx", ".csv")
 
@@ -155,8 +156,9 @@ class OfficialForm(forms.Form):
 
     nip = forms.CharField(label="NIP", max_length=30,
                           help_text=_("18 angka: tanggal lahir, TMT CPNS, jenis kelamin, urut."))
-    name = forms.CharField(label=_("Nama (dengan gelar)"), max_length=150)
-    position = forms.CharField(label=_("Jabatan"), max_length=200)
+    name = forms.CharField(label=_("Nama (dengan gelar)"), max_length=150,
+                           validators=[no_formula])
+    position = forms.CharField(label=_("Jabatan"), max_length=200, validators=[no_formula])
     eselon = forms.ChoiceField(label=_("Eselon"), choices=[(e, e) for e in ESELON])
     agency = forms.ModelChoiceField(label=_("Perangkat daerah"), queryset=None)
     base_code = forms.ChoiceField(label=_("Lokasi kantor (desa/kelurahan)"))

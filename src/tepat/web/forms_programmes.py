@@ -18,6 +18,7 @@ from tepat.gesek.models import Agency
 from tepat.interventions.models import InterventionStatus, Programme
 from tepat.interventions.services import ProgrammeData
 from tepat.web.forms_campaign import DateInput
+from tepat.web.validators import no_formula
 
 UPLOAD_EXTENSIONS = (".xlsx", ".csv")
 KIND_CHOICES = [
@@ -39,7 +40,8 @@ class ProgrammeForm(forms.Form):
     """A programme of the catalog. An OPD operator's programmes are their own agency's: the
     agency field is offered only to the admin kabupaten."""
 
-    name = forms.CharField(label=_("Nama program"), max_length=200, strip=True)
+    name = forms.CharField(label=_("Nama program"), max_length=200, strip=True,
+                           validators=[no_formula])
     agency = forms.ModelChoiceField(Agency.objects.all(), label=_("Perangkat daerah"))
     kind = forms.ChoiceField(label=_("Jenis bantuan"), choices=KIND_CHOICES,
                              help_text=_("Strateginya mengikuti jenis bantuan."))

@@ -30,6 +30,7 @@ from tepat.core.identity import mask, normalize_number
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES
 from tepat.verification.labels import outcome_label
 from tepat.web.family_choice import FamilyChoiceField, FamilyChoices
+from tepat.web.validators import no_formula
 
 NEW_ROW = re.compile(r"^a(\d+)-nama$")
 MAX_NEW_ROWS = 40  # a family card has at most a few dozen lines; more is a tampered form
@@ -89,6 +90,7 @@ class VerificationForm(LocationMixin):
     note = forms.CharField(label=_("Catatan"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     alamat_baru = forms.CharField(label=_("Alamat yang benar"), required=False, max_length=300,
+                                  validators=[no_formula],
                                   help_text=_("Kosongkan bila alamat sudah benar."))
     head = forms.ChoiceField(label=_("Kepala keluarga baru"), required=False,
                              widget=forms.RadioSelect)
@@ -143,13 +145,14 @@ class ProposalForm(LocationMixin):
     """An usulan baru; its members are rows read by `new_member_rows`."""
 
     version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-    kepala_keluarga = forms.CharField(label=_("Nama kepala keluarga"), max_length=150)
+    kepala_keluarga = forms.CharField(label=_("Nama kepala keluarga"), max_length=150,
+                                      validators=[no_formula])
     no_kk = forms.CharField(label=_("No. KK"), required=False, max_length=40,
                             widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                           "autocomplete": "off"}))
     no_kk_hapus = forms.BooleanField(label=_("Hapus No. KK tersimpan"), required=False)
     alamat = forms.CharField(label=_("Alamat"), required=False, max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+                             validators=[no_formula], widget=forms.Textarea(attrs={"rows": 2}))
     note = forms.CharField(label=_("Catatan"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     seen_duplicates = forms.CharField(required=False, max_length=2000,

@@ -22,7 +22,6 @@ names the hidden columns of the row; rates are written with two decimals, a dot 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tepat.core.spreadsheet import csv_writer
 from tepat.core.suppression import Relation, grid_relations, rate, suppress
 from tepat.regions.models import Region
 
@@ -84,7 +84,7 @@ class PublicTable:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(["kode_wilayah", "nama_wilayah",
                          *(c.key for c in self.columns), "disembunyikan"])
         for row in self.rows:
