@@ -1,6 +1,6 @@
 """A corpus of hostile upload files, generated at test time (issue 16 §1; not a test module).
 
-    uv run python tests/pipeline/hostile.py /tmp/hostile     # writes every file, prints them
+    uv run python tests/hostile.py /tmp/hostile     # writes every file, prints them
 
 Each `Hostile` names its kind, the file name it is uploaded under and the bytes. Spreadsheets
 are built part by part with zipfile so that every trick is explicit; images with zlib and
