@@ -169,6 +169,26 @@ def _replace_part(archive_bytes: bytes, part: str, compressed: bytes, crc: int,
     return out.getvalue()
 
 
+def hidden_beyond_the_scan(filler: int = 17 * MB) -> bytes:
+    """One cell at column XFD after `filler` bytes of ordinary rows (past the pre-check's
+    16 MB pattern window, before its last block, at a compression ratio a real export has):
+    only the parsing child's memory limit stops this one."""
+    import random
+
+    rnd = random.Random(16)
+    rows, size, r = [HEADER_ROW], 0, 1
+    while size < filler:
+        r += 1
+        row = (f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{rnd.getrandbits(40):x}</t></is>'
+               f'</c><c r="B{r}" t="inlineStr"><is><t>Nama {rnd.getrandbits(16)}</t></is></c>'
+               "</row>")
+        rows.append(row)
+        size += len(row)
+    rows.append(f'<row r="{r + 1}"><c r="XFD{r + 1}" t="inlineStr"><is><t>x</t></is></c></row>')
+    rows.extend(rows[1:20_000])  # more than a block of rows after it (repeats: calamine's
+    return workbook([_sheet("".join(rows))])  # last-wins; the range is what hurts)
+
+
 def truncated() -> bytes:
     whole = workbook([_sheet(HEADER_ROW * 1)])
     return whole[: len(whole) // 2]
@@ -231,6 +251,7 @@ BUILDERS: dict[str, tuple[str, Callable[[], bytes], bool]] = {
     "sarang 100.000": ("sarang.xlsx", deep_nesting, False),
     "5.000 lembar": ("lembar.xlsx", lambda: workbook(sheet_count=5_000), False),
     "teks 50 MB": ("teks.xlsx", huge_string, False),
+    "XFD tersembunyi setelah 17 MB": ("tersembunyi.xlsx", hidden_beyond_the_scan, False),
     "arsip terpotong": ("potong.xlsx", truncated, False),
     "xlsx bernama csv": ("xfd.csv", lambda: single_cell("XFD1048576"), False),
     "html bernama csv": ("halaman.csv", html_named_csv, False),
