@@ -8,9 +8,9 @@ import time
 import zipfile
 
 import pytest
-from hostile import BUILDERS, corpus, lying_sizes, single_cell, workbook
 from pipeline_helpers import as_table, family_rows, write_xlsx
 
+from hostile import BUILDERS, corpus, lying_sizes, single_cell, workbook
 from tepat.core.layout import P3KE_FAMILY
 from tepat.pipeline import ReadError, ZipLimits, read_sheet
 from tepat.pipeline.workbook import ParseLimits, open_workbook
@@ -110,3 +110,4 @@ def test_a_real_workbook_passes_the_check_and_reads_in_the_child(tmp_path):
         grid = book.load(book.sheet_names[0])
         assert grid.frame.height == len(_families())
         assert book.peak_kb > 0
+

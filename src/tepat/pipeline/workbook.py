@@ -129,7 +129,12 @@ class Workbook:
         except (BrokenPipeError, OSError):
             raise self._died() from None
         line = self._read_line(time.monotonic() + self.limits.timeout_seconds)
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:  # the child wrote something else on stdout: it is not to be trusted
+            self._reap(wait=0.0)
+            raise ReadError("FILE_CORRUPT", self.name, detail="jawaban pembaca tidak terbaca / "
+                            "unreadable answer from the reader") from None
         self.peak_kb = max(self.peak_kb, int(reply.get("peak_kb", 0)))
         if "fail" in reply:
             detail = safe_value(str(reply["fail"])[:160])
