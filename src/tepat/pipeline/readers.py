@@ -220,11 +220,6 @@ def _raise_for_ole(path: Path, name: str) -> None:
     raise ReadError("FILE_WRONG_FORMAT", name, detail=detail)
 
 
-def _check_zip(path: Path, name: str, limits: ZipLimits) -> None:
-    """Kept for the callers of the old name: the whole pre-check of `xlsx_guard`."""
-    check_workbook(path, name, limits)
-
-
 # ---------------------------------------------------------------------------------------------
 # Header detection, shared by xlsx and csv
 
