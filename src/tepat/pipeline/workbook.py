@@ -48,10 +48,11 @@ class ParseLimits:
 
     `memory_mb` is the child's address space (RLIMIT_AS), not its resident memory: Python with
     fastexcel and pyarrow maps about 600 MB before it reads a byte. The P3KE person file of a
-    regency (500,000 persons, 48 MB) peaks near 2.3 GB resident in the child, so 4 GB leaves
+    regency (500,000 persons, 48 MB) peaks near 1.2 GB resident in the child, so 4 GB leaves
     room and stops a sparse-sheet allocation long before the machine feels it. `timeout_seconds`
-    bounds every answer of the child (open, list sheets, load one sheet); the regency file
-    loads in about 10 s on the project's VM.
+    bounds every answer of the child (open, list sheets, load one sheet); the regency person
+    file loads in 25 s on the project's VM under moderate load, 78 s under heavy load
+    (docs/benchmarks.md, Hostile uploads).
     """
 
     memory_mb: int = 4096
