@@ -199,6 +199,15 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = INSTANCE_DIR / "media"
 IMPORT_DIR = INSTANCE_DIR / "imports"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1024 * 1024
+# An uploaded or imported .xlsx is parsed in a child process with these limits (address space
+# in MB, seconds per answer); a hostile file ends the child, not the server (pipeline/workbook.py).
+PARSE_MEMORY_MB = env_int("PARSE_MEMORY_MB", 4096)
+PARSE_TIMEOUT_SECONDS = env_int("PARSE_TIMEOUT_SECONDS", 300)
+if PARSE_MEMORY_MB < 1024 or PARSE_TIMEOUT_SECONDS < 1:
+    raise SettingError("PARSE_MEMORY_MB must be at least 1024 and PARSE_TIMEOUT_SECONDS at least 1")
+# Uploaded images (house photos, berita acara scans, visit photos) above this many pixels are
+# refused before they are decoded (a 15 KB PNG can declare 10,900 × 10,900 pixels).
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 60_000_000)
 # Check that every write service writes its audit events (tests turn it on; see audit.services)
 TEPAT_CHECK_AUDIT = env_bool("TEPAT_CHECK_AUDIT", False)
 # Check that every query on personal data is scoped by area or opts out with a reason: raise

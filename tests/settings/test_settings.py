@@ -73,6 +73,9 @@ def test_production_refuses_a_weak_two_factor_key(tmp_path, weak):
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("IMPORT_MAX_MB", "lots", "IMPORT_MAX_MB='lots' is not an integer"),
         ("TEPAT_ENV", "staging", "TEPAT_ENV='staging' must be development, production or test"),
+        ("PARSE_MEMORY_MB", "512", "PARSE_MEMORY_MB must be at least 1024"),
+        ("PARSE_TIMEOUT_SECONDS", "soon", "PARSE_TIMEOUT_SECONDS='soon' is not an integer"),
+        ("IMAGE_MAX_PIXELS", "big", "IMAGE_MAX_PIXELS='big' is not an integer"),
     ],
 )
 def test_a_malformed_setting_stops_the_start_with_its_name(tmp_path, name, value, message):
@@ -103,3 +106,11 @@ def test_the_wsgi_application_freezes_what_the_process_keeps_for_its_life(tmp_pa
     frozen, status = (int(x) for x in result.stdout.split())
     assert frozen > 50_000
     assert status == 200
+
+
+def test_the_parse_limits_of_the_settings_are_the_ones_every_reader_uses(settings):
+    from tepat.pipeline.workbook import default_limits
+
+    limits = default_limits()
+    assert limits.memory_mb == settings.PARSE_MEMORY_MB
+    assert limits.timeout_seconds == settings.PARSE_TIMEOUT_SECONDS

@@ -34,6 +34,8 @@ from tepat.gesek.models import Agency, Official, TeamMember, TeamRole
 from tepat.lib.uploads import upload_as_path
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.messages import safe_value
+from tepat.pipeline.workbook import open_workbook
+from tepat.pipeline.xlsx_guard import ZipLimits, check_workbook
 from tepat.regions.models import Level, Region
 from tepat.verification.errors import RuleError
 
@@ -234,20 +236,11 @@ def _find_header(grid: list[list[str]]) -> tuple[int, dict[str, tuple[int, str]]
 
 
 def _grid_xlsx(path: Path, file: str) -> list[list[list[str]]]:
-    import fastexcel  # read only here: the CSV path and the agencies need no Excel reader
-
-    try:
-        reader = fastexcel.read_excel(path)
-        grids = []
-        for sheet_name in reader.sheet_names:
-            frame = reader.load_sheet(sheet_name, header_row=None, dtypes="string").to_polars()
-            grids.append([[_text(c) for c in row] for row in frame.rows()])
-    except (KeyboardInterrupt, SystemExit, MemoryError):
-        raise
-    except BaseException as exc:  # calamine reports damage in many ways, panics included
-        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise ReadError("FILE_CORRUPT", file, detail=safe_value(detail)) from None
-    return grids
+    """Every sheet as rows of text cells, parsed in the pipeline's limited child process
+    (`_check_file` has already run the pre-check)."""
+    with open_workbook(path, file, checked=True) as book:
+        return [[[_text(c) for c in row] for row in book.load(sheet).frame.rows()]
+                for sheet in book.sheet_names]
 
 
 def _grid_csv(path: Path, file: str) -> list[list[list[str]]]:
@@ -268,13 +261,13 @@ def _grid_csv(path: Path, file: str) -> list[list[list[str]]]:
 
 def _check_file(path: Path, file: str) -> str:
     """'zip' (xlsx) or 'text' (csv), after the pipeline's safety checks (size, kind, zip bomb)."""
-    # The registry reader's checks, reused: they look at a few bytes or the zip directory only.
-    from tepat.pipeline.readers import ZipLimits, _check_size, _check_zip, _sniff
+    # The registry reader's checks, reused: a few bytes, then the workbook's parts as a stream.
+    from tepat.pipeline.readers import _check_size, _sniff
 
     _check_size(path, file, MAX_BYTES)
     kind = _sniff(path, file)
     if kind == "zip":
-        _check_zip(path, file, ZipLimits())
+        check_workbook(path, file, ZipLimits())
     return kind
 
 

@@ -233,22 +233,14 @@ def _text(cell: object) -> str:
 
 
 def _grid(path: Path, file: str) -> list[list[str]]:
-    from tepat.pipeline.readers import ZipLimits, _check_size, _check_zip, _sniff
+    from tepat.pipeline.readers import _check_size, _sniff
+    from tepat.pipeline.workbook import open_workbook  # loads Polars: only for a workbook
 
     _check_size(path, file, MAX_BYTES)
     if _sniff(path, file) == "zip":
-        _check_zip(path, file, ZipLimits())
-        import fastexcel
-
-        try:
-            reader = fastexcel.read_excel(path)
-            sheet = reader.load_sheet(reader.sheet_names[0], header_row=None, dtypes="string")
-            return [[_text(c) for c in row] for row in sheet.to_polars().rows()]
-        except (KeyboardInterrupt, SystemExit, MemoryError):
-            raise
-        except BaseException as exc:  # calamine reports damage in many ways
-            detail = " ".join(str(exc).split())[:160] or type(exc).__name__
-            raise ReadError("FILE_CORRUPT", file, detail=safe_value(detail)) from None
+        # The pre-check, then the first sheet parsed in the pipeline's limited child process.
+        with open_workbook(path, file) as book:
+            return [[_text(c) for c in row] for row in book.load(0).frame.rows()]
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:

@@ -30,7 +30,6 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-import fastexcel
 import polars as pl
 from django.db import transaction
 from django.db.models import Q
@@ -53,6 +52,7 @@ from tepat.pipeline.errors import ReadError
 from tepat.pipeline.headers import accepted_headers, known_keys, map_headers, match_count
 from tepat.pipeline.messages import Note, mask_numbers, render, safe_value
 from tepat.pipeline.readers import HEADER_SCAN_ROWS, ROW, file_sha256, read_sheet
+from tepat.pipeline.workbook import open_workbook
 from tepat.regions.models import Level, Region
 from tepat.registry.models import Family, Person
 from tepat.verification.errors import RuleError
@@ -235,6 +235,9 @@ def _rescan(path: Path) -> tuple[pl.DataFrame, list[str]] | None:
     try:
         candidates = _xlsx_candidates(path, keys) if zipfile.is_zipfile(path) else \
             _csv_candidates(path, keys)
+    except ReadError as error:
+        raise UploadRejected([FileProblem(None, "", error.message_id, error.message_en)],
+                             ) from None
     except (pl.exceptions.PolarsError, ValueError, OSError) as exc:
         detail = safe_value(" ".join(str(exc).split())[:160])
         raise UploadRejected([FileProblem(None, "", *render("FILE_CORRUPT", file=path.name,
@@ -262,21 +265,17 @@ def _header_names(cells: list[object]) -> list[str]:
 
 
 def _xlsx_candidates(path: Path, keys: set[str]) -> list[_Candidate]:
-    try:
-        reader = fastexcel.read_excel(path)
-        found = []
-        for sheet in reader.sheet_names:
-            grid = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
-            frame = grid.to_polars().select(pl.all().cast(pl.String))
+    """Every sheet's rows under each header row it holds, parsed in the pipeline's limited
+    child process (`read_sheet` has already run the pre-check on this file)."""
+    found = []
+    with open_workbook(path, path.name, checked=True) as book:
+        for sheet in book.sheet_names:
+            frame = book.load(sheet).frame
             for index, row in enumerate(frame.head(HEADER_SCAN_ROWS).rows()):
                 score = match_count([c for c in row if c is not None], keys)
                 if score:
                     found.append((score, frame.slice(index + 1), _header_names(list(row)),
                                   index + 2))
-    except (KeyboardInterrupt, SystemExit, MemoryError):
-        raise
-    except BaseException as exc:  # calamine reports damage in many ways, panics included
-        raise ValueError(str(exc)) from None
     return found
 
 

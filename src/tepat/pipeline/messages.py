@@ -65,6 +65,22 @@ READ_ERRORS: dict[str, tuple[str, str]] = {
         "File {file} is abnormal: it expands to {size} MB ({detail}); the limit is {limit}. It "
         "was not read, to protect the server.",
     ),
+    "FILE_HOSTILE": (
+        "Berkas {file} tidak wajar di bagian {value}: {detail}. Berkas ini tidak dibaca demi "
+        "keamanan server. Buka di Excel, salin tabelnya ke buku kerja baru, lalu simpan dan "
+        "unggah ulang.",
+        "File {file} is abnormal in part {value}: {detail}. It was not read, to protect the "
+        "server. Open it in Excel, copy the table into a new workbook, save it and upload it "
+        "again.",
+    ),
+    "FILE_PARSE_LIMIT": (
+        "Berkas {file} tidak dapat dibaca dalam batas aman ({detail}; batas {limit}). Berkas "
+        "ini tidak dibaca demi keamanan server. Pecah per kecamatan, atau salin tabelnya ke "
+        "buku kerja baru, lalu unggah ulang.",
+        "File {file} could not be read within the safe limits ({detail}; limit {limit}). It "
+        "was not read, to protect the server. Split it by kecamatan, or copy the table into a "
+        "new workbook, and upload it again.",
+    ),
     "SHEET_NOT_FOUND": (
         "Berkas {file} tidak memiliki lembar (sheet) '{value}'. Lembar yang ada: {expected}.",
         "File {file} has no sheet '{value}'. Its sheets are: {expected}.",

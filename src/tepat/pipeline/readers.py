@@ -8,29 +8,30 @@ every data row keeps its 1-based spreadsheet row number in `_row` for error mess
 A file that cannot be read raises `ReadError` with a clear Indonesian and English message naming
 the file: missing, empty, too large, not a spreadsheet (PDF, Word, old .xls, HTML), encrypted,
 truncated, a zip bomb, text in an unknown encoding, mixed CSV separators, headers only. The checks
-run before the file is parsed, and only look at a few bytes or the zip directory.
+run before the file is parsed. An .xlsx is checked by `xlsx_guard` (zip directory, then every part
+inflated as a stream) and parsed in a limited child process (`workbook`): a hostile sheet can end
+that child, never the server.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import mmap
 import re
 import time
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from tepat.core.layout import LAYOUTS, Layout, Unit
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.headers import known_keys, map_headers, match_count
 from tepat.pipeline.messages import Note, note, safe_value
+from tepat.pipeline.workbook import Grid, Workbook, open_workbook
+from tepat.pipeline.xlsx_guard import ZipLimits, check_workbook
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 200 * MB
@@ -58,23 +59,6 @@ _DELIMITERS = (",", ";", "|", "\t")
 _DELIMITER_NAMES = {",": "koma (,)", ";": "titik koma (;)", "|": "garis tegak (|)", "\t": "tab"}
 _TOTAL_LABEL = re.compile(r"^\s*(grand\s*total|sub\s*total|total|jumlah)\b", re.IGNORECASE)
 _NUMERIC = r"^\s*-?[0-9][0-9.,]*\s*$"
-# Never turned into a ReadError: the process is being stopped or is out of memory.
-_FATAL = (KeyboardInterrupt, SystemExit, MemoryError, GeneratorExit)
-
-
-@dataclass(frozen=True)
-class ZipLimits:
-    """Limits checked on the zip directory before an .xlsx is parsed (zip-bomb defence).
-
-    A 500,000-person P3KE sheet expands to about 640 MB of XML (inline strings) at a ratio of
-    about 13×; a DTSEN regency (1.2M persons) to about 1.5 GB. A zip bomb reaches ratios of
-    1,000× and more.
-    """
-
-    max_unzipped_bytes: int = 2048 * MB
-    max_ratio: float = 100.0
-    ratio_min_bytes: int = 10 * MB  # small parts may compress very well; only big ones count
-    max_entries: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +84,8 @@ class RawTable:
     sha256: str = ""
     size_bytes: int = 0
     read_seconds: float = 0.0
-    # Excel error values (#N/A, #REF!, …) found in data rows: (row, column, '#N/A'). Only seen
-    # when pyarrow is installed (fastexcel's to_arrow_with_errors); otherwise they read as empty.
+    # Excel error values (#N/A, #REF!, …) found in data rows: (row, column, '#N/A'), kept apart
+    # by the parsing child (fastexcel's to_arrow_with_errors).
     cell_errors: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
@@ -135,8 +119,9 @@ def read_sheet(
     kind = _sniff(path, name)
     notes: list[Note] = []
     if kind == "zip":
-        _check_zip(path, name, zip_limits or ZipLimits())
-        table = _read_xlsx(path, name, layout, sheet)
+        check_workbook(path, name, zip_limits or ZipLimits())
+        with open_workbook(path, name, checked=True) as book:
+            table = _read_xlsx(book, path, name, layout, sheet)
     else:
         if path.suffix.lower() not in _TEXT_SUFFIXES:
             notes.append(note("NOTE_TEXT_FILE", name))
@@ -235,58 +220,6 @@ def _raise_for_ole(path: Path, name: str) -> None:
     raise ReadError("FILE_WRONG_FORMAT", name, detail=detail)
 
 
-def _check_zip(path: Path, name: str, limits: ZipLimits) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise ReadError(
-            "FILE_CORRUPT",
-            name,
-            detail=f"arsip zip tidak lengkap / incomplete zip archive ({type(exc).__name__})",
-        ) from None
-    limit_text = f"{limits.max_unzipped_bytes / MB:,.0f} MB, {limits.max_ratio:g}×"
-    if len(infos) > limits.max_entries:
-        raise ReadError(
-            "FILE_ZIP_BOMB",
-            name,
-            size="?",
-            limit=limit_text,
-            detail=f"{len(infos):,} bagian / parts",
-        )
-    total = sum(info.file_size for info in infos)
-    if total > limits.max_unzipped_bytes:
-        raise ReadError(
-            "FILE_ZIP_BOMB",
-            name,
-            size=f"{total / MB:,.0f}",
-            limit=limit_text,
-            detail="jumlah seluruh isi / total content",
-        )
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size >= limits.ratio_min_bytes and ratio > limits.max_ratio:
-            raise ReadError(
-                "FILE_ZIP_BOMB",
-                name,
-                size=f"{info.file_size / MB:,.0f}",
-                limit=limit_text,
-                detail=f"rasio pemampatan / compression ratio {ratio:,.0f}×",
-            )
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        return
-    if "word/document.xml" in names:
-        detail = "dokumen Word (.docx) / a Word document (.docx)"
-    elif "ppt/presentation.xml" in names:
-        detail = "presentasi PowerPoint (.pptx) / a PowerPoint presentation (.pptx)"
-    elif "content.xml" in names:
-        detail = "dokumen OpenDocument (.ods/.odt) / an OpenDocument file"
-    else:
-        detail = "arsip ZIP, bukan buku kerja Excel / a ZIP archive, not an Excel workbook"
-    raise ReadError("FILE_WRONG_FORMAT", name, detail=detail)
-
-
 # ---------------------------------------------------------------------------------------------
 # Header detection, shared by xlsx and csv
 
@@ -350,23 +283,19 @@ _UNIT_SHEET_HINTS = {
 }
 
 
-def _read_xlsx(path: Path, name: str, layout: Layout | None, sheet: str | None) -> RawTable:
-    try:
-        reader = fastexcel.read_excel(path)
-        sheet_names = list(reader.sheet_names)
-    except _FATAL:
-        raise
-    except BaseException as exc:  # calamine reports damage in many ways, panics included
-        raise _corrupt(name, exc) from None
+def _read_xlsx(
+    book: Workbook, path: Path, name: str, layout: Layout | None, sheet: str | None
+) -> RawTable:
+    sheet_names = book.sheet_names
     if sheet is not None and sheet not in sheet_names:
         raise ReadError(
             "SHEET_NOT_FOUND", name, value=sheet, expected=", ".join(map(repr, sheet_names))
         )
     candidates = [sheet] if sheet is not None else _sheet_order(sheet_names, layout)
     keys = _scan_keys(layout)
-    best: tuple[int, str, _Grid, int] | None = None  # (score, sheet, grid, header index)
+    best: tuple[int, str, Grid, int] | None = None  # (score, sheet, grid, header index)
     for candidate in candidates:
-        loaded = _load_grid(reader, candidate, name)
+        loaded = book.load(candidate)
         rows = loaded.frame.head(HEADER_SCAN_ROWS).rows()
         index, score = _best_header_row(rows, keys)
         if score and (best is None or score > best[0]):
@@ -410,56 +339,6 @@ def _sheet_order(sheet_names: list[str], layout: Layout | None) -> list[str]:
         return any(re.search(rf"\b{re.escape(h)}\b", lowered) for h in hints)
 
     return sorted(sheet_names, key=lambda s: not hinted(s))
-
-
-@dataclass
-class _Grid:
-    frame: pl.DataFrame  # row i is spreadsheet row i + 1
-    errors: list[tuple[int, int, str]]  # (frame row, frame column, '#N/A')
-
-
-_PYARROW = importlib.util.find_spec("pyarrow") is not None
-_EXCEL_ERRORS = {
-    "NA": "#N/A",
-    "Div0": "#DIV/0!",
-    "Value": "#VALUE!",
-    "Ref": "#REF!",
-    "Name": "#NAME?",
-    "Num": "#NUM!",
-    "Null": "#NULL!",
-    "GettingData": "#GETTING_DATA",
-}
-_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
-
-
-def _load_grid(reader: fastexcel.ExcelReader, sheet_name: str, name: str) -> _Grid:
-    """The whole sheet as text cells. With pyarrow installed, Excel error values are kept
-    apart (fastexcel turns them into empty cells otherwise)."""
-    try:
-        loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-        if _PYARROW:
-            batch, found = loaded.to_arrow_with_errors()
-            grid = pl.DataFrame(pl.from_arrow(batch))
-            errors = [_cell_error(e) for e in (found.errors if found else [])]
-        else:
-            grid, errors = loaded.to_polars(), []
-    except _FATAL:
-        raise
-    except BaseException as exc:
-        raise _corrupt(name, exc) from None
-    return _Grid(grid.select(pl.all().cast(pl.String)), errors)
-
-
-def _cell_error(error: fastexcel.CellError) -> tuple[int, int, str]:
-    row, column = error.offset_position
-    match = _ERROR_DETAIL.search(error.detail)
-    text = _EXCEL_ERRORS.get(match.group(1), f"#{match.group(1)}") if match else "#?"
-    return row, column, text
-
-
-def _corrupt(name: str, exc: BaseException) -> ReadError:
-    detail = " ".join(str(exc).split())[:160] or type(exc).__name__
-    return ReadError("FILE_CORRUPT", name, detail=safe_value(detail))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import uuid
+import warnings
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
@@ -16,7 +18,25 @@ PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_LONG_SIDE = 1280  # enough to see a roof and a wall; ~150 KB as JPEG
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_KINDS = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
-Image.MAX_IMAGE_PIXELS = 60_000_000  # a phone photo is ≤ 50 MP; bigger is a decompression bomb
+# A phone photo is at most 50 MP; more is a decompression bomb (a 15 KB PNG can declare 10,900 ×
+# 10,900 pixels, 356 MB once decoded). Pillow itself only warns above the limit and raises at
+# twice it: here the warning is an error too, and the size is checked again before decoding.
+Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+_UNREADABLE = (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError,
+               SyntaxError, Image.DecompressionBombWarning)
+
+
+def _too_many_pixels(image: Image.Image) -> bool:
+    """From the header only (`Image.open` has not decoded anything yet)."""
+    width, height = image.size
+    return width * height > Image.MAX_IMAGE_PIXELS
+
+
+def _pixels_message(name: str) -> str:
+    return _("Gambar %(name)s terlalu besar (lebih dari %(limit)s juta piksel); kecilkan "
+             "resolusinya lalu unggah ulang.") % {
+        "name": name, "limit": f"{Image.MAX_IMAGE_PIXELS // 1_000_000:,}"}
 
 
 def resized_photo(upload: UploadedFile) -> tuple[ContentFile, int, int]:
@@ -26,11 +46,14 @@ def resized_photo(upload: UploadedFile) -> tuple[ContentFile, int, int]:
         raise RuleError(("photo", _("Foto %(name)s lebih dari 15 MB.") % {"name": upload.name}))
     try:
         with Image.open(upload) as image:
+            if _too_many_pixels(image):
+                raise RuleError(("photo", _pixels_message(upload.name)))
+            image.draft("RGB", (PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))  # JPEG: decode at 1/2…1/8
             image = ImageOps.exif_transpose(image).convert("RGB")
             image.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=80, optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+    except _UNREADABLE:
         raise RuleError(("photo", _(
             "Berkas %(name)s bukan foto yang bisa dibaca (JPEG/PNG)."
         ) % {"name": upload.name})) from None
@@ -48,4 +71,16 @@ def checked_document(upload: UploadedFile) -> ContentFile:
         raise RuleError(("berita_acara", _(
             "Berita acara %(name)s harus berupa PDF atau foto (JPEG/PNG)."
         ) % {"name": upload.name}))
+    if kind != "pdf" and _image_too_large(data):
+        raise RuleError(("berita_acara", _pixels_message(upload.name)))
     return ContentFile(data, name=f"{uuid.uuid4().hex}.{kind}")
+
+
+def _image_too_large(data: bytes) -> bool:
+    """A scan is stored as sent, never decoded here; its header still must not declare a
+    bomb (whoever opens it later would pay). An unreadable header counts as too large."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return _too_many_pixels(image)
+    except _UNREADABLE:
+        return True

@@ -86,6 +86,8 @@ def _read_csv(path: Path, limit: int) -> tuple[list[str], list[list[str]]]:
 
 
 def _read_xlsx(path: Path, limit: int) -> tuple[list[str], list[list[str]]]:
+    # Read in process: this workbook is the error report Tepat wrote itself, not an upload
+    # (uploads go through tepat.pipeline.workbook's limited child process).
     import fastexcel  # only when no CSV twin exists
 
     frame = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=limit).to_polars()

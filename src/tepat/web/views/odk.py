@@ -44,7 +44,9 @@ class UploadForm(forms.Form):
         if upload.size > odk.MAX_FILE_BYTES:
             raise forms.ValidationError(_("Berkas lebih dari 10 MB."))
         if not upload.name.lower().endswith((".csv", ".txt")):
-            raise forms.ValidationError(_("Unggah berkas .csv (ekspor CSV dari ODK/Kobo)."))
+            raise forms.ValidationError(_(
+                "Berkas %(name)s bukan CSV: unggah berkas .csv (ekspor CSV dari ODK/Kobo)."
+            ) % {"name": upload.name})
         return upload
 
 
