@@ -27,7 +27,8 @@ PROBE_FILE = str(PACKAGE / "registry" / "_probe_for_tests.py")
 # The models that hold a person's data and record the area it belongs to.
 PERSONAL = {"registry.Family", "registry.Person", "verification.Verification",
             "verification.Proposal", "verification.TargetListEntry", "gesek.Assignment",
-            "gesek.Visit", "gesek.Need", "interventions.Intervention"}
+            "gesek.Visit", "gesek.Need", "interventions.Intervention",
+            "verification.CrossAreaDuplicate"}
 # Area tallies and area documents: rows per desa, no person in them.
 AREA_AGGREGATES = {"registry.DesaStat", "verification.Musdes", "verification.DesaSubmission",
                    "verification.CampaignStat"}
