@@ -62,13 +62,14 @@ def _require(allowed: bool, message: str) -> None:
         raise RuleError(message)
 
 
-def _require_verifier(actor: Any, desa_code: str) -> None:
-    _require(roles.can_verify(actor) and in_area(actor, desa_code),
+def _require_verifier(actor: Any, desa_code: str | None) -> None:
+    """`desa_code` None: a record that does not exist, refused like one outside the area."""
+    _require(roles.can_verify(actor) and desa_code is not None and in_area(actor, desa_code),
              _("Anda tidak boleh memverifikasi keluarga di desa ini."))
 
 
-def _require_reviewer(actor: Any, desa_code: str) -> None:
-    _require(roles.can_review(actor) and in_area(actor, desa_code),
+def _require_reviewer(actor: Any, desa_code: str | None) -> None:
+    _require(roles.can_review(actor) and desa_code is not None and in_area(actor, desa_code),
              _("Anda tidak boleh memeriksa verifikasi di desa ini."))
 
 
@@ -112,8 +113,11 @@ def _audit(action: str, actor: Any, v: Verification, before: dict[str, Any], **e
                     "changes": changed, **extra})
 
 
-def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
-    """The chosen verifications of the campaign, locked; every one of them or a refusal."""
+def _locked(ids: Sequence[int], campaign: Campaign, actor: Any,
+            require: Any) -> list[Verification]:
+    """The chosen verifications of the campaign, locked; every one of them or a refusal.
+    `require(actor, desa)` checks each; an id that does not exist (or not in this campaign)
+    is refused with the same words as one outside the actor's area: no oracle."""
     if not ids:
         raise RuleError(_("Pilih minimal satu keluarga."))
     rows = list(
@@ -125,7 +129,9 @@ def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
         .order_by("pk")
     )
     if len(rows) != len(set(ids)):
-        raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
+        require(actor, None)
+    for v in rows:
+        require(actor, v.desa_id)
     return rows
 
 
@@ -227,8 +233,9 @@ def save_verification(
         v = Verification.objects.unscoped(
             "service: fetched by id, then _require_verifier checks the actor's area"
         ).select_for_update(of=("self",)).select_related(
-            "campaign", "updated_by").get(pk=verification_id)
-        _require_verifier(actor, v.desa_id)
+            "campaign", "updated_by").filter(pk=verification_id).first()
+        _require_verifier(actor, v.desa_id if v else None)  # unknown id: the same refusal
+        assert v is not None
         _require_open(v.campaign)
         _check_version(v, expected_version)
         if (v.review or None) not in DESA_EDITABLE:
@@ -314,9 +321,8 @@ def bulk_outcome(
         raise RuleError(*problems)
     with transaction.atomic():
         _require_open(campaign)
-        rows = _locked(verification_ids, campaign)
+        rows = _locked(verification_ids, campaign, actor, _require_verifier)
         for v in rows:
-            _require_verifier(actor, v.desa_id)
             if (v.review or None) not in DESA_EDITABLE:
                 raise RuleError(_("Keluarga %(name)s sudah dikirim; batalkan pilihannya.")
                                 % {"name": v.family.kepala_keluarga})
@@ -349,9 +355,8 @@ def review(
     target = Review.APPROVED if approve else Review.RETURNED
     with transaction.atomic():
         _require_reviewable(campaign)
-        rows = _locked(verification_ids, campaign)
+        rows = _locked(verification_ids, campaign, actor, _require_reviewer)
         for v in rows:
-            _require_reviewer(actor, v.desa_id)
             if not may_move(v.review or None, target):
                 raise RuleError(_("Keluarga %(name)s belum dikirim desa (status: %(state)s); "
                                   "tidak bisa %(action)s.") % {
@@ -710,8 +715,10 @@ def review_proposal(proposal_id: int, *, actor: Any, approve: bool, reason: str 
     with transaction.atomic():
         proposal = Proposal.objects.unscoped(
             "service: fetched by id, then _require_reviewer checks the actor's area"
-        ).select_for_update(of=("self",)).select_related("campaign").get(pk=proposal_id)
-        _require_reviewer(actor, proposal.desa_id)
+        ).select_for_update(of=("self",)).select_related("campaign").filter(
+            pk=proposal_id).first()
+        _require_reviewer(actor, proposal.desa_id if proposal else None)
+        assert proposal is not None
         _require_reviewable(proposal.campaign)
         target = Review.APPROVED if approve else Review.RETURNED
         if not may_move(proposal.review, target):
