@@ -166,4 +166,4 @@ def test_every_opt_out_in_the_source_says_which_batch_job_and_why():
         kind, _, why = reason.partition(": ")
         assert kind in KINDS and why.strip(), f"{where}: opt-out reason {reason!r}"
     assert not [where for where, _ in found if where.startswith("web/views/")
-                and not where.endswith(("verify.py", "gesek.py", "public.py"))]
+                and not where.endswith(("gesek.py", "public.py"))]

@@ -203,3 +203,11 @@ def test_a_case_is_withdrawn_when_the_usulan_no_longer_matches(client_for, campa
     proposal = Proposal.objects.get()
     client.post(url, _proposal(no_kk_hapus="on", version=proposal.version))
     assert CrossAreaDuplicate.objects.get().state == "withdrawn"
+
+
+def test_the_registered_elsewhere_notice_is_in_english_too(client_for, campaign, registry):
+    client = client_for("operator_desa")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    section = _duplicate_section(client, {"no_kk": _family(registry, "Poniti").no_kk})
+    assert "already registered outside your area" in section
+    assert "ask your operator kecamatan or admin kabupaten" in section
