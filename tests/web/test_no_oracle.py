@@ -211,3 +211,16 @@ def test_the_registered_elsewhere_notice_is_in_english_too(client_for, campaign,
     section = _duplicate_section(client, {"no_kk": _family(registry, "Poniti").no_kk})
     assert "already registered outside your area" in section
     assert "ask your operator kecamatan or admin kabupaten" in section
+
+
+def test_a_sent_verification_never_names_a_stored_duplicate_outside_the_area(
+        client_for, campaign, registry, verification_of):
+    from tepat.verification.models import Verification
+
+    v = verification_of(_family(registry, "Sutrisno"))
+    Verification.objects.filter(pk=v.pk).update(
+        outcome="GANDA", review="SUBMITTED", duplicate_of=_family(registry, "Poniti"))
+    page = client_for("operator_desa").get(reverse("verify_family", args=[v.pk]))
+    html = page.content.decode()
+    assert "Data ganda dari" in html and "(di luar wilayah Anda)" in html
+    assert "Poniti" not in html

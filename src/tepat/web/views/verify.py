@@ -466,6 +466,8 @@ def _render_family(request: HttpRequest, page: FamilyPage) -> HttpResponse:
         "hubungan_choices": vf.HUBUNGAN_CHOICES, "jk_choices": vf.JENIS_KELAMIN_CHOICES,
         "remove_choices": vf.remove_choices(), "max_photos": MAX_PHOTOS,
         "worklist_url": _worklist_url(request, v.desa_id),
+        # the family chosen before, as the picker holds it: only if the user may see it
+        "duplicate_shown": page.form.fields["duplicate_of"].families.current,
     })
 
 
