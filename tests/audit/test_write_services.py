@@ -69,6 +69,10 @@ READS = {
     "tepat.verification.services.translation_is_english": "the active language",
     "tepat.verification.services.prepare_photos": "resizes uploads in memory",
     "tepat.verification.services.possible_duplicates": "a query",
+    "tepat.verification.services.duplicate_matches": "a query",
+    "tepat.verification.services.duplicate_choices": "a queryset",
+    "tepat.verification.services.may_duplicate": "a query (the rule of GANDA)",
+    "tepat.verification.services.case_area": "an area code",
 }
 
 

@@ -372,3 +372,30 @@ def test_an_export_without_instance_ids_is_still_safe_to_import_twice(
     again = _odk().import_submissions(campaign, path, actor=users.operator_desa)
     assert [n.message_en for n in again.skipped] == ["already imported (same values)"]
     assert verification_of(registry.families[MALESANWETAN][0]).version == 1
+
+
+# --- no oracle (issue 16 §3) -------------------------------------------------------------------
+
+
+def test_duplikat_follows_the_web_form_s_rule_and_refuses_every_other_family_alike(
+        campaign, registry, users, verification_of, form, write_csv):
+    """Another family of the same desa, as the web form (services.may_duplicate). A family of
+    a sibling desa, of another kecamatan, the family itself or an id that does not exist get
+    the same words: walking the ids tells nothing about who exists outside the desa."""
+    choices = family_choices(form)
+    misnati = registry.families[MALESANWETAN][1]
+    sibling = registry.families[GUNUNGBEKEL][0]  # same kecamatan: allowed until issue 16
+    elsewhere = registry.families[NGADISARI][0]
+    missing = max(f.pk for f in registry.all_families) + 1000
+    answers = {}
+    for name, family_id in (("sibling", sibling.pk), ("elsewhere", elsewhere.pk),
+                            ("itself", misnati.pk), ("missing", missing)):
+        report = _odk().import_submissions(campaign, write_csv(central_csv([
+            {"keluarga": choices["Misnati"], "hasil": "GANDA", "duplikat": f"f{family_id}"}])),
+            actor=users.operator_desa, submit=True)
+        assert report.rejected and len(report.errors) == 1
+        answers[name] = report.error_texts()[0].replace(f"f{family_id}", "f<id>")
+    assert len(set(answers.values())) == 1, answers
+    assert "keluarga lain di desa ini" in answers["missing"]
+    assert "another family of this village" in answers["missing"]
+    assert verification_of(misnati).outcome == ""  # nothing written

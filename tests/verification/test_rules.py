@@ -164,8 +164,16 @@ def test_one_person_is_proposed_only_once_per_campaign_even_from_another_desa(ca
         s.propose_family(campaign, "35.13.20.2002", _new_family("Wagiman B", NEW_NIK),
                          actor=users.operator_desa_sibling)
     message = str(refused.value)
-    assert f"usulan baru #{first.pk}" in message and "3513********0001" in message
+    # The other desa's usulan is outside the sibling's area: not its number nor its desa
+    # (DESIGN.md §10, "No oracle"), only that it is proposed elsewhere and whom to ask.
+    assert "3513********0001 sudah diusulkan di luar wilayah Anda" in message
+    assert "admin kabupaten" in message
+    assert f"#{first.pk}" not in message and "Malesanwetan" not in message
     assert NEW_NIK not in message  # masked: the other desa's operator typed it, nobody else
+    with pytest.raises(s.RuleError) as named:  # the admin may see the other usulan
+        s.propose_family(campaign, "35.13.20.2002", _new_family("Wagiman B", NEW_NIK),
+                         actor=users.admin)
+    assert f"usulan baru #{first.pk} (Malesanwetan)" in str(named.value)
     assert Proposal.objects.count() == 1
     assert list(ProposedNik.objects.values_list("nik", "proposal")) == [(NEW_NIK, first.pk)]
 

@@ -142,6 +142,7 @@ COVERED_ELSEWHERE = {
     "verify_proposal_new": ("test_verify.py", "verify_proposal_new"),
     "verify_proposal": ("test_verify.py", "verify_proposal"),
     "review_proposal": ("test_review.py", "review_proposal"),
+    "review_duplicate_case": ("test_no_oracle.py", "review_duplicate_case"),
     "odk_form": ("test_odk_views.py", "odk_form"),
     "campaign_new": ("test_campaigns.py", "campaign_new"),
     "campaign_open": ("test_campaigns.py", "campaign_open"),

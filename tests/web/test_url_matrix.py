@@ -134,12 +134,15 @@ IN_KECAMATAN = ("T", "S")  # Tegalsiwalan, Sukapura
 KECAMATAN_PARAM = ("-", "T", "S")
 ENTRIES = ("M", "G", "N", "M2")  # M2: Misnati, in Malesanwetan, another official's family
 AGENCIES = ("own", "other")  # a programme of Dinsos (the OPD persona's) and one of Perkim
+CASES = ("T", "K")  # a kasus ganda in Tegalsiwalan's queue, one in the kabupaten's
 
 
 def region(variant: str) -> str | None:
     """The desa or kecamatan of the variant's object; None for "-" and the agency variants."""
     if variant in KECAMATAN:
         return KECAMATAN[variant]
+    if variant == "K":
+        return KABUPATEN
     return DESA[variant[:1]] if variant in IN_DESA or variant in ENTRIES else None
 
 
@@ -320,6 +323,10 @@ TABLE: dict[str, Row] = {
     "review": Row(r("review", suffix=kecamatan_query), REVIEW, GET, KECAMATAN_PARAM,
                   sees=always),
     "review_desa": Row(r("review_desa", code), REVIEW, GET_POST, IN_DESA, post=200),
+    # A kasus ganda lintas wilayah is decided in the queue of the area that may see both sides
+    # (no decision chosen: a message, back to the review page).
+    "review_duplicate_case": Row(r("review_duplicate_case", pk("case")), REVIEW, POST, CASES,
+                                 post=302),
     "review_proposal": Row(r("review_proposal", code, pk("proposal")), REVIEW, POST, IN_DESA,
                            post=302),  # no action chosen: a message, back to the desa
     # --- campaigns and target lists (instance-wide objects) ------------------------------------

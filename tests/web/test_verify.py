@@ -444,14 +444,28 @@ def test_the_history_shows_each_change_before_and_after(client_for, campaign, re
         reverse("family_history", args=[family.pk])).status_code == 404
 
 
-def test_a_duplicate_outside_the_area_is_not_named(client_for, campaign, registry):
+def test_a_duplicate_outside_the_area_is_only_said_to_be_registered_elsewhere(
+        client_for, campaign, registry):
+    """DESIGN.md §10, "No oracle": no name, desa, kecamatan, KK, source or desil of a family
+    outside the desa, nor its id in the page; the case goes to the kabupaten's queue."""
+    from tepat.verification.models import CrossAreaDuplicate
+
     poniti = _family(registry, "Poniti")  # Kec. Sukapura: outside the desa operator's area
     client = client_for("operator_desa")
     response = client.post(reverse("verify_proposal_new"), _proposal_post(no_kk=poniti.no_kk))
     page = client.get(response["Location"]).content.decode()
-    table = page.split('class="possible-duplicates"')[1].split("</table>")[0]
-    assert "di luar wilayah Anda" in table and "Ngadisari" in table
-    assert "Poniti" not in table
+    section = page.split('id="duplikat"')[1].split("</section>")[0]
+    assert "sudah terdaftar di registri di luar wilayah Anda" in section
+    assert "operator kecamatan atau admin kabupaten" in section
+    assert 'class="possible-duplicates"' not in section
+    for detail in ("Poniti", "Ngadisari", "Sukapura", "desil"):
+        assert detail not in page
+    assert poniti.no_kk_masked not in section  # the page shows only the KK the desa typed
+    seen = re.search(r'name="seen_duplicates"[^>]*>', page).group(0)
+    assert 'value=""' in seen or "value" not in seen  # no id of a family outside the area
+    case = CrossAreaDuplicate.objects.get()
+    assert (case.family_id, case.area_id, case.keys, case.state) == (
+        poniti.pk, "35.13", ["no_kk"], "open")
 
 
 def test_the_first_musdes_record_needs_its_berita_acara(client_for, campaign, registry):

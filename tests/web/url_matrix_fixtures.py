@@ -5,7 +5,11 @@ the three desa of the `registry` fixture, built once for the whole walk.
     Kec. Sukapura (35.13.01)      Desa Ngadisari (N)
 
 Per desa: a family, its verification, a house photo, a musdes with its berita acara, a submitted
-usulan baru, a target-list entry with its pendamping official and a visit with a photo. The
+usulan baru, a target-list entry with its pendamping official and a visit with a photo.
+Stored references that point outside an area (issue 16 §3, "No oracle"): the usulan of M may be
+Poniti (N) or Siti Aminah (G), Misnati's submitted verification says GANDA of Poniti, and two
+kasus ganda lintas wilayah wait: usulan M / family G in Tegalsiwalan's queue ("T"), usulan N /
+Sutrisno (M) in the kabupaten's ("K"). No page may name the family outside the reader's area. The
 entries of Sutrisno (M) and Siti Aminah (G) are assigned to the official of the `pejabat`
 persona; Misnati (M) to another official of the same team; Poniti (N) to the Sukapura team.
 Outside the areas: a rejected import with its error report, a change request, an indicator
@@ -41,6 +45,7 @@ class World:
     programme: dict[str, int] = field(default_factory=dict)  # "own": Dinsos, "other": Perkim
     upload: dict[str, int] = field(default_factory=dict)
     unmatched: dict[str, int] = field(default_factory=dict)
+    case: dict[str, int] = field(default_factory=dict)  # "T": a kecamatan's queue, "K": kabupaten
     campaign: int = 0
     change: int = 0
     target_list: int = 0
@@ -75,7 +80,14 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
     from tepat.pipeline.report import write_error_report
     from tepat.registry.models import BatchStatus, SourceBatch
     from tepat.reports.models import ReportJob
-    from tepat.verification.models import ChangeRequest, Evidence, Musdes, Proposal, Verification
+    from tepat.verification.models import (
+        ChangeRequest,
+        CrossAreaDuplicate,
+        Evidence,
+        Musdes,
+        Proposal,
+        Verification,
+    )
 
     world = World(campaign=campaign.pk, target_list=gesek.target_list.pk,
                   official=gesek.member.pk, other_user=users.operator_desa.pk)
@@ -124,6 +136,18 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
                       created_by=users.admin)
         visit.photo.save("kunjungan.jpg", _file("kunjungan.jpg", JPEG), save=True)
         world.visit[key] = visit.pk
+
+    poniti, siti = families["Poniti"], families["Siti Aminah"]
+    Proposal.objects.filter(pk=world.proposal["M"]).update(
+        possible_duplicates=[poniti.pk, siti.pk])
+    Verification.objects.filter(campaign=campaign, family=families["Misnati"]).update(
+        outcome="GANDA", duplicate_of=poniti, review="SUBMITTED", updated_by=users.admin)
+    for key, proposal_key, family, area in (("T", "M", siti, TEGALSIWALAN),
+                                            ("K", "N", families["Sutrisno"], "35.13")):
+        world.case[key] = CrossAreaDuplicate.objects.create(
+            campaign=campaign, proposal_id=world.proposal[proposal_key], family=family,
+            desa_id=family.desa_id, kecamatan_id=family.kecamatan_id, area_id=area,
+            keys=["nik"]).pk
 
     v = Verification.objects.get(pk=world.verification["M"])
     world.change = ChangeRequest.objects.create(

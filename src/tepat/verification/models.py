@@ -371,3 +371,59 @@ class ChangeRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class CaseQuerySet(PersonalQuerySet):
+    """Cross-area duplicate cases by the area that may see both sides (`area`): a kecamatan
+    sees its own queue, the kabupaten its own and every kecamatan's; a desa sees none."""
+
+    def for_area(self, area_code: str | None) -> CaseQuerySet:
+        depth = area_code.count(".") if area_code else 3
+        if depth >= 3:
+            scoped = self.none()
+        elif depth == 2:
+            scoped = self.filter(area_id=area_code)
+        else:
+            scoped = self.filter(models.Q(area_id=area_code)
+                                 | models.Q(area__code__startswith=area_code + "."))
+        scoped._scope = f"area {area_code}"
+        return scoped  # type: ignore[return-value]
+
+
+class CrossAreaDuplicate(models.Model):
+    """Kasus ganda lintas wilayah: an usulan baru whose NIK, KK or head matched a registry
+    family outside the proposing user's area (DESIGN.md §10, "No oracle"). The desa is only
+    told "already registered outside your area"; the case, with the details, waits in the
+    queue of the smallest area that may see both the usulan and the family: their kecamatan,
+    or the kabupaten when they lie in different kecamatan."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Terbuka")
+        SAME = "same", _("Keluarga yang sama")
+        DIFFERENT = "different", _("Bukan keluarga yang sama")
+        WITHDRAWN = "withdrawn", _("Usulan tidak cocok lagi")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE,
+                                 related_name="cross_area_duplicates")
+    family = models.ForeignKey("registry.Family", on_delete=models.PROTECT, related_name="+")
+    desa = _region()  # the matched family's
+    kecamatan = _region()
+    area = _region()  # who may see the case: a kecamatan code, or the kabupaten's
+    keys = models.JSONField(default=list)  # what matched: "no_kk", "nik", "kepala"
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "family"],
+                                               name="cross_area_duplicate_once")]
+        indexes = [models.Index(fields=["area", "state"])]
+
+    def __str__(self) -> str:
+        return f"Kasus ganda {self.pk}: usulan {self.proposal_id} / keluarga {self.family_id}"

@@ -536,17 +536,17 @@ class RowChecker:
         return findings
 
     def _duplicate(self, row: int, cells: list[str], v: Verification) -> int | None:
+        """The family of `duplikat`, by the web form's rule (`services.may_duplicate`); one
+        message whether the id is unknown, the family itself or outside the desa."""
         value = self.table.get(cells, "duplikat")
-        match = DUPLICATE_VALUE.match(value)
         if not value:
             return None  # reported by the outcome rules
+        match = DUPLICATE_VALUE.match(value)
         family_id = int(match.group(1)) if match else None
-        if family_id is None or family_id == v.family_id or not Family.objects.for_area(
-                v.kecamatan_id).filter(pk=family_id).exists():
-            self.problem(row, "duplikat", f"Keluarga duplikat '{value}' tidak dikenal: harus "
-                         "keluarga lain di kecamatan yang sama (kode f123 dari formulir).",
-                         f"Unknown duplicated family '{value}': expected another family of "
-                         "the same kecamatan (code f123 from the form).")
+        if not services.may_duplicate(v, family_id):
+            self.problem(row, "duplikat", f"'{value}': {services.DUPLICATE_REFUSED} (kode f123 "
+                         "dari formulir)", f"'{value}': {services.DUPLICATE_REFUSED_EN} (code "
+                         "f123 from the form)")
             return None
         return family_id
 

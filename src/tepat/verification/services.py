@@ -16,13 +16,14 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tepat.accounts import roles
-from tepat.audit.services import MANY, log_event, write_service
+from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
@@ -34,6 +35,7 @@ from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
     Campaign,
     CampaignState,
+    CrossAreaDuplicate,
     DesaSubmission,
     Evidence,
     Musdes,
@@ -60,13 +62,14 @@ def _require(allowed: bool, message: str) -> None:
         raise RuleError(message)
 
 
-def _require_verifier(actor: Any, desa_code: str) -> None:
-    _require(roles.can_verify(actor) and in_area(actor, desa_code),
+def _require_verifier(actor: Any, desa_code: str | None) -> None:
+    """`desa_code` None: a record that does not exist, refused like one outside the area."""
+    _require(roles.can_verify(actor) and desa_code is not None and in_area(actor, desa_code),
              _("Anda tidak boleh memverifikasi keluarga di desa ini."))
 
 
-def _require_reviewer(actor: Any, desa_code: str) -> None:
-    _require(roles.can_review(actor) and in_area(actor, desa_code),
+def _require_reviewer(actor: Any, desa_code: str | None) -> None:
+    _require(roles.can_review(actor) and desa_code is not None and in_area(actor, desa_code),
              _("Anda tidak boleh memeriksa verifikasi di desa ini."))
 
 
@@ -110,8 +113,11 @@ def _audit(action: str, actor: Any, v: Verification, before: dict[str, Any], **e
                     "changes": changed, **extra})
 
 
-def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
-    """The chosen verifications of the campaign, locked; every one of them or a refusal."""
+def _locked(ids: Sequence[int], campaign: Campaign, actor: Any,
+            require: Any) -> list[Verification]:
+    """The chosen verifications of the campaign, locked; every one of them or a refusal.
+    `require(actor, desa)` checks each; an id that does not exist (or not in this campaign)
+    is refused with the same words as one outside the actor's area: no oracle."""
     if not ids:
         raise RuleError(_("Pilih minimal satu keluarga."))
     rows = list(
@@ -123,7 +129,9 @@ def _locked(ids: Sequence[int], campaign: Campaign) -> list[Verification]:
         .order_by("pk")
     )
     if len(rows) != len(set(ids)):
-        raise RuleError(_("Sebagian keluarga yang dipilih tidak ada di kampanye ini."))
+        require(actor, None)
+    for v in rows:
+        require(actor, v.desa_id)
     return rows
 
 
@@ -181,15 +189,26 @@ def _rule_problems(findings: Findings) -> list[tuple[str, str]]:
                                       corrections=len(findings.corrections))]
 
 
+# The one rule for the family a GANDA verification duplicates, whatever the channel (the web
+# form's choices, an ODK/Kobo import, a service call): another family of the same desa. One
+# refusal for every reason (unknown id, the family itself, another desa or kecamatan), so
+# that trying ids tells nothing about families outside the desa (DESIGN.md §10, "No oracle").
+DUPLICATE_REFUSED = gettext_noop("Pilih keluarga dari daftar: keluarga lain di desa ini.")
+DUPLICATE_REFUSED_EN = "Choose a family from the list: another family of this village."
+
+
+def duplicate_choices(v: Verification) -> QuerySet[Family]:
+    """The families GANDA may point to for this verification: the other families of its desa."""
+    return Family.objects.for_area(v.desa_id).exclude(pk=v.family_id)
+
+
+def may_duplicate(v: Verification, family_id: int | None) -> bool:
+    return family_id is not None and duplicate_choices(v).filter(pk=family_id).exists()
+
+
 def _check_duplicate(v: Verification, duplicate_of: int | None) -> None:
-    if duplicate_of is None:
-        return
-    if duplicate_of == v.family_id:
-        raise RuleError(("duplicate_of", _("Keluarga tidak bisa menjadi duplikat dirinya "
-                                           "sendiri.")))
-    if not Family.objects.for_area(v.kecamatan_id).filter(pk=duplicate_of).exists():
-        raise RuleError(("duplicate_of", _("Keluarga yang diduplikasi harus ada di registri "
-                                           "kecamatan yang sama.")))
+    if duplicate_of is not None and not may_duplicate(v, duplicate_of):
+        raise RuleError(("duplicate_of", _(DUPLICATE_REFUSED)))
 
 
 @write_service()
@@ -214,8 +233,9 @@ def save_verification(
         v = Verification.objects.unscoped(
             "service: fetched by id, then _require_verifier checks the actor's area"
         ).select_for_update(of=("self",)).select_related(
-            "campaign", "updated_by").get(pk=verification_id)
-        _require_verifier(actor, v.desa_id)
+            "campaign", "updated_by").filter(pk=verification_id).first()
+        _require_verifier(actor, v.desa_id if v else None)  # unknown id: the same refusal
+        assert v is not None
         _require_open(v.campaign)
         _check_version(v, expected_version)
         if (v.review or None) not in DESA_EDITABLE:
@@ -301,9 +321,8 @@ def bulk_outcome(
         raise RuleError(*problems)
     with transaction.atomic():
         _require_open(campaign)
-        rows = _locked(verification_ids, campaign)
+        rows = _locked(verification_ids, campaign, actor, _require_verifier)
         for v in rows:
-            _require_verifier(actor, v.desa_id)
             if (v.review or None) not in DESA_EDITABLE:
                 raise RuleError(_("Keluarga %(name)s sudah dikirim; batalkan pilihannya.")
                                 % {"name": v.family.kepala_keluarga})
@@ -336,9 +355,8 @@ def review(
     target = Review.APPROVED if approve else Review.RETURNED
     with transaction.atomic():
         _require_reviewable(campaign)
-        rows = _locked(verification_ids, campaign)
+        rows = _locked(verification_ids, campaign, actor, _require_reviewer)
         for v in rows:
-            _require_reviewer(actor, v.desa_id)
             if not may_move(v.review or None, target):
                 raise RuleError(_("Keluarga %(name)s belum dikirim desa (status: %(state)s); "
                                   "tidak bisa %(action)s.") % {
@@ -455,10 +473,9 @@ class NewFamily:
     longitude: Decimal | None = None
 
 
-def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -> list[Family]:
-    """Registry families that may be the proposed one: same KK or a member's NIK anywhere,
-    or the same head's name and birth date in the same desa."""
-    niks = [normalize_number(m.get("nik")) for m in family.members if m.get("nik")]
+def _matching(desa_code: str, family: NewFamily) -> tuple[Q, set[str], str | None, dict]:
+    """The query of registry families that may be the proposed one, and its keys."""
+    niks = {n for m in family.members if m.get("nik") and (n := normalize_number(m.get("nik")))}
     kk = normalize_number(family.no_kk)
     match = Q(pk__in=[])
     if kk:
@@ -467,13 +484,115 @@ def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -
         match |= Q(nik__in=niks) | Q(pk__in=Person.objects.filter(nik__in=niks)
                                      .values("family_id"))  # a subquery: not checked
     head = next((m for m in family.members if m.get("hubungan") == "1"), None)
+    head_key = {}
     if head and head.get("tanggal_lahir"):
-        match |= Q(desa_id=desa_code, kepala_keluarga__iexact=family.kepala_keluarga.strip(),
-                   tanggal_lahir=head["tanggal_lahir"])
+        head_key = {"desa_id": desa_code, "kepala_keluarga__iexact":
+                    family.kepala_keluarga.strip(), "tanggal_lahir": head["tanggal_lahir"]}
+        match |= Q(**head_key)
+    return match, niks, kk, head_key
+
+
+def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -> list[Family]:
+    """Registry families that may be the proposed one: same KK or a member's NIK anywhere,
+    or the same head's name and birth date in the same desa."""
+    match, _niks, _kk, _head = _matching(desa_code, family)
     # Regency-wide on purpose (the family may be registered in another desa); only ids are
-    # stored, and pages show those in the viewer's area (web/views/verify.py).
+    # stored, pages show only those in the viewer's area (web/views/verify.py), and a match
+    # outside it becomes a `CrossAreaDuplicate` for whoever may see it (DESIGN.md §10).
     return list(Family.objects.unscoped("usulan: possible duplicates searched regency-wide")
                 .filter(match).select_related("desa")[:limit])
+
+
+def duplicate_matches(desa_code: str, family: NewFamily) -> list[tuple[Family, list[str]]]:
+    """`possible_duplicates`, each with the keys it matched by: "no_kk", "nik", "kepala"."""
+    found = possible_duplicates(desa_code, family)
+    _match, niks, kk, head_key = _matching(desa_code, family)
+    holding = set(Person.objects.unscoped("usulan: which matched families hold a proposed NIK")
+                  .filter(nik__in=niks, family_id__in=[f.pk for f in found])
+                  .values_list("family_id", flat=True)) if niks and found else set()
+    head_name = family.kepala_keluarga.strip().casefold()
+    matches = []
+    for f in found:
+        keys = [key for key, hit in (
+            ("no_kk", bool(kk) and f.no_kk == kk),
+            ("nik", f.nik in niks or f.pk in holding),
+            ("kepala", bool(head_key) and f.desa_id == desa_code
+             and (f.kepala_keluarga or "").strip().casefold() == head_name
+             and str(f.tanggal_lahir) == str(head_key["tanggal_lahir"])),
+        ) if hit]
+        matches.append((f, keys))
+    return matches
+
+
+def case_area(proposal: Proposal, family: Family) -> str:
+    """The smallest area that may see both the usulan and the family it matched."""
+    if family.kecamatan_id == proposal.kecamatan_id:
+        return proposal.kecamatan_id
+    return proposal.kecamatan_id.rsplit(".", 1)[0]
+
+
+@write_service(EACH)
+def sync_cross_area_cases(proposal: Proposal, outside: Sequence[tuple[Family, list[str]]], *,
+                          actor: Any) -> int:
+    """Open a `CrossAreaDuplicate` for each match outside the proposing user's area (inside the
+    usulan's save), and withdraw the open ones the usulan no longer matches. One audit event
+    per case opened, changed or withdrawn."""
+    cases = {c.family_id: c for c in CrossAreaDuplicate.objects.unscoped(
+        "service: the cases of an usulan whose area the caller checked")
+        .select_for_update().filter(proposal=proposal)}
+    written = 0
+    for family, keys in outside:
+        case = cases.pop(family.pk, None)
+        if case is not None and case.state == CrossAreaDuplicate.State.OPEN \
+                and case.keys == keys:
+            continue
+        if case is None:
+            case = CrossAreaDuplicate(campaign_id=proposal.campaign_id, proposal=proposal,
+                                      family=family, desa_id=family.desa_id,
+                                      kecamatan_id=family.kecamatan_id,
+                                      area_id=case_area(proposal, family))
+        case.keys, case.state, case.resolved_by, case.resolved_at = (
+            keys, CrossAreaDuplicate.State.OPEN, None, None)
+        case.save()
+        written += _log_case("verification.duplicate_case.opened", actor, case)
+    for case in cases.values():
+        if case.state == CrossAreaDuplicate.State.OPEN:
+            case.state = CrossAreaDuplicate.State.WITHDRAWN
+            case.resolved_at = timezone.now()
+            case.save(update_fields=["state", "resolved_at"])
+            written += _log_case("verification.duplicate_case.withdrawn", actor, case)
+    return written
+
+
+def _log_case(action: str, actor: Any, case: CrossAreaDuplicate) -> int:
+    log_event(action, actor=actor, obj=case, area_code=case.area_id,
+              data={"proposal_id": case.proposal_id, "family_id": case.family_id,
+                    "keys": case.keys, "state": case.state, "note": case.note})
+    return 1
+
+
+RESOLUTIONS = (CrossAreaDuplicate.State.SAME, CrossAreaDuplicate.State.DIFFERENT)
+
+
+@write_service()
+def resolve_cross_area_case(case_id: int, *, actor: Any, state: str,
+                            note: str = "") -> CrossAreaDuplicate:
+    """The kecamatan (or kabupaten) decides whether the usulan is the registered family."""
+    _require(roles.can_review(actor), _("Peran Anda tidak boleh memeriksa kasus ganda."))
+    if state not in RESOLUTIONS:
+        raise RuleError(("state", _("Pilih keputusan: keluarga yang sama atau bukan.")))
+    with transaction.atomic():
+        case = CrossAreaDuplicate.objects.for_user(actor).select_for_update().filter(
+            pk=case_id).first()
+        if case is None:
+            raise RuleError(_("Kasus ganda tidak ditemukan di wilayah Anda."))
+        if case.state != CrossAreaDuplicate.State.OPEN:
+            raise RuleError(_("Kasus ganda ini sudah diputuskan."))
+        case.state, case.note = state, note.strip()
+        case.resolved_by, case.resolved_at = actor, timezone.now()
+        case.save(update_fields=["state", "note", "resolved_by", "resolved_at"])
+        _log_case("verification.duplicate_case.resolved", actor, case)
+    return case
 
 
 def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> list[dict]:
@@ -494,7 +613,7 @@ def _checked_members(members: Sequence[dict[str, Any]], today: date | None) -> l
     return cleaned
 
 
-def _hold_niks(proposal: Proposal, members: Sequence[dict[str, Any]]) -> None:
+def _hold_niks(proposal: Proposal, members: Sequence[dict[str, Any]], actor: Any) -> None:
     """Each member's NIK belongs to this proposal alone within the campaign. A NIK held by
     another proposal is refused; in a race, ProposedNik's unique constraint decides: the
     second insert waits for the first commit, then fails, and is refused the same way."""
@@ -503,14 +622,14 @@ def _hold_niks(proposal: Proposal, members: Sequence[dict[str, Any]]) -> None:
         raise RuleError(("members", _("Dua anggota memakai NIK yang sama.")))
     ProposedNik.objects.filter(proposal=proposal).exclude(nik__in=niks).delete()
     held = _holders(proposal.campaign_id, niks)
-    _refuse_taken(proposal, held)
+    _refuse_taken(proposal, held, actor)
     try:
         with transaction.atomic():
             ProposedNik.objects.bulk_create([
                 ProposedNik(campaign_id=proposal.campaign_id, proposal=proposal, nik=nik)
                 for nik in niks if nik not in held])
     except IntegrityError:
-        _refuse_taken(proposal, _holders(proposal.campaign_id, niks))
+        _refuse_taken(proposal, _holders(proposal.campaign_id, niks), actor)
         raise RuleError(("members", _("NIK anggota baru saja dipakai usulan lain; muat ulang "
                                       "halaman lalu simpan lagi."))) from None
 
@@ -521,17 +640,22 @@ def _holders(campaign_id: int, niks: Sequence[str]) -> dict[str, Proposal]:
     return {row.nik: row.proposal for row in rows}
 
 
-def _refuse_taken(proposal: Proposal, held: dict[str, Proposal]) -> None:
+def _refuse_taken(proposal: Proposal, held: dict[str, Proposal], actor: Any) -> None:
+    """A NIK held by another usulan: named (number and desa) when the user may see that usulan;
+    outside their area, only "proposed elsewhere" and whom to ask (DESIGN.md §10)."""
     taken = sorted((nik, other) for nik, other in held.items() if other.pk != proposal.pk)
     if taken:
         raise RuleError(*[("members", _(
             "NIK %(nik)s sudah diusulkan di usulan baru #%(id)s (%(desa)s) dalam kampanye ini; "
             "satu orang hanya boleh diusulkan sekali.") % {
-                "nik": mask(nik), "id": other.pk, "desa": other.desa.name})
-            for nik, other in taken])
+                "nik": mask(nik), "id": other.pk, "desa": other.desa.name}
+            if in_area(actor, other.desa_id) else _(
+            "NIK %(nik)s sudah diusulkan di luar wilayah Anda dalam kampanye ini; satu orang "
+            "hanya boleh diusulkan sekali. Tanyakan ke operator kecamatan atau admin kabupaten "
+            "Anda.") % {"nik": mask(nik)}) for nik, other in taken])
 
 
-@write_service()
+@write_service(MANY)
 def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, actor: Any,
                    submit: bool = False, photos: Sequence[UploadedFile] = (),
                    proposal_id: int | None = None, expected_version: int | None = None,
@@ -567,11 +691,14 @@ def propose_family(campaign: Campaign, desa_code: str, family: NewFamily, *, act
         proposal.alamat, proposal.note = family.alamat, family.note
         proposal.members, proposal.jiwa = members, len(members)
         proposal.latitude, proposal.longitude = family.latitude, family.longitude
-        proposal.possible_duplicates = [f.pk for f in possible_duplicates(desa_code, family)]
+        matches = duplicate_matches(desa_code, family)
+        proposal.possible_duplicates = [f.pk for f, _keys in matches]
         proposal.review = Review.SUBMITTED if submit else Review.DRAFT
         proposal.version += 1
         proposal.save()
-        _hold_niks(proposal, members)
+        _hold_niks(proposal, members, actor)
+        sync_cross_area_cases(proposal, [(f, keys) for f, keys in matches
+                                         if not in_area(actor, f.desa_id)], actor=actor)
         for photo in prepared:
             _add_photo(None, photo, actor=actor, proposal=proposal,
                       latitude=family.latitude, longitude=family.longitude)
@@ -591,8 +718,10 @@ def review_proposal(proposal_id: int, *, actor: Any, approve: bool, reason: str 
     with transaction.atomic():
         proposal = Proposal.objects.unscoped(
             "service: fetched by id, then _require_reviewer checks the actor's area"
-        ).select_for_update(of=("self",)).select_related("campaign").get(pk=proposal_id)
-        _require_reviewer(actor, proposal.desa_id)
+        ).select_for_update(of=("self",)).select_related("campaign").filter(
+            pk=proposal_id).first()
+        _require_reviewer(actor, proposal.desa_id if proposal else None)
+        assert proposal is not None
         _require_reviewable(proposal.campaign)
         target = Review.APPROVED if approve else Review.RETURNED
         if not may_move(proposal.review, target):

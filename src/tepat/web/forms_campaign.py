@@ -77,6 +77,15 @@ class ProposalReviewForm(forms.Form):
         return data
 
 
+class DuplicateCaseForm(forms.Form):
+    """The decision on a kasus ganda lintas wilayah (services.resolve_cross_area_case)."""
+
+    state = forms.ChoiceField(label=_("Keputusan"), widget=forms.RadioSelect, choices=[
+        ("same", _("Keluarga yang sama")), ("different", _("Bukan keluarga yang sama"))])
+    note = forms.CharField(label=_("Catatan"), required=False, max_length=500, strip=True,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Nama kampanye"), max_length=150, strip=True,
                            validators=[no_formula], widget=forms.TextInput(attrs={"placeholder": _(

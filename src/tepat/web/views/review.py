@@ -34,6 +34,7 @@ from tepat.verification.models import (
     Campaign,
     CampaignStat,
     CampaignState,
+    CrossAreaDuplicate,
     DesaSubmission,
     Musdes,
     Proposal,
@@ -43,7 +44,7 @@ from tepat.verification.selectors import current_campaign
 from tepat.web.access import no_store, role_required
 from tepat.web.areas import KABUPATEN, area_of, level_of
 from tepat.web.forms import add_problems
-from tepat.web.forms_campaign import ProposalReviewForm, ReviewForm
+from tepat.web.forms_campaign import DuplicateCaseForm, ProposalReviewForm, ReviewForm
 from tepat.web.paging import keyed_page
 
 review_required = role_required(roles.can_review)
@@ -178,7 +179,55 @@ def review(request: HttpRequest) -> HttpResponse:
                              area={"kecamatan_id": code})
         context.update(level="desa", rows=rows, total=_total(rows), kecamatan=kecamatan[code],
                        from_kabupaten=area.level == KABUPATEN)
+    context.update(cases=_open_cases(request.user, campaign), case_form=DuplicateCaseForm())
     return render(request, "web/review_overview.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kasus ganda lintas wilayah (DESIGN.md §10, "No oracle")
+
+MATCH_KEYS = {"no_kk": gettext_lazy("No. KK sama"), "nik": gettext_lazy("NIK anggota sama"),
+              "kepala": gettext_lazy("nama dan tanggal lahir kepala keluarga sama")}
+MAX_CASES = 200
+
+
+def _open_cases(user: Any, campaign: Campaign) -> list[CrossAreaDuplicate]:
+    """The open cases of the user's queue: an usulan that matched a registry family outside its
+    desa operator's area; the reviewer may see both sides, so both are shown (KK masked)."""
+    cases = list(CrossAreaDuplicate.objects.for_user(user)
+                 .filter(campaign=campaign, state=CrossAreaDuplicate.State.OPEN)
+                 .select_related("proposal__desa", "family__desa", "family__kecamatan")
+                 .order_by("created_at", "pk")[:MAX_CASES])
+    for case in cases:
+        case.proposal_kk = mask(case.proposal.no_kk)
+        case.key_labels = ", ".join(str(MATCH_KEYS.get(k, k)) for k in case.keys)
+    return cases
+
+
+@review_required
+@no_store
+@require_POST
+def review_duplicate_case(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decide one case of the user's queue: the usulan is the registered family, or not."""
+    case = CrossAreaDuplicate.objects.for_user(request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404(_("Kasus ganda tidak ditemukan."))
+    form = DuplicateCaseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(reverse("review") + "#kasus-ganda")
+    try:
+        services.resolve_cross_area_case(case.pk, actor=request.user,
+                                         state=form.cleaned_data["state"],
+                                         note=form.cleaned_data["note"])
+    except RuleError as error:
+        for _name, message in error.problems:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Kasus ganda diputuskan."))
+    return redirect(reverse("review") + "#kasus-ganda")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +284,13 @@ def _proposals(user: Any, campaign: Campaign, desa: Region) -> list[Proposal]:
         p.no_kk_masked = mask(p.no_kk)
         p.members_masked = [(m.get("nama", ""), mask(m.get("nik"))) for m in p.members or []]
     return proposals
+
+
+def _duplicate_shown(user: Any, v: Verification) -> Family | None:
+    """The family a GANDA verification points to, if the reviewer may see it (a stored
+    reference outside their area is never named)."""
+    family = v.duplicate_of
+    return family if family is not None and services.in_area(user, family.desa_id) else None
 
 
 def _decide(user: Any, campaign: Campaign, desa: Region, data: dict[str, Any]) -> str:
@@ -298,6 +354,7 @@ def review_desa(request: HttpRequest, code: str) -> HttpResponse:
         )
         for v in context["page"].object_list:
             v.corrections_summary = corrections_summary(v.corrections)
+            v.duplicate_shown = _duplicate_shown(request.user, v)
     return render(request, "web/review_desa.html", context)
 
 
@@ -332,6 +389,7 @@ def review_proposal(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("periksa/", review, name="review"),
+    path("periksa/ganda/<int:pk>/", review_duplicate_case, name="review_duplicate_case"),
     path("periksa/<str:code>/", review_desa, name="review_desa"),
     path("periksa/<str:code>/usulan/<int:pk>/", review_proposal, name="review_proposal"),
 ]

@@ -378,10 +378,12 @@ def _verification_for(user: Any, pk: int) -> Verification:
 
 
 def _duplicate_choices(user: Any, v: Verification) -> dict[str, Any]:
-    """The families GANDA may point to: the other families of the same desa (shown by head
-    name and masked KK), and the one chosen before."""
-    families = Family.objects.for_user(user).filter(desa_id=v.desa_id).exclude(pk=v.family_id)
-    return {"duplicates": families, "duplicate_now": v.duplicate_of}
+    """The families GANDA may point to (`services.duplicate_choices`: the other families of
+    the same desa, shown by head name and masked KK), and the one chosen before if the user
+    may see it: a stored reference outside the user's area never shows its head's name."""
+    now = (Family.objects.for_user(user).filter(pk=v.duplicate_of_id).first()
+           if v.duplicate_of_id else None)
+    return {"duplicates": services.duplicate_choices(v), "duplicate_now": now}
 
 
 def _member_choices(members: Sequence[Person]) -> list[tuple[int, str]]:
@@ -464,6 +466,8 @@ def _render_family(request: HttpRequest, page: FamilyPage) -> HttpResponse:
         "hubungan_choices": vf.HUBUNGAN_CHOICES, "jk_choices": vf.JENIS_KELAMIN_CHOICES,
         "remove_choices": vf.remove_choices(), "max_photos": MAX_PHOTOS,
         "worklist_url": _worklist_url(request, v.desa_id),
+        # the family chosen before, as the picker holds it: only if the user may see it
+        "duplicate_shown": page.form.fields["duplicate_of"].families.current,
     })
 
 
@@ -646,26 +650,36 @@ def proposals(request: HttpRequest) -> HttpResponse:
         "worklist_url": reverse("worklist") + place.query})
 
 
-def _duplicates(user: Any, ids: Iterable[int]) -> list[Family]:
-    """The registry families an usulan may duplicate. One outside the user's area is shown by
-    its desa and masked KK only: its head's name would make the form a NIK-to-name lookup."""
-    families = list(
-        Family.objects.unscoped("usulan: possible duplicates anywhere in the regency, masked "
-                                "outside the user's area")
-        .filter(pk__in=list(ids)).select_related("desa", "kecamatan")
-        .only("pk", "kepala_keluarga", "no_kk", "desil", "source", "desa_id", "desa__name",
-              "desa__level", "desa__is_kelurahan", "kecamatan__name", "kecamatan__level")
-        .order_by("kepala_keluarga", "pk"))
-    for family in families:
-        family.in_area = services.in_area(user, family.desa_id)
-    return families
+@dataclass
+class Duplicates:
+    """What the usulan page may say about its registry matches (DESIGN.md §10, "No oracle"):
+    the families in the user's area by name and masked KK; of those outside, only that there
+    are some (no name, desa, kecamatan, KK, source, desil or count: the same answer whichever
+    key matched), the details being in a `CrossAreaDuplicate` for the kecamatan or kabupaten."""
+
+    shown: list[Family]
+    outside: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.shown) or self.outside
 
 
-def _proposal_initial(proposal: Proposal) -> dict[str, Any]:
+def _duplicates(user: Any, ids: Sequence[int]) -> Duplicates:
+    shown = list(Family.objects.for_user(user).filter(pk__in=list(ids)).select_related("desa")
+                 .only("pk", "kepala_keluarga", "no_kk", "desil", "source", "desa_id",
+                       "desa__name", "desa__level", "desa__is_kelurahan")
+                 .order_by("kepala_keluarga", "pk"))
+    return Duplicates(shown, outside=len(shown) < len(set(ids)))
+
+
+def _proposal_initial(proposal: Proposal, user: Any) -> dict[str, Any]:
+    """The saved usulan in the form; `seen_duplicates` holds only the matches the page shows by
+    name (no id of a family outside the user's area reaches the page)."""
+    shown = _duplicates(user, proposal.possible_duplicates).shown
     return {"version": proposal.version, "kepala_keluarga": proposal.kepala_keluarga,
             "alamat": proposal.alamat, "note": proposal.note,
             "latitude": proposal.latitude or "", "longitude": proposal.longitude or "",
-            "seen_duplicates": ",".join(map(str, proposal.possible_duplicates))}
+            "seen_duplicates": ",".join(str(f.pk) for f in shown)}
 
 
 def _render_proposal(request: HttpRequest, place: Place, form: vf.ProposalForm,
@@ -678,7 +692,7 @@ def _render_proposal(request: HttpRequest, place: Place, form: vf.ProposalForm,
         "nav": "worklist", "place": place, "form": form, "rows": rows, "proposal": proposal,
         "problems": problems or {}, "conflict": conflict, "editable": editable,
         "duplicates": _duplicates(request.user, proposal.possible_duplicates)
-        if proposal else [],
+        if proposal else Duplicates([], outside=False),
         "kk_saved": mask(proposal.no_kk) if proposal and proposal.no_kk else "",
         "evidence": proposal.evidence.order_by("uploaded_at", "pk") if proposal else [],
         "state_label": STATES.get(proposal.review, "") if proposal else "",
@@ -706,12 +720,16 @@ def _new_family(form: vf.ProposalForm, rows: list[vf.NewMemberRow],
         latitude=data["latitude"], longitude=data["longitude"])
 
 
-def _unseen_duplicates(place: Place, family: services.NewFamily, form: vf.ProposalForm,
-                       proposal: Proposal) -> bool:
+def _unseen_duplicates(request: HttpRequest, place: Place, family: services.NewFamily,
+                       form: vf.ProposalForm, proposal: Proposal) -> bool:
     """Whether the data as posted matches registry families the user has not been shown, or
-    matches some without the user confirming that the usulan is not one of them."""
+    matches some without the user confirming that the usulan is not one of them. A match
+    outside the user's area was "shown" as the page's one notice when the saved usulan (of
+    the version the form was opened with) already had it."""
     found = {f.pk for f in services.possible_duplicates(place.desa.code, family)}
-    seen = form.cleaned_data["seen_duplicates"] & set(proposal.possible_duplicates)
+    stored = set(proposal.possible_duplicates)
+    visible = {f.pk for f in _duplicates(request.user, stored).shown}
+    seen = (form.cleaned_data["seen_duplicates"] & visible) | (stored - visible)
     return bool(found - seen) or bool(found and not form.cleaned_data["not_duplicate"])
 
 
@@ -726,7 +744,7 @@ def _save_proposal(request: HttpRequest, place: Place, proposal: Proposal | None
         return _render_proposal(request, place, form, rows, proposal, problems)
     family = _new_family(form, rows, proposal)
     submit = request.POST.get("action") == "submit" and proposal is not None
-    held_back = submit and _unseen_duplicates(place, family, form, proposal)
+    held_back = submit and _unseen_duplicates(request, place, family, form, proposal)
     submit = submit and not held_back
     try:
         saved = services.propose_family(
@@ -750,9 +768,8 @@ def _save_proposal(request: HttpRequest, place: Place, proposal: Proposal | None
                                     "bawah, centang pernyataannya, lalu kirim lagi. Isian "
                                     "disimpan sebagai draf."))
     elif saved.possible_duplicates:
-        messages.warning(request, _("Ada %(n)s keluarga di registri yang mungkin sama dengan "
-                                    "usulan ini. Periksa sebelum mengirim.")
-                         % {"n": len(saved.possible_duplicates)})
+        messages.warning(request, _("Ada keluarga di registri yang mungkin sama dengan usulan "
+                                    "ini. Periksa sebelum mengirim."))
     else:
         messages.success(request, _("Draf usulan disimpan; tidak ditemukan duplikat di "
                                     "registri."))
@@ -780,7 +797,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     place = Place(proposal.campaign, proposal.desa, _desa_query(request, proposal.desa_id))
     if request.method == "POST":
         return _save_proposal(request, place, proposal)
-    form = vf.ProposalForm(initial=_proposal_initial(proposal))
+    form = vf.ProposalForm(initial=_proposal_initial(proposal, request.user))
     return _render_proposal(request, place, form,
                             vf.new_member_rows(proposal.members, minimum=6), proposal)
 
