@@ -322,7 +322,9 @@ def request_change(verification: Verification, *, actor: Any, outcome: str, reas
 def decide_change(request_id: int, *, actor: Any, approve: bool) -> ChangeRequest:
     """The admin approves (the verification changes, logged) or refuses a change request.
 
-    The target list already fixed by decree stays as it was: the change reaches the next list.
+    An approved change alters the verification, hence the campaign's figures and the family's
+    history; the target list already fixed by decree stays as it was (a later list comes from
+    a later campaign, which verifies the family again).
     """
     _require_admin(actor)
     with transaction.atomic():
