@@ -65,6 +65,7 @@ READS = {
     "tepat.registry.importing.this_worker": "host:pid",
     "tepat.registry.importing.order_files": "orders two paths",
     "tepat.verification.campaigns.scope_families": "a queryset",
+    "tepat.verification.campaigns.approved_findings": "what of a verification may reach a list",
     "tepat.verification.services.in_area": "a permission check",
     "tepat.verification.services.translation_is_english": "the active language",
     "tepat.verification.services.prepare_photos": "resizes uploads in memory",

@@ -33,6 +33,22 @@ def test_a_wrong_nik_in_a_correction_is_refused_with_the_identity_check(campaign
             actor=users.operator_desa, expected_version=0)
 
 
+def test_a_member_removed_twice_is_refused_and_nothing_is_saved(campaign, registry, users,
+                                                                verification_of):
+    """Counted twice, the removal would take two members off the family's jiwa."""
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    member = family.members.exclude(hubungan="1").first()
+    v = verification_of(family)
+    twice = [{"op": "remove", "person": member.pk, "why": "meninggal"},
+             {"op": "remove", "person": member.pk, "why": "pindah"}]
+    with pytest.raises(s.RuleError, match="Satu anggota dihapus dua kali"):
+        s.save_verification(v.pk, s.Findings(outcome="LAYAK", corrections=twice),
+                            actor=users.operator_desa, expected_version=0)
+    v.refresh_from_db()
+    assert (v.review, v.outcome, v.corrections, v.version) == ("", "", [], 0)
+
+
 def test_corrections_make_layak_a_changed_family_and_the_audit_masks_the_nik(
         campaign, registry, users, verification_of):
     from tepat.audit.models import AuditEvent
@@ -135,6 +151,40 @@ def test_after_finalization_a_change_goes_through_a_request_the_admin_approves(
     assert stats.figures(campaign).removed.keluarga == 1
     assert AuditEvent.objects.filter(action="verification.change.approved",
                                      object_id=str(v.pk)).exists()
+
+
+def test_a_change_request_after_the_decree_leaves_the_list_and_its_diff_as_fixed(
+        campaign, registry, users, verification_of):
+    """A removal approved, fixed by decree, then turned back into 'still eligible' by a change
+    request: the family stays off that list, and the diff no longer claims a removal outcome
+    the verification does not have."""
+    from tepat.verification import campaigns, diff
+
+    s = _s()
+    earlier = campaigns.register_list(
+        campaigns.scope_families(campaign, users.admin),
+        campaigns.Decree("Daftar 2023", 2023, "SK 400/1/2023", date(2023, 5, 2)),
+        actor=users.admin)
+    sutrisno = registry.families[MALESANWETAN][0]
+    v = s.save_verification(verification_of(sutrisno).pk, s.Findings(outcome="MAMPU",
+                            reason="ASN"), actor=users.operator_desa, expected_version=0,
+                            submit=True)
+    s.review(campaign, [v.pk], actor=users.operator_kecamatan, approve=True)
+    campaigns.close_campaign(campaign, actor=users.admin)
+    fixed = campaigns.finalize_campaign(campaign, campaigns.Decree(
+        "Daftar 2024", 2024, "SK 1/2024", date(2024, 4, 22), previous=earlier),
+        actor=users.admin)
+    removal = {(r.kepala_keluarga, r.change): r.reason
+               for r in diff.diff(earlier, fixed, viewer=users.admin)}
+    assert removal[("Sutrisno", "removed")] == "Sudah mampu / tidak memenuhi kriteria (ASN)"
+    v.refresh_from_db()
+    request = campaigns.request_change(v, actor=users.operator_desa, outcome="LAYAK",
+                                       why="Salah catat: belum menjadi ASN")
+    campaigns.decide_change(request.pk, actor=users.admin, approve=True)
+    assert not fixed.entries.filter(family=sutrisno).exists()
+    after = {(r.kepala_keluarga, r.change): r.reason
+             for r in diff.diff(earlier, fixed, viewer=users.admin)}
+    assert after[("Sutrisno", "removed")] == "Tidak ada di daftar baru"
 
 
 def test_every_outcome_and_reason_label_is_marked_for_translation():

@@ -161,7 +161,11 @@ def check_corrections(
         problems += found
         if one is not None:
             cleaned.append(one)
-    removed = {op["person"] for op in cleaned if op["op"] == "remove"}
+    removals = [op["person"] for op in cleaned if op["op"] == "remove"]
+    removed = set(removals)
+    if len(removed) < len(removals):  # counted twice, the family would lose a member too many
+        problems.append(_problem(len(operations) - 1, "Satu anggota dihapus dua kali.",
+                                 "One member is removed twice."))
     heads = [op["person"] for op in cleaned if op["op"] == "head"]
     if len(heads) > 1:
         problems.append(_problem(len(operations) - 1, "Hanya satu kepala keluarga baru.",

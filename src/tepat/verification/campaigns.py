@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from tepat.accounts import roles
 from tepat.audit.services import log_event, write_service
 from tepat.core import corrections as corr
-from tepat.core.outcomes import OUTCOMES, Review, outcome_problems
+from tepat.core.outcomes import APPROVED_STATES, REMOVED, Review, outcome_problems
 from tepat.registry.models import BatchStatus, Family, SourceBatch
 from tepat.verification import stats
 from tepat.verification.errors import RuleError, formula_problems
@@ -180,8 +180,10 @@ def _check_decree(decree: Decree) -> None:
 
 @write_service()
 def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> TargetList:
-    """Fix the target list: approved still-target families, families never verified (carried
-    over, marked so: nobody leaves the list without a verification), approved proposals."""
+    """Fix the target list: approved still-target families with their approved corrections,
+    families whose verification was not approved (never verified, a draft, a returned one:
+    carried over as the registry has them, outcome empty; nobody leaves the list without an
+    approved verification), approved proposals. See `approved_findings`."""
     _require_admin(actor)
     _check_decree(decree)
     with transaction.atomic():
@@ -212,27 +214,18 @@ def finalize_campaign(campaign: Campaign, decree: Decree, *, actor: Any) -> Targ
 
 
 def _write_entries(verifications: Any, proposals: Any, target_list: TargetList) -> None:
-    verifications = (
-        verifications
-        .exclude(review__in=[Review.APPROVED], outcome__in=_removed_codes())
-        .select_related("family")
-    )
     entries = []
-    for v in verifications.iterator(chunk_size=5000):
-        approved = v.review == Review.APPROVED
-        if approved and OUTCOMES[v.outcome].still_target:
-            outcome = v.outcome
-        elif not approved:
-            outcome = ""  # never verified (or not approved): carried over
-        else:
-            continue
+    for v in verifications.select_related("family").iterator(chunk_size=5000):
+        outcome, corrections = approved_findings(v)
+        if outcome in REMOVED:
+            continue  # the kecamatan approved its removal
         f = v.family
         entries.append(TargetListEntry(
             target_list=target_list, key=f"{f.source}:{f.source_family_id}", family=f,
-            desa_id=v.desa_id, kecamatan_id=v.kecamatan_id, kepala_keluarga=_head(v, f),
-            no_kk=f.no_kk[:16], jiwa=corr.jiwa_after(v.jiwa, v.corrections or []),
-            desil=f.desil, outcome=outcome))
-    for p in proposals.filter(review=Review.APPROVED):
+            desa_id=v.desa_id, kecamatan_id=v.kecamatan_id,
+            kepala_keluarga=_head(f, corrections), no_kk=f.no_kk[:16],
+            jiwa=corr.jiwa_after(v.jiwa, corrections), desil=f.desil, outcome=outcome))
+    for p in proposals.filter(review__in=APPROVED_STATES):
         entries.append(TargetListEntry(
             target_list=target_list, key=f"usulan:{p.pk}", proposal=p, desa_id=p.desa_id,
             kecamatan_id=p.kecamatan_id, kepala_keluarga=p.kepala_keluarga, no_kk=p.no_kk,
@@ -243,15 +236,25 @@ def _write_entries(verifications: Any, proposals: Any, target_list: TargetList) 
     target_list.save(update_fields=["keluarga", "jiwa"])
 
 
-def _removed_codes() -> list[str]:
-    return [code for code, o in OUTCOMES.items() if not o.still_target]
+def approved_findings(v: Verification) -> tuple[str, list[dict[str, Any]]]:
+    """The outcome and corrections of a verification that the kecamatan approved, the only
+    findings that may reach a target list; ("", []) for every other one.
+
+    A verification never opened, a draft, a returned one (or one still submitted) has not been
+    approved: its family is carried over as the registry and the frozen baseline have it (the
+    registry's head, the baseline's member count), whatever the desa has typed so far.
+    """
+    if v.review in APPROVED_STATES:
+        return v.outcome, list(v.corrections or [])
+    return "", []
 
 
-def _head(v: Verification, family: Family) -> str:
+def _head(family: Family, corrections: list[dict[str, Any]]) -> str:
     """The head's name after the corrections (a new head or a renamed one)."""
-    ops = v.corrections or []
-    head = next((op["person"] for op in ops if op["op"] == "head"), None)
-    renamed = {op["person"]: op["nama"] for op in ops if op["op"] == "rename"}
+    head = next((op["person"] for op in corrections if op["op"] == "head"), None)
+    renamed = {op["person"]: op["nama"] for op in corrections if op["op"] == "rename"}
+    if head is None and not renamed:
+        return family.kepala_keluarga
     if head is not None:
         person = family.members.filter(pk=head).only("nama").first()
         return renamed.get(head, person.nama if person else family.kepala_keluarga)
@@ -322,7 +325,9 @@ def request_change(verification: Verification, *, actor: Any, outcome: str, reas
 def decide_change(request_id: int, *, actor: Any, approve: bool) -> ChangeRequest:
     """The admin approves (the verification changes, logged) or refuses a change request.
 
-    The target list already fixed by decree stays as it was: the change reaches the next list.
+    An approved change alters the verification, hence the campaign's figures and the family's
+    history; the target list already fixed by decree stays as it was (a later list comes from
+    a later campaign, which verifies the family again).
     """
     _require_admin(actor)
     with transaction.atomic():

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tepat.core.outcomes import APPROVED_STATES, REMOVED
 from tepat.verification.labels import outcome_label
 from tepat.verification.models import TargetList, TargetListEntry, Verification
 
@@ -35,12 +36,15 @@ def _entries(target_list: TargetList, viewer: Any, area: dict) -> dict[str, dict
 
 
 def _removal_reasons(new: TargetList, viewer: Any, family_ids: list[int]) -> dict[int, str]:
+    """The approved removal outcome of each family's verification in the new list's campaign.
+    Only an approved removal takes a family off a list; a change request approved after the
+    decree may have turned it into a still-target outcome: then no reason is given."""
     if new.campaign_id is None or not family_ids:
         return {}
     reasons = {}
     rows = Verification.objects.for_user(viewer).filter(
-        campaign_id=new.campaign_id, family_id__in=family_ids).values(
-        "family_id", "outcome", "reason")
+        campaign_id=new.campaign_id, family_id__in=family_ids, review__in=APPROVED_STATES,
+        outcome__in=REMOVED).values("family_id", "outcome", "reason")
     for row in rows:
         label = outcome_label(row["outcome"])
         reasons[row["family_id"]] = f"{label} ({row['reason']})" if row["reason"] else label
