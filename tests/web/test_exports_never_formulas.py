@@ -93,16 +93,19 @@ def hostile_campaign(hostile, campaign):
     return campaign
 
 
+WHY = {"jenis_tujuan": "pemeriksaan", "tujuan": "Rapat koordinasi TKPK"}
+
+
 def test_the_target_list_export_keeps_hostile_names_as_text(client_for, hostile):
     response = client_for("admin").post(reverse("target_list_export", args=[hostile.new.pk]),
-                                        {"jenis_tujuan": "pemeriksaan", "tujuan": "Rapat koordinasi TKPK"})
+                                        WHY)
     assert response.status_code == 200
     assert_every_hostile_value_is_text(response.content)
 
 
 def test_the_diff_export_keeps_hostile_names_as_text(client_for, hostile):
     response = client_for("admin").post(
-        reverse("target_list_diff_export", args=[hostile.new.pk]), {"jenis_tujuan": "pemeriksaan", "tujuan": "Rapat koordinasi TKPK"})
+        reverse("target_list_diff_export", args=[hostile.new.pk]), WHY)
     assert response.status_code == 200
     assert_every_hostile_value_is_text(response.content)
 
