@@ -8,10 +8,11 @@ counted one after the other. SQLite serialises writers (tests/audit/test_reveal_
 from __future__ import annotations
 
 import functools
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+
+from thread_helpers import together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,26 +21,6 @@ pytestmark = [
 
 RUNS, THREADS, PER_RUN = 10, 8, 3
 
-
-def _together(calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 - the result is inspected by the test
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def test_simultaneous_reveals_never_pass_the_limit(registry, users, settings):
@@ -51,7 +32,7 @@ def test_simultaneous_reveals_never_pass_the_limit(registry, users, settings):
     settings.TEPAT_REVEAL_LIMIT_PER_DAY = 0
     for run in range(1, RUNS + 1):
         settings.TEPAT_REVEAL_LIMIT_PER_HOUR = PER_RUN * run  # room for 3 more each run
-        results = _together([functools.partial(reveal, users.operator_desa, family, why)
+        results = together(*[functools.partial(reveal, users.operator_desa, family, why)
                              for _ in range(THREADS)])
         assert sum(r is None for r in results) == PER_RUN, results
         assert sum(isinstance(r, Refused) for r in results) == THREADS - PER_RUN, results

@@ -11,10 +11,11 @@ single-threaded test in test_services.py.
 from __future__ import annotations
 
 import functools
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+
+from thread_helpers import together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,28 +24,6 @@ pytestmark = [
 
 RUNS = 100  # issue 6 §5: over 100 runs, 0 lost updates
 
-
-def _together(*calls):
-    """Run the calls in threads released at the same instant; each returns its result or the
-    exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 - the result is inspected by the test
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def test_two_saves_of_one_family_never_lose_an_update(campaign, registry, users,
@@ -56,7 +35,7 @@ def test_two_saves_of_one_family_never_lose_an_update(campaign, registry, users,
     outcomes = ("LAYAK", "PINDAH")
     for run in range(RUNS):
         v.refresh_from_db()
-        results = _together(*[
+        results = together(*[
             functools.partial(services.save_verification, v.pk, services.Findings(
                 outcome=outcomes[i], note=f"run {run} by {i}"), actor=actor,
                 expected_version=v.version)
@@ -88,7 +67,7 @@ def test_an_approval_racing_an_edit_leaves_one_consistent_state(campaign, regist
         v = services.save_verification(v.pk, services.Findings(outcome="LAYAK"),
                                        actor=users.operator_desa, expected_version=v.version,
                                        submit=True)
-        approved, edited = _together(
+        approved, edited = together(
             functools.partial(services.review, campaign, [v.pk],
                               actor=users.operator_kecamatan, approve=True),
             functools.partial(services.save_verification, v.pk,
@@ -116,7 +95,7 @@ def test_two_desa_proposing_the_same_nik_at_once_leave_exactly_one_proposal(camp
 
     for run in range(RUNS):
         nik = f"351320030280{run + 1:04d}"  # Kec. Tegalsiwalan, born 3 Feb 1980
-        results = _together(*[
+        results = together(*[
             functools.partial(services.propose_family, campaign, desa,
                               _proposal(f"Warga {run} {i}", nik), actor=actor)
             for i, (desa, actor) in enumerate((("35.13.20.2001", users.operator_desa),
@@ -146,7 +125,7 @@ def test_two_imports_of_one_file_at_once_write_each_person_once(regions, tmp_pat
     data = synth.generate(40, 11, source="p3ke")
     family_file, person_file = synth.write(data, tmp_path, "csv")[:2]
     for run in range(IMPORT_RUNS):
-        results = _together(*[
+        results = together(*[
             functools.partial(import_files, family_file, person_file, source="p3ke",
                               period=f"2024-{run:02d}") for _ in range(2)])
         assert all(b.status == BatchStatus.DONE for b in results), results
