@@ -49,6 +49,55 @@ def test_a_member_removed_twice_is_refused_and_nothing_is_saved(campaign, regist
     assert (v.review, v.outcome, v.corrections, v.version) == ("", "", [], 0)
 
 
+def test_the_head_removed_without_a_new_head_is_refused(campaign, registry, users,
+                                                        verification_of):
+    """Otherwise the target list would name a removed person as the family's head."""
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    head = family.members.get(hubungan="1")
+    v = verification_of(family)
+    with pytest.raises(s.RuleError, match="tunjuk kepala keluarga baru"):
+        s.save_verification(v.pk, s.Findings(outcome="LAYAK", corrections=[
+            {"op": "remove", "person": head.pk, "why": "meninggal"}]),
+            actor=users.operator_desa, expected_version=0)
+    v.refresh_from_db()
+    assert (v.review, v.corrections, v.version) == ("", [], 0)
+
+
+def test_the_head_removed_with_a_successor_is_kept(campaign, registry, users, verification_of):
+    """A member named head, or a new member added as head, takes the place."""
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    head = family.members.get(hubungan="1")
+    other = family.members.exclude(hubungan="1").first()
+    v = verification_of(family)
+    saved = s.save_verification(v.pk, s.Findings(outcome="LAYAK", corrections=[
+        {"op": "remove", "person": head.pk, "why": "meninggal"},
+        {"op": "head", "person": other.pk}]), actor=users.operator_desa, expected_version=0)
+    assert [op["op"] for op in saved.corrections] == ["remove", "head"]
+
+
+def test_a_new_member_added_as_head_names_the_family_on_the_target_list(
+        campaign, registry, users, verification_of):
+    from tepat.verification import campaigns
+
+    s = _s()
+    family = registry.families[MALESANWETAN][0]
+    head = family.members.get(hubungan="1")
+    v = s.save_verification(verification_of(family).pk, s.Findings(
+        outcome="LAYAK_BERUBAH", corrections=[
+            {"op": "remove", "person": head.pk, "why": "meninggal"},
+            {"op": "add", "nama": "Siti Aminah", "nik": "", "hubungan": "1",
+             "jenis_kelamin": "2", "tanggal_lahir": "1980-03-04"}]),
+        actor=users.operator_desa, expected_version=0, submit=True)
+    s.review(campaign, [v.pk], actor=users.operator_kecamatan, approve=True)
+    campaigns.close_campaign(campaign, actor=users.admin)
+    fixed = campaigns.finalize_campaign(campaign, campaigns.Decree(
+        "Daftar 2024", 2024, "SK 1/2024", date(2024, 4, 22)), actor=users.admin)
+    entry = fixed.entries.get(family=family)
+    assert (entry.kepala_keluarga, entry.jiwa) == ("Siti Aminah", v.jiwa)
+
+
 def test_corrections_make_layak_a_changed_family_and_the_audit_masks_the_nik(
         campaign, registry, users, verification_of):
     from tepat.audit.models import AuditEvent

@@ -39,6 +39,7 @@ class Member:
     id: int
     tanggal_lahir: date | None
     jenis_kelamin: str | None
+    hubungan: str | None = None  # "1": the head of the family
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,21 @@ def check_corrections(
         problems.append(_problem(len(operations) - 1,
                                  "Kepala keluarga baru tidak boleh dihapus.",
                                  "The new head of the family cannot be removed."))
+    if _head_removed_without_successor(cleaned, members, removed, heads):
+        problems.append(_problem(len(operations) - 1,
+                                 "Kepala keluarga dihapus: tunjuk kepala keluarga baru.",
+                                 "The head of the family is removed: choose the new head."))
     return (cleaned if not problems else []), problems
+
+
+def _head_removed_without_successor(cleaned: Sequence[Mapping[str, Any]],
+                                    members: Mapping[int, Member], removed: set[int],
+                                    heads: Sequence[int]) -> bool:
+    """The registry's head leaves and nobody takes the place (a new head among the members, or
+    a new member added as head): the family's head name would be a removed person's."""
+    head_leaves = any(members[p].hubungan == "1" for p in removed if p in members)
+    added_head = any(op["op"] == "add" and op.get("hubungan") == "1" for op in cleaned)
+    return head_leaves and not heads and not added_head
 
 
 def masked(operations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

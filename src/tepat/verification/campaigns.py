@@ -253,6 +253,10 @@ def _head(family: Family, corrections: list[dict[str, Any]]) -> str:
     """The head's name after the corrections (a new head or a renamed one)."""
     head = next((op["person"] for op in corrections if op["op"] == "head"), None)
     renamed = {op["person"]: op["nama"] for op in corrections if op["op"] == "rename"}
+    added_head = next((op["nama"] for op in corrections
+                       if op["op"] == "add" and op.get("hubungan") == "1"), None)
+    if head is None and added_head:
+        return added_head
     if head is None and not renamed:
         return family.kepala_keluarga
     if head is not None:

@@ -154,11 +154,11 @@ class Findings:
 
 def _members(family_id: int) -> dict[int, corr.Member]:
     return {
-        p.pk: corr.Member(p.pk, p.tanggal_lahir, p.jenis_kelamin or None)
+        p.pk: corr.Member(p.pk, p.tanggal_lahir, p.jenis_kelamin or None, p.hubungan or None)
         for p in Person.objects.unscoped("service: members of a family whose verification "
                                          "was checked against the actor's area")
         .filter(family_id=family_id).only(
-            "pk", "tanggal_lahir", "jenis_kelamin")
+            "pk", "tanggal_lahir", "jenis_kelamin", "hubungan")
     }
 
 
