@@ -110,6 +110,13 @@ class SourceRecord(models.Model):
     row_hash = models.CharField(max_length=64)
     source_row = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # The edition (batch) of this record's source, covering its desa, that no longer carried it:
+    # "tidak ada di edisi terbaru". Null while the latest edition carries it. Never deleted
+    # (DESIGN.md §10); it clears when a later edition carries the record again.
+    absent_since = models.ForeignKey(
+        SourceBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False, db_constraint=False,
+    )
 
     objects = PersonalQuerySet.as_manager()
 
@@ -196,6 +203,63 @@ class Person(SourceRecord):
 
     def __str__(self) -> str:
         return f"{self.nama} ({self.source_person_id})"
+
+
+class EditionChange(models.TextChoices):
+    """What an edition did to a record it carried (DESIGN.md §10)."""
+
+    ADDED = "added", _("Baru")
+    CHANGED = "changed", _("Berubah")
+    MOVED = "moved", _("Pindah keluarga")  # persons only: another family than before
+    RETURNED = "returned", _("Muncul lagi")  # was absent from an earlier edition
+    SAME = "same", _("Tetap")
+
+
+class FamilyEdition(models.Model):
+    """What one edition (an import batch) said of one family: a row per family per batch that
+    carried it. `data` holds the family's canonical values (and its members' source IDs) when
+    the edition added or changed it; it is null when the values were those of the edition
+    before, so that an unchanged re-import costs one narrow row per family."""
+
+    batch = models.ForeignKey(
+        SourceBatch, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="editions", db_index=False,
+        db_constraint=False,
+    )
+    change = models.CharField(max_length=8, choices=EditionChange.choices)
+    row_hash = models.CharField(max_length=64)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["family", "batch"], name="family_edition_once")
+        ]
+
+
+class PersonEdition(models.Model):
+    """What one edition said of one person, as FamilyEdition: which family it put them in
+    (`family`), and their values when added, changed or moved."""
+
+    batch = models.ForeignKey(
+        SourceBatch, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="editions", db_index=False,
+        db_constraint=False,
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    change = models.CharField(max_length=8, choices=EditionChange.choices)
+    row_hash = models.CharField(max_length=64)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "batch"], name="person_edition_once")
+        ]
 
 
 class DesaStat(models.Model):

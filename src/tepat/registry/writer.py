@@ -24,12 +24,13 @@ Progress = Callable[[float, str], None]
 FAMILY_FIELDS = [
     f.name
     for f in Family._meta.concrete_fields
-    if f.name not in {"id", "batch", "desa", "kecamatan", "source", "updated_at"}
+    if f.name not in {"id", "batch", "desa", "kecamatan", "source", "updated_at", "absent_since"}
 ]
 PERSON_FIELDS = [
     f.name
     for f in Person._meta.concrete_fields
-    if f.name not in {"id", "batch", "desa", "kecamatan", "source", "updated_at", "family"}
+    if f.name not in {"id", "batch", "desa", "kecamatan", "source", "updated_at", "family",
+                      "absent_since"}
 ]
 CHUNK = 20_000
 
