@@ -324,7 +324,7 @@ def _similarity(header: str, target: Target) -> float:
             return 1.0
         if other and words and other == words[0]:
             best = max(best, 0.9)
-        if other:
+        if len(other) >= 3 and len(key) >= 3:  # 'd' is not like 'id'
             best = max(best, difflib.SequenceMatcher(None, key, other).ratio())
     return best
 

@@ -37,6 +37,9 @@ MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 200 * MB
 HEADER_SCAN_ROWS = 30
 TRAILER_SCAN_ROWS = 5
+# When guessing is allowed, one known header is not enough to trust a row as the headers (a
+# data cell "Kepala Keluarga" is also a P3KE header).
+GUESS_MIN_SCORE = 2
 ROW = "_row"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -322,6 +325,7 @@ def _read_xlsx(
         loaded = book.load(candidate)
         rows = loaded.frame.head(HEADER_SCAN_ROWS).rows()
         index, score = _best_header_row(rows, keys)
+        score = 0 if guess_header and score < GUESS_MIN_SCORE else score
         if guess_header and not score and guessed is None:
             row = _guessed_header_row(rows)
             guessed = (0, candidate, loaded, row) if row is not None else None
@@ -469,6 +473,7 @@ def _detect_header(
     for delimiter in _DELIMITERS:
         rows = [_split(line, delimiter) for line in lines[:HEADER_SCAN_ROWS]]
         index, score = _best_header_row(rows, keys)
+        score = 0 if guess and score < GUESS_MIN_SCORE else score
         if score and (best is None or (score, -index) > best[:2]):
             best = (score, -index, delimiter)
         row = _guessed_header_row(rows) if guess and not score else None
