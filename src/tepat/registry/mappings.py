@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from tepat.audit.services import log_event, write_service
+from tepat.audit.services import MANY, log_event, write_service
 from tepat.core.layout import Unit, layout_for
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError
@@ -186,7 +186,7 @@ def load_staged(token: str) -> Staged:
                   files[1] if len(files) > 1 else None)
 
 
-@write_service()
+@write_service(MANY)  # the batch's event; and the import's, when the task runs at once
 def start_mapped_import(*, user: Any, staged: Staged, mapping: dict[str, str],
                         template: MappingTemplate | None = None) -> SourceBatch:
     """Create the batch with its mapping, move the staged files into its folder and queue the
@@ -231,6 +231,26 @@ class Preview:
     @property
     def error_count(self) -> int:
         return 1 if self.read_error else (self.validated.error_count if self.validated else 0)
+
+    @property
+    def families(self) -> int:
+        return self.validated.families.height if self.validated else 0
+
+    @property
+    def persons(self) -> int:
+        return self.validated.persons.height if self.validated else 0
+
+    def first_errors(self, n: int = 20) -> list[str]:
+        errors = self.validated.errors[:n] if self.validated else []
+        return [f"{e.message_id} / {e.message_en}" for e in errors]
+
+    @property
+    def flag_counts(self) -> dict[str, dict[str, int]]:
+        return self.validated.flag_counts if self.validated else {}
+
+    @property
+    def notes(self) -> list[str]:
+        return self.validated.notes if self.validated else []
 
 
 def build_preview(staged: Staged, mapping: dict[str, str], *, limit: int = PREVIEW_ROWS,
