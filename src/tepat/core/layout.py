@@ -481,7 +481,7 @@ LOCAL_PERSON = Layout(
             "Hubungan Keluarga",
             "Hubungan",
         ),
-        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin"),
+        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin", "JK", "L/P"),
         Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=("Tanggal Lahir",)),
         _code("status_kawin", "status_kawin", "status_kawin", "Status Kawin"),
         _code("pekerjaan", "pekerjaan", "pekerjaan", "Pekerjaan"),

@@ -184,18 +184,19 @@ def _with_person_ids(frame: pl.DataFrame, family: Layout, person: Layout) -> pl.
 # Reading and validating through a mapping
 
 
-def read_mapped(
+def read_unmapped(
     path: Path | str,
     mapping: Mapping[str, str],
     source: str,
-    role: str = "one",
+    role: str = "family",
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     zip_limits: ZipLimits | None = None,
 ) -> RawTable:
-    """Read a file (through read_sheet, in its limited child process) and apply the mapping."""
+    """Read a file as it is (through read_sheet, in its limited child process), finding its
+    header row by the mapping's headers (or guessing it)."""
     unit = Unit.PERSON if role == "person" else Unit.FAMILY
-    raw = read_sheet(
+    return read_sheet(
         path,
         layout_for(source, unit),
         max_bytes=max_bytes,
@@ -203,7 +204,21 @@ def read_mapped(
         extra_headers=list(mapping.values()),
         guess_header=True,
     )
-    return apply_mapping(raw, mapping, source, role)
+
+
+def validate_raw(
+    family_raw: RawTable,
+    person_raw: RawTable | None,
+    source: str,
+    mapping: Mapping[str, str],
+    **options: object,
+) -> Validated:
+    """`validate_tables` for tables read as they are: the mapping is applied first (a single
+    file takes the role 'one'; a pair, 'family' and 'person')."""
+    family_role = "family" if person_raw is not None else "one"
+    family = apply_mapping(family_raw, mapping, source, family_role)
+    person = apply_mapping(person_raw, mapping, source, "person") if person_raw else None
+    return validate_tables(family, person, source, **options)  # type: ignore[arg-type]
 
 
 def validate_mapped(
@@ -221,21 +236,17 @@ def validate_mapped(
 ) -> Validated:
     """`validate_files` for files read through a column mapping."""
     started = time.perf_counter()
-    roles = ("family", "person") if person_path is not None else ("one",)
-    family_raw = read_mapped(
-        family_path, mapping, source, roles[0], max_bytes=max_bytes, zip_limits=zip_limits
-    )
+    family_raw = read_unmapped(family_path, mapping, source, "family", max_bytes=max_bytes,
+                               zip_limits=zip_limits)
     person_raw = (
-        read_mapped(person_path, mapping, source, "person", max_bytes=max_bytes,
-                    zip_limits=zip_limits)
+        read_unmapped(person_path, mapping, source, "person", max_bytes=max_bytes,
+                      zip_limits=zip_limits)
         if person_path is not None
         else None
     )
     read_seconds = time.perf_counter() - started
-    validated = validate_tables(
-        family_raw, person_raw, source, regions=regions, today=today, kabupaten=kabupaten,
-        max_errors=max_errors,
-    )
+    validated = validate_raw(family_raw, person_raw, source, mapping, regions=regions,
+                             today=today, kabupaten=kabupaten, max_errors=max_errors)
     validated.timings = {
         "read": read_seconds,
         "validate": validated.timings["validate"],
@@ -300,8 +311,8 @@ def _value_kind(values: list[str]) -> str | None:
         return "date"
     if share(lambda v: bool(_SEX.match(v))) >= 0.8:
         return "sex"
-    if share(lambda v: bool(_DESIL.match(v))) >= 0.8:
-        return "desil"
+    if share(lambda v: bool(_DESIL.match(v))) >= 0.8 and len(set(values)) >= 3:
+        return "desil"  # (two values only, 1 and 2, are more likely a sex code)
     words = [v for v in values if not v.isdigit()]
     if len(words) >= 0.8 * n:
         codes = convert.code_mapping(set(words), CODE_LISTS["hubungan_dengan_kepala_keluarga"])

@@ -20,7 +20,7 @@ from tepat.audit.services import MANY, log_event, write_service
 from tepat.core.layout import Unit, layout_for
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError
-from tepat.pipeline.mapping import check_mapping, validate_mapped
+from tepat.pipeline.mapping import check_mapping, read_unmapped, validate_raw
 from tepat.pipeline.messages import mask_numbers
 from tepat.pipeline.readers import ROW, RawTable, read_sheet
 from tepat.pipeline.validate import Validated
@@ -258,12 +258,15 @@ def build_preview(staged: Staged, mapping: dict[str, str], *, limit: int = PREVI
     """Validate the staged files through the mapping (nothing is written) and gather, for the
     first `limit` rows of the family (or only) file, their masked cells, errors and flags."""
     started = time.perf_counter()
+    limit_bytes = settings.IMPORT_MAX_BYTES
     try:
-        validated = validate_mapped(
-            staged.family_path, staged.person_path, staged.source, mapping,
-            regions=national_table(), today=today, max_bytes=settings.IMPORT_MAX_BYTES,
-            kabupaten=kabupaten,
-        )
+        family_raw = read_unmapped(staged.family_path, mapping, staged.source, "family",
+                                   max_bytes=limit_bytes)
+        person_raw = (read_unmapped(staged.person_path, mapping, staged.source, "person",
+                                    max_bytes=limit_bytes) if staged.person_path else None)
+        sample = _head(family_raw, limit)  # before the mapping drops the unmapped columns
+        validated = validate_raw(family_raw, person_raw, staged.source, mapping,
+                                 regions=national_table(), today=today, kabupaten=kabupaten)
     except ReadError as exc:
         return Preview(None, f"{exc.message_id} / {exc.message_en}", [], [],
                        time.perf_counter() - started)
@@ -278,23 +281,12 @@ def build_preview(staged: Staged, mapping: dict[str, str], *, limit: int = PREVI
         head = frame.filter(pl.col("flags") != "").select("source_row", "flags")
         for row, text in head.iter_rows():
             flags.setdefault(row, []).extend(f for f in text.split(",") if f)
-    sample = _sample(staged, mapping, limit)
     rows = [
         PreviewRow(row, [mask_numbers(c) for c in cells], errors.get(row, []),
                    sorted(set(flags.get(row, []))))
         for row, cells in sample[1]
     ]
     return Preview(validated, "", sample[0], rows, time.perf_counter() - started)
-
-
-def _sample(staged: Staged, mapping: dict[str, str], limit: int
-            ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The file's own headers and first rows (read once more: a small price next to the
-    validation, and the validated frames no longer hold the raw text)."""
-    raw = read_sheet(staged.family_path, layout_for(staged.source, Unit.FAMILY),
-                     max_bytes=settings.IMPORT_MAX_BYTES, extra_headers=list(mapping.values()),
-                     guess_header=True)
-    return _head(raw, limit)
 
 
 def _head(raw: RawTable, limit: int) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -29,7 +29,8 @@ def _staged_or_404(token: str):
     try:
         return load_staged(token)
     except LookupError:
-        raise Http404(_("Unggahan untuk dipetakan tidak ditemukan atau sudah kedaluwarsa.")) from None
+        message = _("Unggahan untuk dipetakan tidak ditemukan atau sudah kedaluwarsa.")
+        raise Http404(message) from None
 
 
 def _kabupaten() -> str | None:
