@@ -75,9 +75,11 @@ def test_an_unknown_header_row_is_found_below_the_title_block(lokal, tmp_path):
 def test_suggestions_come_from_the_headers_and_the_values(lokal, tmp_path):
     raw = read_sheet(lokal, guess_header=True)
     assert suggest_mapping(raw, "local") == MAPPING
-    # headers that say nothing: the values alone suggest NIK, desa code, date, sex, hubungan
+    # headers that say nothing: the values alone suggest NIK, desa code, date, sex, hubungan,
+    # desil (at least three values of 1-10: only 1 and 2 would rather be a sex code)
     blind = write_csv(tmp_path / "x.csv", [["a", "b", "c", "d", "e", "f"],
-                                          *[[r[3], r[7], r[6], r[5], r[4], r[8]] for r in ROWS]])
+                                          *[[r[3], r[7], r[6], r[5], r[4], d]
+                                            for r, d in zip(ROWS, "1342", strict=True)]])
     suggested = suggest_mapping(read_sheet(blind, guess_header=True), "local")
     assert suggested == {"kode_kemdagri": "b", "desil": "f", "nik": "a", "jenis_kelamin": "d",
                          "tanggal_lahir": "c", "hubungan": "e"}
