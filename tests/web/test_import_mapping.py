@@ -167,3 +167,14 @@ def test_a_bad_token_is_404(client_for, regions, import_dir):
     client = client_for("admin")
     assert client.get(reverse("import_mapping", args=["0" * 32])).status_code == 404
     assert client.get("/impor/pemetaan/..%2F..%2Fetc/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["operator_kecamatan", "operator_desa", "pimpinan"])
+def test_only_the_admin_kabupaten_maps_columns(client_for, regions, import_dir, persona, users):
+    """import_mapping and import_remap: the import role only (also in test_url_matrix)."""
+    location = _upload(client_for("admin"))["Location"]
+    batch = SourceBatch.objects.create(source="p3ke", status=BatchStatus.REJECTED,
+                                       family_file_name="x.csv", imported_by=users.admin)
+    client = client_for(persona)
+    assert client.get(location).status_code == 403
+    assert client.post(reverse("import_remap", args=[batch.pk])).status_code == 403
