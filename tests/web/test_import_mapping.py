@@ -178,3 +178,39 @@ def test_only_the_admin_kabupaten_maps_columns(client_for, regions, import_dir, 
     client = client_for(persona)
     assert client.get(location).status_code == 403
     assert client.post(reverse("import_remap", args=[batch.pk])).status_code == 403
+
+
+def test_a_pair_with_unknown_headers_offers_the_columns_of_both_files(
+    client_for, regions, import_dir, queued
+):
+    """A DTKS pair whose headers were renamed: the person file's columns are offered too, the
+    suggestions cover both files, and the pair imports."""
+    family = "\n".join([
+        "IDDTKS_RT,WILAYAH,NO_KK,NAMA KRT",
+        f"R1,{DESA},{KK_1},SUTRISNO",
+        f"R2,{DESA},{KK_2},MISNATI",
+    ]).encode()
+    person = "\n".join([
+        "IDDTKS_RT,ID ART,NIK,NAMA,HUBUNGAN",
+        f"R1,A1,{HEAD_1},SUTRISNO,Kepala Keluarga",
+        f"R1,A2,{WIFE_1},SUMIATI,Istri",
+        f"R2,A3,{HEAD_2},MISNATI,Kepala Keluarga",
+    ]).encode()
+    client = client_for("admin")
+    location = client.post(reverse("import_new"), {
+        "source": "dtks", "period": "2025-01", "map_columns": "on",
+        "family_file": SimpleUploadedFile("rt.csv", family, content_type="text/csv"),
+        "person_file": SimpleUploadedFile("art.csv", person, content_type="text/csv"),
+    })["Location"]
+    page = client.get(location)
+    choices = [value for value, _ in page.context["form"].fields["f_source_person_id"].choices]
+    assert "ID ART" in choices and "WILAYAH" in choices
+    fields = {**_fields(page), "f_source_family_id": "IDDTKS_RT", "f_kode_kemdagri": "WILAYAH",
+              "f_source_person_id": "ID ART", "f_kepala_keluarga": "NAMA KRT"}
+    assert fields["f_nik"] == "NIK" and fields["f_hubungan"] == "HUBUNGAN"
+    preview = client.post(location, {**fields, "action": "preview"}).context["preview"]
+    assert preview.error_count == 0, preview.first_errors()
+    assert (preview.families, preview.persons) == (2, 3)
+    client.post(location, {**fields, "action": "import"})
+    assert SourceBatch.objects.get().status == BatchStatus.DONE
+    assert Person.objects.filter(source="dtks").count() == 3

@@ -20,7 +20,7 @@ from tepat.audit.services import MANY, log_event, write_service
 from tepat.core.layout import Unit, layout_for
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError
-from tepat.pipeline.mapping import check_mapping, read_unmapped, validate_raw
+from tepat.pipeline.mapping import check_mapping, read_unmapped, suggest_mapping, validate_raw
 from tepat.pipeline.messages import mask_numbers
 from tepat.pipeline.readers import ROW, RawTable, read_sheet
 from tepat.pipeline.validate import Validated
@@ -298,11 +298,43 @@ def _head(raw: RawTable, limit: int) -> tuple[list[str], list[tuple[int, list[st
     return raw.headers, rows
 
 
-def read_head(staged: Staged, limit: int = 10) -> tuple[RawTable, list[str],
-                                                        list[tuple[int, list[str]]]]:
-    """The staged family (or only) file read with whatever header row it has, and its first
-    rows masked: for the mapping form. Raises ReadError for a file that cannot be read."""
+@dataclass(frozen=True)
+class Head:
+    """What the mapping form shows of a staged upload: the columns to choose from (the family
+    file's, then the person file's others), its first rows masked, and the suggested mapping."""
+
+    headers: list[str]
+    first_headers: list[str]  # the family (or only) file's, for the rows below
+    rows: list[tuple[int, list[str]]]
+    suggested: dict[str, str]
+
+
+HEAD_FILE = "head.json"
+
+
+def read_head(staged: Staged, limit: int = 10) -> Head:
+    """Read the staged files once (whatever header row they have; suggestions from their
+    headers and values) and keep the result beside them, so that the form's later requests do
+    not read a large file again. Raises ReadError for a file that cannot be read."""
+    cached = staged.folder / HEAD_FILE
+    try:
+        data = json.loads(cached.read_text())
+        return Head(data["headers"], data["first_headers"],
+                    [(r, cells) for r, cells in data["rows"]], data["suggested"])
+    except (OSError, ValueError, KeyError):
+        pass
     raw = read_sheet(staged.family_path, layout_for(staged.source, Unit.FAMILY),
                      max_bytes=settings.IMPORT_MAX_BYTES, guess_header=True)
-    headers, rows = _head(raw, limit)
-    return raw, headers, [(row, [mask_numbers(c) for c in cells]) for row, cells in rows]
+    first_headers, rows = _head(raw, limit)
+    headers = list(first_headers)
+    suggested = suggest_mapping(raw, staged.source)
+    if staged.person_path is not None:
+        person = read_sheet(staged.person_path, layout_for(staged.source, Unit.PERSON),
+                            max_bytes=settings.IMPORT_MAX_BYTES, guess_header=True)
+        headers += [h for h in person.headers if h not in headers]
+        for field_name, header in suggest_mapping(person, staged.source).items():
+            suggested.setdefault(field_name, header)
+    head = Head(headers, first_headers,
+                [(row, [mask_numbers(c) for c in cells]) for row, cells in rows], suggested)
+    cached.write_text(json.dumps(head.__dict__))
+    return head

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tepat.pipeline import ReadError
-from tepat.pipeline.mapping import check_mapping, suggest_mapping, targets
+from tepat.pipeline.mapping import check_mapping, targets
 from tepat.regions.models import Level, Region
 from tepat.registry.mappings import (
     MappingError,
@@ -45,14 +45,15 @@ def import_mapping(request: HttpRequest, token: str) -> HttpResponse:
     staged = _staged_or_404(token)
     context = {"nav": "imports", "staged": staged}
     try:
-        raw, headers, rows = read_head(staged)
+        head = read_head(staged)
     except ReadError as exc:
         context["read_error"] = f"{exc.message_id} / {exc.message_en}"
         return render(request, "web/import_mapping.html", context)
+    headers = head.headers
     options = targets(staged.source)
     templates = MappingTemplate.objects.filter(source=staged.source)
     chosen = templates.filter(pk=request.GET.get("templat") or 0).first()
-    initial = chosen.mapping if chosen else suggest_mapping(raw, staged.source)
+    initial = chosen.mapping if chosen else head.suggested
     initial = {field: header for field, header in initial.items() if header in headers}
     form = MappingForm(request.POST or None, targets=options, headers=headers,
                        initial={**MappingForm.initial_for(initial),
@@ -76,7 +77,7 @@ def import_mapping(request: HttpRequest, token: str) -> HttpResponse:
                 _save(request, form, staged.source, mapping)
             preview = build_preview(staged, mapping, kabupaten=_kabupaten())
     context.update({
-        "headers": headers, "rows": rows, "form": form, "preview": preview,
+        "headers": head.first_headers, "rows": head.rows, "form": form, "preview": preview,
         "templates": templates, "chosen": chosen, "suggested": chosen is None,
     })
     return render(request, "web/import_mapping.html", context)
