@@ -151,3 +151,14 @@ def test_every_source_offers_its_fields_once(source):
     fields = [t.field for t in targets(source)]
     assert len(fields) == len(set(fields))
     assert {"source_family_id", "kode_kemdagri", "nik"} <= set(fields)
+
+
+def test_a_per_person_list_gives_the_family_its_heads_programme_flags(tmp_path):
+    rows = [[*r[:9], pbi] for r, pbi in zip(ROWS, ["Ya", "Tidak", "Tidak", "Ya"], strict=True)]
+    path = write_xlsx(tmp_path / "pbi.xlsx", [[*HEADERS[:9], "PBI JK"], *rows])
+    validated = validate_mapped(path, None, "local", {**MAPPING, "penerima_pbi_jk": "PBI JK"},
+                                today=TODAY)
+    assert validated.error_count == 0
+    families = dict(validated.families.select("source_family_id", "penerima_pbi_jk").iter_rows())
+    assert families == {KK_1: "1", KK_2: "0"}  # the heads' values (1 = ya, 0 = tidak)
+    assert validated.persons["penerima_pbi_jk"].to_list() == ["1", "0", "0", "1"]

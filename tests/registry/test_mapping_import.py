@@ -175,3 +175,13 @@ def test_the_mapping_command_lists_shows_saves_and_suggests(regions, lokal_file,
         call_command("mapping", "show", "nope")
     with pytest.raises(CommandError, match="KOLOM_TEPAT=JUDUL"):
         call_command("mapping", "save", "x", "--source", "lokal", "gaji=GAJI")
+
+
+def test_tepat_synth_writes_a_dtks_pair_that_imports(regions, tmp_path):
+    call_command("synth", "--source", "dtks", "--households", "60", "--out", str(tmp_path),
+                 verbosity=0)
+    paths = sorted(tmp_path.glob("dtks_*.csv"))
+    assert [p.name for p in paths] == ["dtks_anggota.csv", "dtks_keluarga.csv"]
+    batch = import_files(paths[1], paths[0], source="dtks")
+    assert batch.status == BatchStatus.DONE, batch.message
+    assert batch.families_added == Family.objects.count() > 0
