@@ -37,7 +37,8 @@ SOURCES_NOTE = """### DTKS and "lokal"
 
 **DTKS** (Kemensos, Data Terpadu Kesejahteraan Sosial) comes as a family (rumah tangga) file and
 a member (ART) file joined by `ID DTKS`; the members carry their own ID (`ID ART DTKS`). It has
-the programme flags PKH, BPNT and PBI-JK and no desil. Sample (family file, then member file):
+the programme flags PKH, BPNT and PBI-JK and no desil (`tepat synth --source dtks` writes a
+synthetic pair). Sample (family file, then member file):
 
 ```
 id_dtks,kode_wilayah,alamat,no_kk,nama_krt,nik_krt,penerima_pkh,penerima_bpnt,penerima_pbi_jk

@@ -214,3 +214,17 @@ def test_a_pair_with_unknown_headers_offers_the_columns_of_both_files(
     client.post(location, {**fields, "action": "import"})
     assert SourceBatch.objects.get().status == BatchStatus.DONE
     assert Person.objects.filter(source="dtks").count() == 3
+
+
+def test_a_file_that_cannot_be_read_says_why_on_the_mapping_page(client_for, regions,
+                                                                 import_dir):
+    client = client_for("admin")
+    location = client.post(reverse("import_new"), {
+        "source": "local", "period": "2025-01",
+        "family_file": SimpleUploadedFile("daftar.csv", b"%PDF-1.4 not a table",
+                                          content_type="text/csv"),
+    })["Location"]
+    page = client.get(location)
+    assert page.status_code == 200
+    assert "daftar.csv" in page.content.decode() and "PDF" in page.content.decode()
+    assert "form" not in page.context or page.context.get("form") is None
