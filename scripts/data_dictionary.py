@@ -15,7 +15,7 @@ from tepat.core.identity import PROBLEMS
 from tepat.core.layout import LAYOUTS
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, TRANSITIONS
 from tepat.core.strategies import ESELON, FUNDING_SOURCES, NEED_KINDS, STRATEGIES
-from tepat.pipeline.messages import FLAGS, READ_ERRORS, ROW_ERRORS, flag_message
+from tepat.pipeline.messages import FLAGS, MAPPING, READ_ERRORS, ROW_ERRORS, flag_message
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -33,6 +33,46 @@ always read as text. A single combined file (one row per person with the family'
 repeated) is accepted in place of the two files.
 """
 
+SOURCES_NOTE = """### DTKS and "lokal"
+
+**DTKS** (Kemensos, Data Terpadu Kesejahteraan Sosial) comes as a family (rumah tangga) file and
+a member (ART) file joined by `ID DTKS`; the members carry their own ID (`ID ART DTKS`). It has
+the programme flags PKH, BPNT and PBI-JK and no desil (`tepat synth --source dtks` writes a
+synthetic pair). Sample (family file, then member file):
+
+```
+id_dtks,kode_wilayah,alamat,no_kk,nama_krt,nik_krt,penerima_pkh,penerima_bpnt,penerima_pbi_jk
+DTK-0001,35.13.20.2001,Dusun Krajan RT 001,3513200107150011,SUTRISNO,3513200103750001,Ya,Ya,Ya
+id_dtks,id_art_dtks,nik,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,penerima_pbi_jk
+DTK-0001,ART-0001,3513200103750001,SUTRISNO,Kepala Keluarga,Laki-laki,1975-03-01,Ya
+```
+
+**Daftar lokal** (`local`, `--source lokal`) is a list in the regency's or desa's own shape, read
+through a **column mapping** (`registry.MappingTemplate`: name, source, `{field: header}`, who,
+when). The import page offers the mapping step for every lokal upload and for any upload whose
+headers are not recognised (a "Petakan kolom" button on the rejected import); the command line
+takes a saved template: `tepat import FILE --source lokal --mapping NAME` (`--mapping` works for
+every source; `tepat mapping list|show|suggest|save`). Required: a family key (an ID of the list,
+or the No KK mapped to it as well), the kode desa, and a name (the head's or the members').
+One row per family, or one row per person with the family's columns repeated (mapping a person
+field — nama, hubungan, ID individu — makes it per person; without an ID individu each person's
+ID is the family key + "-" + the position in the family). Desil is optional. Sample:
+
+```
+DAFTAR KELUARGA MISKIN DESA MALESANWETAN
+No,Nomor KK,Nama Anggota,NIK Anggota,Hubungan,L/P,Tgl Lahir,Kode Desa,Desil
+1,3513200107150011,SUTRISNO,3513200103750001,Kepala Keluarga,L,01/03/1975,35.13.20.2001,1
+2,3513200107150011,SUMIATI,3513205207780002,Istri,P,12/07/1978,35.13.20.2001,1
+```
+
+with the mapping `{"source_family_id": "Nomor KK", "no_kk": "Nomor KK", "nama": "Nama Anggota",
+"nik": "NIK Anggota", "hubungan": "Hubungan", "jenis_kelamin": "L/P", "tanggal_lahir":
+"Tgl Lahir", "kode_kemdagri": "Kode Desa", "desil": "Desil"}`. Unmapped columns are named in a
+note and not imported. Suggested mappings come from header similarity and from the values
+(16-digit numbers → NIK / No KK, desa codes → kode desa, dates → tanggal lahir, L/P → jenis
+kelamin, hubungan labels → hubungan, at least three distinct values of 1–10 → desil).
+"""
+
 REGISTRY = """## Registry
 
 `registry.Family` (one row per family and source) and `registry.Person` (one row per member)
@@ -44,7 +84,8 @@ the region name columns are not stored: the Kemendagri table is authoritative), 
 | `source`, `source_family_id` / `source_person_id` | the source (p3ke, dtsen, dtks, local) and its ID; unique together, the key of every re-import |
 | `batch` | the `SourceBatch` that last wrote the row (file names and SHA-256, who, when, counts added/changed/unchanged in keluarga and jiwa, flag counts, timings) |
 | `desa`, `kecamatan` | Kemendagri codes, the keys of area scoping |
-| `desil` | 1–4 (P3KE) or 1–10 (DTSEN); 1 = poorest |
+| `desil` | 1–4 (P3KE) or 1–10 (DTSEN, lokal when given); 1 = poorest; empty (null) for DTKS, which has no desil (pages count these families as "Tanpa desil") |
+| `penerima_pbi_jk` | DTKS: the family / person receives PBI-JK (health insurance contributions paid by the state); like `penerima_pkh`, `penerima_bpnt` a `ya_tidak` code |
 | `member_count` | persons of the family (jiwa) |
 | `kelompok_usia` | P3KE age band: 1 = under 7, 2 = 7–12, 3 = 13–15, 4 = 16–18, 5 = 19–21, 6 = 22–59, 7 = 60 and over |
 | `flags` | comma-separated data-quality codes (below) |
@@ -123,6 +164,7 @@ def render() -> str:
                 f"{required} | {_cell(', '.join(c.labels))} |"
             )
         out.append("")
+    out.append(SOURCES_NOTE)
     out.append(REGISTRY)
     out.append(
         "## Code lists\n\nCoded values are stored as the Regsosek/DTSEN codes; P3KE's "
@@ -155,7 +197,10 @@ def render() -> str:
         out.append(f"| `{code}` | {_cell(indonesian)} / {_cell(english)} |")
     out.append("\n## Errors (the whole file is rejected; nothing is written)\n")
     out.append("| code | meaning |\n|---|---|")
-    for code, (indonesian, english) in sorted({**READ_ERRORS, **ROW_ERRORS}.items()):
+    mapping_errors = {k: v for k, v in MAPPING.items() if not k.startswith("NOTE_")}
+    for code, (indonesian, english) in sorted(
+        {**READ_ERRORS, **ROW_ERRORS, **mapping_errors}.items()
+    ):
         out.append(f"| `{code}` | {_cell(indonesian)} / {_cell(english)} |")
     return "\n".join(out) + "\n"
 

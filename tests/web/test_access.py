@@ -135,6 +135,8 @@ COVERED_ELSEWHERE = {
     "family_detail": ("test_access.py", "family_in_malesanwetan"),
     "family_reveal": ("test_access.py", "reveal_in_malesanwetan"),
     "import_errors": ("test_imports.py", "import_errors"),
+    "import_mapping": ("test_import_mapping.py", "import_mapping"),
+    "import_remap": ("test_import_mapping.py", "import_remap"),
     "verify_bulk": ("test_verify.py", "verify_bulk"),
     "verify_submit_desa": ("test_verify.py", "verify_submit_desa"),
     "verify_evidence": ("test_verify.py", "verify_evidence"),

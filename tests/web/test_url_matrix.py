@@ -290,6 +290,11 @@ TABLE: dict[str, Row] = {
     "import_detail": Row(r("import_detail", one("batch")), ONLY_ADMIN, GET),
     "import_progress": Row(r("import_progress", one("batch")), ONLY_ADMIN, GET),
     "import_errors": Row(r("import_errors", one("batch"), lambda w, v: "csv"), ONLY_ADMIN, GET),
+    # the column mapping step: a staged upload (random token), then its preview (an empty
+    # mapping is refused on the page: 200); remapping a batch's files stages them again (302)
+    "import_mapping": Row(r("import_mapping", one("mapping_token")), ONLY_ADMIN, GET_POST,
+                          post=200),
+    "import_remap": Row(r("import_remap", one("batch")), ONLY_ADMIN, POST, post=302),
     # --- verification ------------------------------------------------------------------------
     "worklist": Row(r("worklist", suffix=desa_query), VERIFY, GET_POST, DESA_PARAM, sees=always,
                     post=302),  # the admin without ?desa= gets the choice of desa (200)

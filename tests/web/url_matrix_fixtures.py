@@ -50,6 +50,7 @@ class World:
     change: int = 0
     target_list: int = 0
     batch: int = 0
+    mapping_token: str = ""  # an upload waiting for its column mapping
     official: int = 0
     observation: int = 0
     report_job: int = 0
@@ -156,13 +157,23 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
 
     batch = SourceBatch.objects.create(source="p3ke", status=BatchStatus.REJECTED,
                                        imported_by=users.admin, error_count=2,
+                                       family_file_name="keluarga.csv",
                                        message="2 kesalahan: berkas ditolak")
+    (import_dir / str(batch.pk)).mkdir(parents=True, exist_ok=True)
+    (import_dir / str(batch.pk) / "keluarga.csv").write_text("Kolom A,Kolom B\n1,2\n")
     errors = [RowError.make("DESA_UNKNOWN", file="keluarga.csv", row=i + 2,
                             column="kode_kemdagri", value=f"99.99.99.{i:04d}") for i in range(2)]
     xlsx, _csv = write_error_report(errors, import_dir / str(batch.pk), "laporan_kesalahan")
     batch.error_report = str(xlsx)
     batch.save()
     world.batch = batch.pk
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tepat.registry.mappings import stage_upload
+
+    world.mapping_token = stage_upload(
+        source="local", period="2025-01", person_file=None,
+        family_file=SimpleUploadedFile("daftar.csv", b"Kolom A,Kolom B\n1,2\n")).token
 
     load_packaged()
     world.observation = Observation.objects.order_by("pk").first().pk

@@ -319,9 +319,190 @@ DTSEN_PERSON = Layout(
     ),
 )
 
+_PBI_JK = _code(
+    "penerima_pbi_jk", "penerima_pbi_jk", "ya_tidak", "Penerima PBI-JK", "PBI JK", "PBI-JK", "PBI"
+)
+_DTKS_FLAGS = (
+    _code("penerima_pkh", "penerima_pkh", "ya_tidak", "Penerima PKH", "PKH"),
+    _code("penerima_bpnt", "penerima_bpnt", "ya_tidak", "Penerima BPNT", "BPNT"),
+    _PBI_JK,
+)
+
+# Kemensos DTKS (Data Terpadu Kesejahteraan Sosial): a family (rumah tangga) file and a member
+# file joined by ID DTKS. DTKS carries no desil: the registry stores none (null) for its families.
+DTKS_FAMILY = Layout(
+    "dtks",
+    Unit.FAMILY,
+    (
+        Column(
+            "source_family_id",
+            "id_dtks",
+            Kind.ID,
+            required=True,
+            labels=("ID DTKS", "IDDTKS", "ID Keluarga DTKS"),
+        ),
+        Column("provinsi", "provinsi", Kind.TEXT, labels=("Provinsi", "Nama Provinsi")),
+        Column(
+            "kabupaten_kota", "kabupaten_kota", Kind.TEXT, labels=("Kabupaten/Kota", "Nama Kab")
+        ),
+        Column("kecamatan", "kecamatan", Kind.TEXT, labels=("Kecamatan", "Nama Kecamatan")),
+        Column("desa_kelurahan", "desa_kelurahan", Kind.TEXT, labels=("Desa/Kelurahan", "Desa")),
+        Column(
+            "kode_kemdagri",
+            "kode_wilayah",
+            Kind.REGION,
+            required=True,
+            labels=("Kode Wilayah", "Kode Desa", "kode_desa", "Kode Kemendagri", "kode_kemdagri"),
+        ),
+        Column("alamat", "alamat", Kind.TEXT, labels=("Alamat",)),
+        Column(
+            "no_kk",
+            "no_kk",
+            Kind.NIK,
+            labels=("No KK", "Nomor KK", "nomor_kk", "No. KK", "Nomor Kartu Keluarga"),
+        ),
+        Column(
+            "kepala_keluarga",
+            "nama_krt",
+            Kind.TEXT,
+            labels=("Nama KRT", "Nama Kepala Rumah Tangga", "Nama Kepala Keluarga"),
+        ),
+        Column("nik", "nik_krt", Kind.NIK, labels=("NIK KRT", "NIK Kepala Keluarga")),
+        _code("jenis_kelamin", "jenis_kelamin_krt", "jenis_kelamin", "Jenis Kelamin KRT"),
+        Column(
+            "tanggal_lahir", "tanggal_lahir_krt", Kind.DATE, labels=("Tanggal Lahir KRT",)
+        ),
+        *_DTKS_FLAGS,
+    ),
+)
+
+DTKS_PERSON = Layout(
+    "dtks",
+    Unit.PERSON,
+    (
+        Column(
+            "source_family_id",
+            "id_dtks",
+            Kind.REF,
+            required=True,
+            labels=("ID DTKS", "IDDTKS", "ID Keluarga DTKS"),
+        ),
+        Column(
+            "source_person_id",
+            "id_art_dtks",
+            Kind.ID,
+            required=True,
+            labels=("ID ART DTKS", "ID ART", "ID Anggota", "ID Individu DTKS", "ID Individu"),
+        ),
+        Column("nik", "nik", Kind.NIK, labels=("NIK",)),
+        Column("nama", "nama", Kind.TEXT, labels=("Nama", "Nama ART", "Nama Lengkap")),
+        _code(
+            "hubungan",
+            "hubungan_keluarga",
+            "hubungan_dengan_kepala_keluarga",
+            "Hubungan Keluarga",
+            "Hubungan Dengan Kepala Keluarga",
+            "Hubungan Dengan KRT",
+            "Hubungan",
+        ),
+        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin"),
+        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=("Tanggal Lahir",)),
+        _code("status_kawin", "status_kawin", "status_kawin", "Status Kawin", "Status Perkawinan"),
+        *_DTKS_FLAGS,
+    ),
+)
+
+# "Daftar lokal": a list kept by the regency or a desa in its own shape, read through a column
+# mapping (tepat.pipeline.mapping). One row per family (the family file alone) or one row per
+# person (one file: the family's columns repeated on each member's row). Required: a family key
+# (an ID of the list, or the No KK mapped to it) and the kode desa; desil is optional. When a
+# one-row-per-person list has no person ID, the mapping synthesizes it (family key + position).
+LOCAL_FAMILY = Layout(
+    "local",
+    Unit.FAMILY,
+    (
+        Column(
+            "source_family_id",
+            "id_keluarga",
+            Kind.ID,
+            required=True,
+            labels=("ID Keluarga", "ID Keluarga Lokal", "ID"),
+        ),
+        Column(
+            "kode_kemdagri",
+            "kode_desa",
+            Kind.REGION,
+            required=True,
+            labels=("Kode Desa", "Kode Wilayah", "Kode Kemendagri", "kode_kemdagri"),
+        ),
+        Column("desil", "desil", Kind.CODE, "desil", labels=("Desil", "Desil Kesejahteraan")),
+        Column("alamat", "alamat", Kind.TEXT, labels=("Alamat",)),
+        Column(
+            "no_kk",
+            "no_kk",
+            Kind.NIK,
+            labels=("No KK", "Nomor KK", "No. KK", "Nomor Kartu Keluarga", "KK"),
+        ),
+        Column(
+            "kepala_keluarga",
+            "kepala_keluarga",
+            Kind.TEXT,
+            labels=("Kepala Keluarga", "Nama Kepala Keluarga"),
+        ),
+        Column("nik", "nik_kepala_keluarga", Kind.NIK, labels=("NIK Kepala Keluarga",)),
+        _code("jenis_kelamin", "jenis_kelamin_kepala_keluarga", "jenis_kelamin"),
+        Column("tanggal_lahir", "tanggal_lahir_kepala_keluarga", Kind.DATE),
+        *_PROGRAMME_COLUMNS,
+        _PBI_JK,
+    ),
+)
+
+LOCAL_PERSON = Layout(
+    "local",
+    Unit.PERSON,
+    (
+        Column(
+            "source_family_id",
+            "id_keluarga",
+            Kind.REF,
+            required=True,
+            labels=("ID Keluarga", "ID Keluarga Lokal"),
+        ),
+        Column(
+            "source_person_id", "id_individu", Kind.ID, required=True, labels=("ID Individu",)
+        ),
+        Column("nik", "nik", Kind.NIK, labels=("NIK",)),
+        Column("nama", "nama", Kind.TEXT, labels=("Nama", "Nama Lengkap")),
+        _code(
+            "hubungan",
+            "hubungan_dengan_kepala_keluarga",
+            "hubungan_dengan_kepala_keluarga",
+            "Hubungan Dengan Kepala Keluarga",
+            "Hubungan Keluarga",
+            "Hubungan",
+        ),
+        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin", "JK", "L/P"),
+        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=("Tanggal Lahir",)),
+        _code("status_kawin", "status_kawin", "status_kawin", "Status Kawin"),
+        _code("pekerjaan", "pekerjaan", "pekerjaan", "Pekerjaan"),
+        _code("pendidikan", "pendidikan", "pendidikan", "Pendidikan"),
+        *_PROGRAMME_COLUMNS,
+        _PBI_JK,
+    ),
+)
+
 LAYOUTS: dict[tuple[str, Unit], Layout] = {
     (layout.source, layout.unit): layout
-    for layout in (P3KE_FAMILY, P3KE_PERSON, DTSEN_FAMILY, DTSEN_PERSON)
+    for layout in (
+        P3KE_FAMILY,
+        P3KE_PERSON,
+        DTSEN_FAMILY,
+        DTSEN_PERSON,
+        DTKS_FAMILY,
+        DTKS_PERSON,
+        LOCAL_FAMILY,
+        LOCAL_PERSON,
+    )
 }
 
 

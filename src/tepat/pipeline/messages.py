@@ -279,7 +279,33 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
 }
 
-CATALOGUE: dict[str, tuple[str, str]] = {**READ_ERRORS, **ROW_ERRORS, **FLAGS, **NOTES}
+# Files read through a column mapping (tepat.pipeline.mapping).
+MAPPING: dict[str, tuple[str, str]] = {
+    "MAPPING_COLUMN_MISSING": (
+        "Berkas {file}: kolom '{column}' yang dipetakan ke {value} (wajib) tidak ada di berkas. "
+        "Perbaiki pemetaan kolom atau berkasnya. Kolom yang ada: {expected}.",
+        "File {file}: the column '{column}' mapped to {value} (required) is not in the file. "
+        "Fix the column mapping or the file. The file's columns: {expected}.",
+    ),
+    "NOTE_PERSON_ID_MADE": (
+        "Berkas {file}: tidak ada kolom ID individu; ID setiap individu dibuat dari kunci "
+        "keluarga dan urutannya dalam keluarga.",
+        "File {file}: there is no person ID column; each person's ID is made from the family key "
+        "and the person's position in the family.",
+    ),
+    "NOTE_UNMAPPED_COLUMNS": (
+        "Berkas {file}: kolom berikut tidak dipetakan dan tidak diimpor: {value}.",
+        "File {file}: these columns are not mapped and were not imported: {value}.",
+    ),
+    "NOTE_MAPPED_ABSENT": (
+        "Berkas {file}: kolom pemetaan berikut tidak ada di berkas ini: {value}.",
+        "File {file}: these mapped columns are not in this file: {value}.",
+    ),
+}
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    **READ_ERRORS, **ROW_ERRORS, **FLAGS, **NOTES, **MAPPING
+}
 
 _FORMATTER = string.Formatter()
 # 13+ digits, possibly split by spaces, dots or dashes: a NIK/KK or a mangled one.

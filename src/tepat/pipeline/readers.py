@@ -20,7 +20,7 @@ import hashlib
 import mmap
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,7 @@ import polars as pl
 
 from tepat.core.layout import LAYOUTS, Layout, Unit
 from tepat.pipeline.errors import ReadError
-from tepat.pipeline.headers import known_keys, map_headers, match_count
+from tepat.pipeline.headers import header_key, known_keys, map_headers, match_count
 from tepat.pipeline.messages import Note, note, safe_value
 from tepat.pipeline.workbook import Grid, Workbook, open_workbook
 from tepat.pipeline.xlsx_guard import ZipLimits, check_workbook
@@ -37,6 +37,9 @@ MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 200 * MB
 HEADER_SCAN_ROWS = 30
 TRAILER_SCAN_ROWS = 5
+# When guessing is allowed, one known header is not enough to trust a row as the headers (a
+# data cell "Kepala Keluarga" is also a P3KE header).
+GUESS_MIN_SCORE = 2
 ROW = "_row"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -104,6 +107,8 @@ def read_sheet(
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     zip_limits: ZipLimits | None = None,
+    extra_headers: Collection[str] = (),
+    guess_header: bool = False,
 ) -> RawTable:
     """Read the table of a .xlsx or .csv file as text cells.
 
@@ -111,6 +116,10 @@ def read_sheet(
     row); without it, the headers of every known layout count. `sheet` picks a sheet by name;
     otherwise the first sheet (preferring names that suit the layout's unit) that has all the
     required columns is used, or else the one whose headers match best.
+
+    `extra_headers` are more header names to look for (those of a column mapping). With
+    `guess_header`, a file whose headers match nothing known is read all the same, taking the
+    first row that fills most of the widest row as the headers (the column mapping step).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -121,11 +130,11 @@ def read_sheet(
     if kind == "zip":
         check_workbook(path, name, zip_limits or ZipLimits())
         with open_workbook(path, name, checked=True) as book:
-            table = _read_xlsx(book, path, name, layout, sheet)
+            table = _read_xlsx(book, path, name, layout, sheet, extra_headers, guess_header)
     else:
         if path.suffix.lower() not in _TEXT_SUFFIXES:
             notes.append(note("NOTE_TEXT_FILE", name))
-        table = _read_csv(path, name, layout)
+        table = _read_csv(path, name, layout, extra_headers, guess_header)
     table.notes[:0] = notes
     _finish(table, layout)
     table.sha256 = file_sha256(path)
@@ -224,13 +233,24 @@ def _raise_for_ole(path: Path, name: str) -> None:
 # Header detection, shared by xlsx and csv
 
 
-def _scan_keys(layout: Layout | None) -> set[str]:
+def _scan_keys(layout: Layout | None, extra_headers: Collection[str] = ()) -> set[str]:
     layouts = (
         [lay for lay in LAYOUTS.values() if lay.source == layout.source]
         if layout is not None
         else list(LAYOUTS.values())
     )
-    return {key for lay in layouts for key in known_keys(lay)}
+    keys = {key for lay in layouts for key in known_keys(lay)}
+    return keys | {header_key(h) for h in extra_headers} - {""}
+
+
+def _guessed_header_row(rows: Sequence[Sequence[object]]) -> int | None:
+    """The first row that fills at least 80 % of the widest row's cells (a title block above
+    a table fills one or two cells; the headers fill about as many as the data rows)."""
+    filled = [sum(1 for c in row if c is not None and str(c).strip()) for row in rows]
+    widest = max(filled, default=0)
+    if widest < 2:
+        return None
+    return next(i for i, n in enumerate(filled) if n >= 0.8 * widest)
 
 
 def _best_header_row(rows: Sequence[Sequence[object]], keys: set[str]) -> tuple[int, int]:
@@ -284,7 +304,13 @@ _UNIT_SHEET_HINTS = {
 
 
 def _read_xlsx(
-    book: Workbook, path: Path, name: str, layout: Layout | None, sheet: str | None
+    book: Workbook,
+    path: Path,
+    name: str,
+    layout: Layout | None,
+    sheet: str | None,
+    extra_headers: Collection[str] = (),
+    guess_header: bool = False,
 ) -> RawTable:
     sheet_names = book.sheet_names
     if sheet is not None and sheet not in sheet_names:
@@ -292,17 +318,23 @@ def _read_xlsx(
             "SHEET_NOT_FOUND", name, value=sheet, expected=", ".join(map(repr, sheet_names))
         )
     candidates = [sheet] if sheet is not None else _sheet_order(sheet_names, layout)
-    keys = _scan_keys(layout)
+    keys = _scan_keys(layout, extra_headers)
     best: tuple[int, str, Grid, int] | None = None  # (score, sheet, grid, header index)
+    guessed: tuple[int, str, Grid, int] | None = None
     for candidate in candidates:
         loaded = book.load(candidate)
         rows = loaded.frame.head(HEADER_SCAN_ROWS).rows()
         index, score = _best_header_row(rows, keys)
+        score = 0 if guess_header and score < GUESS_MIN_SCORE else score
+        if guess_header and not score and guessed is None:
+            row = _guessed_header_row(rows)
+            guessed = (0, candidate, loaded, row) if row is not None else None
         if score and (best is None or score > best[0]):
             best = (score, candidate, loaded, index)
         if score and (layout is None or map_headers(_unique_names(rows[index]), layout).complete):
             best = (score, candidate, loaded, index)
             break
+    best = best or guessed
     if best is None:
         raise _no_header(name, layout)
     _, sheet_name, loaded, index = best
@@ -345,14 +377,20 @@ def _sheet_order(sheet_names: list[str], layout: Layout | None) -> list[str]:
 # csv
 
 
-def _read_csv(path: Path, name: str, layout: Layout | None) -> RawTable:
+def _read_csv(
+    path: Path,
+    name: str,
+    layout: Layout | None,
+    extra_headers: Collection[str] = (),
+    guess_header: bool = False,
+) -> RawTable:
     raw = path.read_bytes()
     data, encoding = _decode(raw, name)
     head_text = data[: 256 * 1024].decode("utf-8", errors="replace")
     # Lines as polars counts them for skip_rows: split on '\n' only (not str.splitlines()).
     head_lines = [line.rstrip("\r") for line in head_text.split("\n")[: HEADER_SCAN_ROWS + 60]]
-    keys = _scan_keys(layout)
-    delimiter, index, header = _detect_header(head_lines, keys, name, layout)
+    keys = _scan_keys(layout, extra_headers)
+    delimiter, index, header = _detect_header(head_lines, keys, name, layout, guess_header)
     _check_sample_delimiters(head_lines, index, header, delimiter, name)
     try:
         frame = pl.read_csv(
@@ -428,14 +466,22 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 
 def _detect_header(
-    lines: list[str], keys: set[str], name: str, layout: Layout | None
+    lines: list[str], keys: set[str], name: str, layout: Layout | None, guess: bool = False
 ) -> tuple[str, int, list[str]]:
     best: tuple[int, int, str] | None = None  # (score, -index, delimiter)
+    guessed: tuple[int, int, str] | None = None  # (width, -index, delimiter)
     for delimiter in _DELIMITERS:
         rows = [_split(line, delimiter) for line in lines[:HEADER_SCAN_ROWS]]
         index, score = _best_header_row(rows, keys)
+        score = 0 if guess and score < GUESS_MIN_SCORE else score
         if score and (best is None or (score, -index) > best[:2]):
             best = (score, -index, delimiter)
+        row = _guessed_header_row(rows) if guess and not score else None
+        if row is not None:
+            width = sum(1 for c in rows[row] if c.strip())
+            if guessed is None or width > guessed[0]:
+                guessed = (width, -row, delimiter)
+    best = best or guessed
     if best is None:
         raise _no_header(name, layout)
     _, negative_index, delimiter = best

@@ -54,6 +54,7 @@ HEAD_DERIVED = {
     "penerima_bst": "penerima_bst",
     "penerima_pkh": "penerima_pkh",
     "penerima_sembako": "penerima_sembako",
+    "penerima_pbi_jk": "penerima_pbi_jk",
 }
 HEAD_CODE = "1"
 NUMERIC_NIK_MIN_ROWS = 20

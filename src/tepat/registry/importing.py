@@ -31,6 +31,7 @@ from django.utils import timezone
 from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core.regions import national_table
 from tepat.pipeline import ReadError, validate_files, write_error_report
+from tepat.pipeline.mapping import validate_mapped
 from tepat.pipeline.messages import mask_numbers
 from tepat.regions.models import Level, Region
 from tepat.registry import writer
@@ -85,7 +86,8 @@ def read_progress(batch: SourceBatch) -> dict[str, Any]:
 
 @write_service()
 def create_batch(
-    *, user: Any, source: str, period: str, family_name: str, person_name: str = ""
+    *, user: Any, source: str, period: str, family_name: str, person_name: str = "",
+    mapping: dict[str, str] | None = None, mapping_template: Any = None,
 ) -> SourceBatch:
     with transaction.atomic():
         batch = SourceBatch.objects.create(
@@ -94,12 +96,16 @@ def create_batch(
             family_file_name=family_name,
             person_file_name=person_name,
             imported_by=user if getattr(user, "pk", None) else None,
+            mapping=mapping or {},
+            mapping_template=mapping_template,
         )
         log_event(
             "registry.batch.queued",
             actor=user,
             obj=batch,
-            data={"source": source, "period": period},
+            data={"source": source, "period": period,
+                  **({"mapping": mapping_template.name if mapping_template else "(form)"}
+                     if mapping else {})},
         )
     return batch
 
@@ -261,14 +267,19 @@ def import_files(
     period: str = "",
     user: Any = None,
     echo: Any = None,
+    mapping: dict[str, str] | None = None,
+    mapping_template: Any = None,
 ) -> SourceBatch:
-    """Import files already on disk, now, in this process (command line, demo, benchmarks)."""
+    """Import files already on disk, now, in this process (command line, demo, benchmarks).
+    `mapping` ({field: header}, tepat.pipeline.mapping) reads files of unknown headers."""
     batch = create_batch(
         user=user,
         source=source,
         period=period,
         family_name=family_path.name,
         person_name=person_path.name if person_path else "",
+        mapping=mapping,
+        mapping_template=mapping_template,
     )
     return run_import(batch.pk, family_path, person_path, echo=echo)
 
@@ -285,6 +296,17 @@ def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
 def _validate(batch: SourceBatch, family_path: Path, person_path: Path | None) -> Any:
     """The pipeline's checks, with desa limited to the regency this instance holds."""
     loaded = list(Region.objects.filter(level=Level.KABUPATEN).values_list("code", flat=True))
+    if batch.mapping:
+        return validate_mapped(
+            family_path,
+            person_path,
+            batch.source,
+            batch.mapping,
+            regions=national_table(),
+            today=timezone.localdate(),
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            kabupaten=loaded[0] if len(loaded) == 1 else None,
+        )
     return validate_files(
         family_path,
         person_path,

@@ -67,12 +67,40 @@ class SourceBatch(models.Model):
     notes = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     error_report = models.CharField(max_length=255, blank=True)
+    # The column mapping the files were read through (tepat.pipeline.mapping): {field: header},
+    # a copy of the template's at the time (the template may change later); {} when none.
+    mapping = models.JSONField(default=dict, blank=True)
+    mapping_template = models.ForeignKey(
+        "MappingTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} #{self.pk} {self.family_file_name}"
+
+
+class MappingTemplate(models.Model):
+    """A saved column mapping for files whose headers Tepat does not know: which column of the
+    file holds which Tepat field. Applied by tepat.pipeline.mapping before validation."""
+
+    name = models.CharField(_("nama templat"), max_length=80, unique=True)
+    source = models.CharField(_("sumber data"), max_length=8, choices=Source.choices)
+    mapping = models.JSONField(default=dict)  # {canonical field: the file's header}
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("templat pemetaan kolom")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def _code_field(code_list: codes.CodeList, verbose: str) -> models.CharField:
@@ -154,6 +182,7 @@ class Family(SourceRecord):
     penerima_bst = _code_field(codes.YA_TIDAK, "penerima BST")
     penerima_pkh = _code_field(codes.YA_TIDAK, "penerima PKH")
     penerima_sembako = _code_field(codes.YA_TIDAK, "penerima Sembako")
+    penerima_pbi_jk = _code_field(codes.YA_TIDAK, "penerima PBI-JK")
     resiko_stunting = _code_field(codes.YA_TIDAK, _("risiko stunting"))
     member_count = models.PositiveSmallIntegerField(_("jumlah anggota"), default=0)
 
@@ -191,6 +220,7 @@ class Person(SourceRecord):
     penerima_bst = _code_field(codes.YA_TIDAK, "penerima BST")
     penerima_pkh = _code_field(codes.YA_TIDAK, "penerima PKH")
     penerima_sembako = _code_field(codes.YA_TIDAK, "penerima Sembako")
+    penerima_pbi_jk = _code_field(codes.YA_TIDAK, "penerima PBI-JK")
 
     class Meta:
         verbose_name = _("individu")

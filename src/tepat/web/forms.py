@@ -135,6 +135,16 @@ class ImportForm(forms.Form):
         label=_("Berkas individu (jiwa)"), required=False,
         help_text=_("Kosongkan bila berkas keluarga sudah memuat semua anggota."),
     )
+    map_columns = forms.BooleanField(
+        label=_("Petakan kolom sendiri"), required=False,
+        help_text=_("Untuk berkas yang judul kolomnya tidak dikenali. Daftar lokal selalu "
+                    "melalui langkah pemetaan kolom."),
+    )
+
+    @property
+    def needs_mapping(self) -> bool:
+        data = self.cleaned_data
+        return data.get("source") == Source.LOCAL or bool(data.get("map_columns"))
 
     def clean_family_file(self) -> UploadedFile:
         upload = _check_upload(self.cleaned_data.get("family_file"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from tepat.registry.models import SourceBatch
+from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.flags import Flag, english, flag_info
 
 REPORT_FORMATS = ("xlsx", "csv")
@@ -104,3 +104,17 @@ def first_errors(batch: SourceBatch, limit: int = FIRST_ERRORS) -> list[str]:
     else:
         return []
     return [_message(headers, row) for row in rows]
+
+
+# Words of the pipeline's FILE_NO_HEADER and MISSING_COLUMN messages, in both languages.
+_HEADER_PROBLEMS = ("baris judul kolom tidak ditemukan", "kolom wajib",
+                    "no row of column headers", "the required column")
+
+
+def headers_unknown(batch: SourceBatch) -> bool:
+    """A rejected import whose headers were not recognised: the page offers the column mapping
+    step for its files."""
+    if batch.status != BatchStatus.REJECTED:
+        return False
+    texts = [batch.message, *first_errors(batch, 5)]
+    return any(p in (t or "").lower() for t in texts for p in _HEADER_PROBLEMS)

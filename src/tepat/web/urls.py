@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tepat.web.views import account, assets, dashboard, families, imports
+from tepat.web.views import account, assets, dashboard, families, import_mapping, imports
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("impor/<int:pk>/", imports.import_detail, name="import_detail"),
     path("impor/<int:pk>/progres.json", imports.import_progress, name="import_progress"),
     path("impor/<int:pk>/kesalahan.<str:fmt>", imports.import_errors, name="import_errors"),
+    path("impor/<int:pk>/petakan/", import_mapping.import_remap, name="import_remap"),
+    path("impor/pemetaan/<str:token>/", import_mapping.import_mapping, name="import_mapping"),
     # The verification campaign: each view module owns its urlpatterns.
     path("", include("tepat.web.views.verify")),
     path("", include("tepat.web.views.review")),

@@ -8,10 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tepat.registry.importing import read_progress, recover_interrupted, start_import
+from tepat.registry.mappings import stage_upload
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.access import get_batch_for_user, import_required, no_store
 from tepat.web.forms import ImportForm
-from tepat.web.imports import first_errors, flag_counts, report_formats, report_path
+from tepat.web.imports import (
+    first_errors,
+    flag_counts,
+    headers_unknown,
+    report_formats,
+    report_path,
+)
 
 RUNNING = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 CONTENT_TYPES = {
@@ -33,6 +40,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if form.is_bound and form.is_valid() and form.needs_mapping:
+        staged = stage_upload(
+            source=form.cleaned_data["source"],
+            period=form.cleaned_data["period"],
+            family_file=form.cleaned_data["family_file"],
+            person_file=form.cleaned_data["person_file"],
+        )
+        return redirect("import_mapping", token=staged.token)
     if form.is_bound and form.is_valid():
         batch = start_import(
             user=request.user,
@@ -61,6 +76,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": batch.notes,  # texts, "Indonesian / English" (tepat.pipeline.validate)
         "errors": first_errors(batch) if rejected else None,
         "report_formats": report_formats(batch),
+        "headers_unknown": headers_unknown(batch),
     })
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 from tepat import synth
 
-DEFAULT_HOUSEHOLDS = {"p3ke": 150_000, "dtsen": 400_000}
+DEFAULT_HOUSEHOLDS = {"p3ke": 150_000, "dtsen": 400_000, "dtks": 400_000}
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--out", type=Path, required=True)
-        parser.add_argument("--source", choices=["p3ke", "dtsen"], default="p3ke")
+        parser.add_argument("--source", choices=["p3ke", "dtsen", "dtks"], default="p3ke",
+                            help="dtks: a DTSEN export in the DTKS layout (csv, no truth file)")
         parser.add_argument(
             "--format",
             choices=["xlsx", "csv"],
@@ -34,10 +35,15 @@ class Command(BaseCommand):
         households = households or DEFAULT_HOUSEHOLDS[source]
         fmt = format or ("csv" if source == "dtsen" else "xlsx")
         started = time.perf_counter()
-        data = synth.generate(households, seed, source=source)
+        data = synth.generate(households, seed, source="dtsen" if source == "dtks" else source)
         generated = time.perf_counter() - started
         out.mkdir(parents=True, exist_ok=True)
-        paths = synth.write(data, out, fmt)
+        if source == "dtks":
+            from tepat.synth.dtks import write_dtks
+
+            paths = write_dtks(data, out)
+        else:
+            paths = synth.write(data, out, fmt)
         written = time.perf_counter() - started - generated
         self.stdout.write(
             f"{data.families.height:,} keluarga, {data.persons.height:,} jiwa, "
