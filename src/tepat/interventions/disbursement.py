@@ -393,8 +393,9 @@ def record_confirmed(row: UnmatchedRow, family: Family, person: Person | None, *
         intervention = add_intervention(
             programme, family, actor=actor, delivered_on=row.delivered_on, amount=row.amount,
             person=person, status=row.payment_status, upload=row.upload)
-        Intervention.objects.unscoped("disbursement: the record just written").filter(
-            pk=intervention.pk).update(**{k: v for k, v in fields.items() if k != "status"})
+        for name, value in fields.items():
+            setattr(intervention, name, value)
+        intervention.save(update_fields=[k for k in fields if k != "status"])
         return intervention
     before = planned.status
     for name, value in fields.items():
