@@ -122,6 +122,11 @@ class DisbursementPlan:
     def failed(self) -> int:
         return sum(1 for o in self.outcomes if o.row.status == FAILED)
 
+    def recorded(self, status: str) -> int:
+        """Rows of this status (PAID | FAILED) written to an intervention (new or changed)."""
+        return sum(1 for o in self.outcomes
+                   if o.row.status == status and o.action in (NEW, PLANNED, UPDATE))
+
     def amount_paid(self) -> Decimal:
         unit = self.programme.unit_cost
         return sum((o.row.amount if o.row.amount is not None else unit

@@ -118,6 +118,17 @@ class UploadForm(forms.Form):
         return upload
 
 
+class DisbursementForm(UploadForm):
+    """An agency's disbursement file: who was paid (bank or Pos), with the same guards."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["berkas"].label = _("Berkas penyaluran (.xlsx atau .csv)")
+        self.fields["berkas"].help_text = _(
+            "Satu baris satu pembayaran. Kolom: NIK dan/atau No. KK, Periode, Status; boleh juga "
+            "Referensi, Nama, Tanggal Salur, Nominal, Keterangan, Saluran.")
+
+
 class ConfirmForm(forms.Form):
     """The candidate a person picked for an unmatched row."""
 
