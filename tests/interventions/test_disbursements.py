@@ -5,7 +5,7 @@ updates a payment, unmatched rows wait for review."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -210,3 +210,45 @@ def test_an_operator_of_another_agency_cannot_import(gesek, users, first_file):
 
     with pytest.raises(RuleError):
         _import(gesek.programmes["RTLH"], first_file, users.opd)
+
+
+def test_a_bank_workbook_with_a_title_block_numbers_and_a_total_row(gesek, users, people,
+                                                                    tmp_path):
+    """As banks send them: a title block, amounts and No. KK stored as numbers, a date cell, a
+    JUMLAH row at the bottom; read through the pipeline's limited child process."""
+    from xlsxwriter import Workbook
+
+    from tepat.interventions.disbursement import NEW, preview_disbursements
+
+    sutrisno, wife, siti = people
+    path = tmp_path / "BNI-PKH-TW2-2025.xlsx"
+    book = Workbook(str(path))
+    sheet = book.add_worksheet("Penyaluran")
+    sheet.write(0, 0, "DAFTAR PENYALURAN BANSOS PKH TAHAP 2 TAHUN 2025")
+    sheet.write(1, 0, "Kabupaten Probolinggo")
+    headers = ["No", "ID Transaksi", "NIK KPM", "No KK", "Nama KPM", "Tahap", "Tgl Salur",
+               "Jumlah Bantuan", "Status Salur", "Bank Penyalur"]
+    sheet.write_row(3, 0, headers)
+    sheet.write_row(4, 0, [1, "BNI-0001", str(wife.nik), "", wife.nama, "TW2 2025"])
+    sheet.write_datetime(4, 6, datetime(2025, 5, 20),
+                         book.add_format({"num_format": "dd/mm/yyyy"}))
+    sheet.write_row(4, 7, [750000, "Sudah Cair", "BNI"])
+    sheet.write_row(5, 0, [2, "BNI-0002", "", int(siti.no_kk), "Siti Aminah", "TW2 2025", "",
+                           750000.0, "Retur - rekening dormant", "BNI"])
+    sheet.write_row(6, 0, ["JUMLAH", "", "", "", "", "", "", 1500000])
+    book.close()
+
+    plan = preview_disbursements(gesek.programmes["PKH"], path, actor=users.admin,
+                                 file_name=path.name)
+
+    assert (plan.counts[NEW], plan.problems) == (2, [])
+    paid = next(o for o in plan.outcomes if o.row.reference == "BNI-0001")
+    assert (paid.row.paid_on, paid.row.amount, paid.row.period.code, paid.family) == (
+        date(2025, 5, 20), Decimal(750_000), "2025-T2", sutrisno.pk)
+    assert len(plan.outcomes) == 2 and returned_family(plan) == siti.pk  # JUMLAH: no payment
+    returned = next(o for o in plan.outcomes if o.row.reference == "BNI-0002")
+    assert (returned.row.status, returned.row.reason) == ("failed", "rekening dormant")
+
+
+def returned_family(plan):
+    return next(o.family for o in plan.outcomes if o.row.reference == "BNI-0002")

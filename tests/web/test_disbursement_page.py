@@ -81,6 +81,11 @@ def test_upload_preview_confirm_and_the_waiting_rows(client_for, gesek, lines):
     assert statuses == [InterventionStatus.DELIVERED, InterventionStatus.FAILED]
     assert UnmatchedRow.objects.get().payment_key == "ref:TRX-3"
 
+    detail = unescape(client.get(reverse("programme_detail", args=[programme.pk])).content
+                      .decode())
+    assert "1 gagal disalurkan" in detail  # and only the paid row is aid received:
+    assert re.search(r">750\.000</div><div class=\"stat-unit\">rupiah tersalur", detail)
+
     again = _preview(client, programme, *lines)
     assert _count(again, "same") == "2" and _count(again, "waiting_already") == "1"
     assert "Tidak ada yang baru" in again and 'name="token"' not in again

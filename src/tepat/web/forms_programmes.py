@@ -87,7 +87,8 @@ class InterventionForm(forms.Form):
     amount = forms.DecimalField(label=_("Nilai (Rp)"), min_value=0, max_digits=14,
                                 decimal_places=0, required=False,
                                 help_text=_("Kosongkan untuk memakai biaya satuan program."))
-    status = forms.ChoiceField(label=_("Status"), choices=InterventionStatus.choices,
+    status = forms.ChoiceField(label=_("Status"), choices=[  # failed: from disbursement files
+        c for c in InterventionStatus.choices if c[0] != InterventionStatus.FAILED],
                                initial=InterventionStatus.DELIVERED)
 
     def clean_delivered_on(self) -> Any:
