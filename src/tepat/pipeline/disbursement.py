@@ -69,13 +69,13 @@ DISBURSEMENT_LAYOUT = Layout("penyaluran", Unit.PERSON, (
         "Lembaga Penyalur", "Penyalur", "Bank Penyalur", "Bank", "Jalur Penyaluran", "Kanal")),
 ))
 
-_PAID_WORDS = ("tersalurkan", "tersalur", "sudah tersalur", "sudah disalurkan", "disalurkan",
+PAID_WORDS = ("tersalurkan", "tersalur", "sudah tersalur", "sudah disalurkan", "disalurkan",
                "dibayar", "sudah dibayar", "terbayar", "sudah cair", "cair", "sudah diterima",
                "diterima", "berhasil", "sukses", "paid", "success")
-_FAILED_WORDS = ("gagal salur", "gagal bayar", "gagal", "retur", "diretur", "dikembalikan",
+FAILED_WORDS = ("gagal salur", "gagal bayar", "gagal", "retur", "diretur", "dikembalikan",
                  "tidak tersalur", "tidak tersalurkan", "tidak cair", "ditolak", "failed",
                  "returned")
-_STATUS_WORDS = sorted([(w, PAID) for w in _PAID_WORDS] + [(w, FAILED) for w in _FAILED_WORDS],
+_STATUS_WORDS = sorted([(w, PAID) for w in PAID_WORDS] + [(w, FAILED) for w in FAILED_WORDS],
                        key=lambda item: -len(item[0]))
 _SEPARATORS = " -–—:;,/()[]."
 MAX_REASON = 200
