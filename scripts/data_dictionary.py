@@ -134,7 +134,7 @@ DISBURSEMENT_VALUES = """
   (`Gagal - rekening tidak aktif`) or stand in `Keterangan`; a failed row without one is stored
   as "tanpa keterangan". Anything else refuses the row (`PAY_STATUS_UNKNOWN`).
 - **Periode**: a month (`2025-04`, `04/2025`, `April 2025`, `Apr 2025`), a quarter (`Triwulan 2
-  2025`, `Triwulan II 2025`, `TW2 2025`, `TW 2-2025`, `Q2 2025`) or a date (its month). Stored as
+  2025`, `Triwulan II 2025`, `TW2 2025`, `TW 2-2025`, `Q2 2025`, `Tahap 2 2025`) or a date (its month). Stored as
   `2025-04` or `2025-T2`.
 - **Tanggal Salur**: the payment's date (text or an Excel date); when absent, the period's
   first day.

@@ -58,6 +58,7 @@ def test_an_unknown_status_is_none(text):
     ("tw 4-2024", "2024-T4", date(2024, 10, 1), date(2024, 12, 31)),
     ("Q1 2025", "2025-T1", date(2025, 1, 1), date(2025, 3, 31)),
     ("2025 TW3", "2025-T3", date(2025, 7, 1), date(2025, 9, 30)),
+    ("Tahap 3 2025", "2025-T3", date(2025, 7, 1), date(2025, 9, 30)),
 ])
 def test_periods_months_and_quarters(text, code, start, end):
     period = parse_period(text)
@@ -118,6 +119,7 @@ def test_rows_parsed_and_messy_rows_refused_one_problem_each():
         ["", "3513204703850005", "", "X", "2025-05", "", "0", "Dibayar", "", ""],
         ["", NIK, "", "Siti", "2025-05", "", "", "Tersalur", "", ""],  # duplicate of row 7
         ["", "3513204703850006", "", "X", "2025-05", "31/02/2025", "", "Tersalur", "", ""],
+        ["", "3513204703850007", "", "X", "Triwulan 1 2026", "", "", "Tersalur", "", ""],
     )
     rows, problems = parse_disbursements(frame, HEADERS, "salur.xlsx", TODAY)
 
@@ -131,7 +133,7 @@ def test_rows_parsed_and_messy_rows_refused_one_problem_each():
     assert [(p.row, p.code) for p in problems] == [
         (8, "PAY_NO_NUMBER"), (9, "PAY_AMOUNT_BAD"), (10, "PAY_PERIOD_BAD"),
         (11, "PAY_STATUS_UNKNOWN"), (12, "PAY_AMOUNT_ZERO"), (13, "PAY_DUPLICATE"),
-        (14, "PAY_DATE_BAD")]
+        (14, "PAY_DATE_BAD"), (15, "PAY_PERIOD_FUTURE")]
     for problem in problems:  # file, row, column and the expected value, in both languages
         assert problem.message_id.startswith(f"Berkas salur.xlsx baris {problem.row} kolom '")
         assert problem.message_en.startswith(f"File salur.xlsx row {problem.row} column '")

@@ -112,9 +112,10 @@ _MONTH_NUMERIC = (re.compile(rf"^{_YEAR}[-/.](\d{{1,2}})$"),  # 2025-04
                   re.compile(rf"^(\d{{1,2}})[-/.]{_YEAR}$"))  # 04/2025
 _MONTH_NAMED = (re.compile(rf"^(?:bulan\s+)?([a-z]+)[\s\-/.,]*{_YEAR}$"),  # April 2025
                 re.compile(rf"^{_YEAR}[\s\-/.,]*([a-z]+)$"))  # 2025 April
-_QUARTER = (re.compile(rf"^(?:triwulan|tw|tri|q|kuartal)[\s\-.]*(iv|iii|ii|i|[1-4])[\s\-/.,]*"
+_QUARTER_WORD = r"(?:triwulan|tw|tri|q|kuartal|tahap)"  # Kemensos pays PKH in four tahap
+_QUARTER = (re.compile(rf"^{_QUARTER_WORD}[\s\-.]*(iv|iii|ii|i|[1-4])[\s\-/.,]*"
                        rf"(?:tahun\s+)?{_YEAR}$"),
-            re.compile(rf"^{_YEAR}[\s\-/.,]*(?:triwulan|tw|q|kuartal)[\s\-.]*(iv|iii|ii|i|[1-4])$"))
+            re.compile(rf"^{_YEAR}[\s\-/.,]*{_QUARTER_WORD}[\s\-.]*(iv|iii|ii|i|[1-4])$"))
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def parse_disbursements(frame: pl.DataFrame, headers: list[str], file: str, toda
     problems: list[RowProblem] = []
     first_of: dict[str, int] = {}
     for record in frame.iter_rows(named=True):
-        parsed = _parse_row(_Cells(record, columns), record[ROW], file, dates, errors)
+        parsed = _parse_row(_Cells(record, columns), record[ROW], file, dates, errors, today)
         if isinstance(parsed, RowProblem):
             problems.append(parsed)
         elif parsed.key in first_of:
@@ -290,7 +291,7 @@ def _problem(code: str, file: str, row: int, column: str, **context: object) -> 
 
 
 def _parse_row(cell: _Cells, row: int, file: str, dates: dict[str, date | None],
-               errors: dict[tuple[int, str], str]) -> PaymentRow | RowProblem:
+               errors: dict[tuple[int, str], str], today: date) -> PaymentRow | RowProblem:
     columns = cell.columns
     for name in ("nik", "no_kk", "periode", "tanggal", "jumlah", "status"):
         column = columns[name]
@@ -313,6 +314,9 @@ def _parse_row(cell: _Cells, row: int, file: str, dates: dict[str, date | None],
     period = parse_period(period_text, dates)
     if period is None:
         return _problem("PAY_PERIOD_BAD", file, row, columns["periode"] or "", value=period_text)
+    if period.start > today:
+        return _problem("PAY_PERIOD_FUTURE", file, row, columns["periode"] or "",
+                        value=period_text)
     paid_on = dates.get(period_text) or period.start
     if cell("tanggal"):
         paid_on = dates.get(cell("tanggal"))

@@ -377,6 +377,12 @@ DISBURSEMENT_ERRORS: dict[str, tuple[str, str]] = {
         _AT_EN + "'{value}' is not a known period; expected: a month like 2025-04 or April 2025, "
         "a quarter like Triwulan 2 2025 or TW2 2025, or a date.",
     ),
+    "PAY_PERIOD_FUTURE": (
+        _AT + "periode '{value}' belum dimulai; yang diharapkan: periode yang sudah dibayar "
+        "(tidak setelah hari ini).",
+        _AT_EN + "the period '{value}' has not begun; expected: a period already paid (not "
+        "after today).",
+    ),
     "PAY_DATE_BAD": (
         _AT + "'{value}' bukan tanggal yang benar; yang diharapkan: tanggal seperti 2025-04-15 "
         "atau 15/04/2025, tidak setelah hari ini.",
