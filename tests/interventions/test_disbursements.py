@@ -252,3 +252,27 @@ def test_a_bank_workbook_with_a_title_block_numbers_and_a_total_row(gesek, users
 
 def returned_family(plan):
     return next(o.family for o in plan.outcomes if o.row.reference == "BNI-0002")
+
+
+def test_the_command_dry_run_prints_the_plan_and_writes_nothing(gesek, users, first_file):
+    import io
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    before, out = _counts(), io.StringIO()
+    call_command("disburse", str(first_file), programme=gesek.programmes["PKH"].pk,
+                 user=users.admin.username, dry_run=True, format="json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert _counts() == before
+    assert (summary["rows"], summary["new"], summary["waiting"], summary["refused"]) == (
+        4, 2, 1, 1)
+    assert summary["refused_rows"][0].startswith("Berkas salur.csv baris 5")
+    assert UNKNOWN_NIK not in out.getvalue()
+
+    call_command("disburse", str(first_file), programme=gesek.programmes["PKH"].pk,
+                 user=users.admin.username, stdout=io.StringIO())
+    assert _counts()[0] == before[0] + 2
+    with pytest.raises(CommandError, match="Program 999 tidak ada"):
+        call_command("disburse", str(first_file), programme=999, user=users.admin.username)
