@@ -15,7 +15,15 @@ from tepat.core.identity import PROBLEMS
 from tepat.core.layout import LAYOUTS
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, TRANSITIONS
 from tepat.core.strategies import ESELON, FUNDING_SOURCES, NEED_KINDS, STRATEGIES
-from tepat.pipeline.messages import FLAGS, MAPPING, READ_ERRORS, ROW_ERRORS, flag_message
+from tepat.pipeline import disbursement
+from tepat.pipeline.messages import (
+    DISBURSEMENT_ERRORS,
+    FLAGS,
+    MAPPING,
+    READ_ERRORS,
+    ROW_ERRORS,
+    flag_message,
+)
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -140,10 +148,61 @@ auto or manual), `gesek.Visit` (date, notes, photo, GPS), `gesek.Need` (entry, n
 strategy, open → referred (to the agency whose programme meets the kind) → met (by an
 intervention)). `interventions.Programme` (agency, need kind, strategy, funding source, unit
 cost, desil eligibility, capacity, budget, year), `interventions.Intervention` (programme,
-registry family and optionally a member, date, quantity, amount, planned or delivered, the
-upload it came from), `interventions.BeneficiaryUpload` (file, SHA-256, rows, matched,
-unmatched), `interventions.UnmatchedRow` (the row's NIK/KK/name/birth date/desa, why it did not
-match, up to 5 candidates with scores, open → confirmed or rejected).
+registry family and optionally a member, date, quantity, amount, planned, delivered or failed
+(a payment the bank or Pos could not make), the upload it came from; for a payment from a
+disbursement file also its period, the agency's reference, the failure reason, the channel and
+the payment key), `interventions.BeneficiaryUpload` (kind: beneficiary list or disbursement
+file; file, SHA-256, rows, matched, unmatched, refused), `interventions.UnmatchedRow` (the row's
+NIK/KK/name/birth date/desa, why it did not match, up to 5 candidates with scores, open →
+confirmed or rejected; for a disbursement row also the payment's status, period, reference,
+reason, channel and key).
+"""
+
+DISBURSEMENT = """### Disbursement file (berkas penyaluran)
+
+What a bank or Pos distribution list says of who was actually paid, uploaded per programme on
+`/program/<id>/penyaluran/` (preview first, then confirm). One row per payment; the table may
+start under a title block, and a JUMLAH/TOTAL row at the bottom is dropped (and noted). Required:
+`Periode`, `Status` and at least one of `NIK` / `No. KK`. A row is identified by the agency's
+reference; without one, by NIK (else No. KK) + period. The same file twice adds nothing; a later
+file with the same payment updates it (a failed payment paid on a second try).
+
+| header | stored as | kind | required | also accepted |
+|---|---|---|---|---|
+"""
+
+DISBURSEMENT_VALUES = """
+- **Status**: paid — {paid}; failed — {failed}. A reason may follow the status in the same cell
+  (`Gagal - rekening tidak aktif`) or stand in `Keterangan`; a failed row without one is stored
+  as "tanpa keterangan". Anything else refuses the row (`PAY_STATUS_UNKNOWN`).
+- **Periode**: a month (`2025-04`, `04/2025`, `April 2025`, `Apr 2025`), a quarter (`Triwulan 2
+  2025`, `Triwulan II 2025`, `TW2 2025`, `TW 2-2025`, `Q2 2025`, `Tahap 2 2025`) or a date (its month). Stored as
+  `2025-04` or `2025-T2`.
+- **Tanggal Salur**: the payment's date (text or an Excel date); when absent, the period's
+  first day.
+- **Nominal**: rupiah (`Rp 1.500.000`, `1.500.000,00`, `Rp 600.000,-`, `1,500,000`, `1500000`);
+  empty: the programme's unit cost. A paid row of 0 is refused.
+- Each paid row becomes a DELIVERED intervention, each failed row a FAILED one (never counted as
+  aid received). A PLANNED intervention of the same family and programme dated within the
+  period is marked by the payment instead of a second record being added. Rows that match no
+  family in the uploader's area wait for review on the upload's page. Refused rows are listed
+  with their reason in the preview and in the upload's audit event.
+
+Sample (CSV, `;`):
+
+```
+No Referensi;NIK KPM;No KK;Nama KPM;Periode;Tgl Salur;Nominal;Status Penyaluran;Keterangan;Bank
+BNI-0001;3513********0001;;Siti Aminah;TW2 2025;20/05/2025;Rp 750.000;Sudah Cair;;BNI
+BNI-0002;;3513********0004;Poniti;TW2 2025;;750.000;Retur;rekening dormant;BNI
+;3513********0009;;Sutrisno;April 2025;;600000;Tersalur;;Pos
+JUMLAH;;;;;;2.100.000;;;
+```
+
+(NIK and No. KK are masked here; the file holds them whole.) Rows refused one by one (the rest of
+the file is imported after the preview):
+
+| code | meaning |
+|---|---|
 """
 
 
@@ -190,6 +249,18 @@ def render() -> str:
     out.append("\n**Funding sources**: " + "; ".join(f"`{k}` {v}" for k, v in
                                                      FUNDING_SOURCES.items()))
     out.append("\n**Echelons**: " + ", ".join(ESELON) + "\n")
+    out.append(DISBURSEMENT.rstrip("\n"))
+    for c in disbursement.DISBURSEMENT_LAYOUT.columns:
+        required = "yes" if c.required else ("NIK or No. KK" if c.field in ("nik", "no_kk")
+                                             else "")
+        out.append(f"| `{c.header}` | `{c.field}` | {c.kind.value} | {required} | "
+                   f"{_cell(', '.join(c.labels))} |")
+    out.append(DISBURSEMENT_VALUES.format(
+        paid=", ".join(f"`{w}`" for w in disbursement.PAID_WORDS),
+        failed=", ".join(f"`{w}`" for w in disbursement.FAILED_WORDS)).rstrip("\n"))
+    for code, (indonesian, english) in DISBURSEMENT_ERRORS.items():
+        out.append(f"| `{code}` | {_cell(indonesian)} / {_cell(english)} |")
+    out.append("")
     out.append("## Data-quality flags (the row is imported and flagged; never blocks)\n")
     out.append("| code | meaning |\n|---|---|")
     for code in sorted(set(FLAGS) | set(PROBLEMS)):

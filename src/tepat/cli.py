@@ -5,6 +5,7 @@ tepat regions load [--kabupaten 35.13]
 tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
 tepat import FILE... --source p3ke|dtsen|dtks|lokal [--mapping NAME] [--period P]
 tepat mapping list | show NAME | suggest FILE --source S | save NAME --source S FIELD=HEADER...
+tepat disburse FILE --programme ID --user U [--dry-run] [--format json|table]   who was paid
 tepat indicators show [--region CODE] [--format json|table] | load | import FILE --user U
 tepat indicators fgt FILE --line Z [--by kecamatan|desa] [--year Y --save --user U]
 tepat report rakor --out FILE.pdf|FILE.xlsx ; tepat report quarterly --quarter 2024Q1 --out F

@@ -195,6 +195,47 @@ def test_the_command_names_what_is_wrong(delivered):
 
 
 def test_the_report_reads_in_a_few_queries(delivered, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # + planned and failed aid, one query
         rep = _report()
         rep.by_kecamatan, rep.by_official  # noqa: B018
+
+
+def test_a_paid_disbursement_counts_as_received_a_failed_one_and_planned_aid_do_not(
+        delivered, users, tmp_path):
+    """Siti Aminah (2 jiwa) has nothing delivered: a failed payment leaves her without aid
+    received; planned aid is shown apart; the payment of a later file makes her served."""
+    from tepat.interventions.disbursement import import_disbursements
+    from tepat.interventions.models import InterventionStatus
+    from tepat.interventions.services import add_intervention
+
+    pkh = delivered.programmes["PKH"]
+    siti = next(e for e in delivered.target_list.entries.all()
+                if e.kepala_keluarga == "Siti Aminah").family
+    before = _report().analysis
+
+    def pay(status, name):
+        path = tmp_path / name
+        path.write_text(f"No KK;Periode;Status;Nominal\n{siti.no_kk};2024-07;{status};"
+                        "Rp 750.000\n", encoding="utf-8")
+        import_disbursements(pkh, path, actor=users.admin, file_name=name)
+        return _report().analysis
+
+    failed = pay("Gagal - rekening pasif", "gagal.csv")
+    assert failed.total.served == before.total.served  # a failed payment is no aid received
+    assert failed.aid.failed_only == Units(1, 2) and failed.aid.amount_failed == 750_000
+    assert failed.aid.received == before.total.served
+    row = next(p for p in failed.programmes if p.programme.id == pkh.pk)
+    assert row.amount_failed == 750_000
+    assert row.amount == next(p for p in before.programmes if p.programme.id == pkh.pk).amount
+
+    add_intervention(delivered.programmes["PBI_JK"], siti, actor=users.admin,
+                     delivered_on=date(2024, 8, 1), status=InterventionStatus.PLANNED)
+    planned = _report().analysis
+    assert planned.aid.planned_only == Units(1, 2) and planned.aid.failed_only == Units(0, 0)
+    assert planned.total.served == before.total.served
+
+    paid = pay("Tersalur", "ulang.csv")
+    assert paid.total.served.keluarga == before.total.served.keluarga + 1
+    assert paid.total.served.jiwa == before.total.served.jiwa + 2
+    assert (paid.aid.planned_only, paid.aid.failed_only) == (Units(0, 0), Units(0, 0))
+    assert paid.aid.amount_received == before.aid.amount_received + 750_000

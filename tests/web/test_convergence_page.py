@@ -76,6 +76,32 @@ def test_the_programme_table_shows_targeting_errors_cgh_and_budget(client_for, d
     assert "9.000.000" in pkh and "66,67" in pkh  # Rp 6 of 9 million to targets
 
 
+def test_aid_received_is_shown_apart_from_planned_aid_and_failed_payments(
+        client_for, delivered, users):
+    """Siti Aminah (2 jiwa) has nothing delivered: a failed payment of PKH and a planned PBI-JK
+    are shown apart; only the 3 families served count as having received aid."""
+    from tepat.interventions.models import Intervention, InterventionStatus
+    from tepat.interventions.services import add_intervention
+
+    siti = next(e for e in delivered.target_list.entries.all()
+                if e.kepala_keluarga == "Siti Aminah").family
+    add_intervention(delivered.programmes["PKH"], siti, actor=users.admin,
+                     delivered_on=date(2024, 7, 1), amount=Decimal(750_000),
+                     status=InterventionStatus.PLANNED)
+    Intervention.objects.filter(family=siti).update(status=InterventionStatus.FAILED)
+    add_intervention(delivered.programmes["PBI_JK"], siti, actor=users.admin,
+                     delivered_on=date(2024, 8, 1), status=InterventionStatus.PLANNED)
+    html = _html(client_for("admin"))
+
+    assert re.search(r'data-aid="received">3<', html)
+    assert re.search(r'data-aid="planned">1</td><td class="num">2</td><td class="num">504.000<',
+                     html)
+    assert re.search(r'data-aid="failed">0<', html)  # planned for her: she is counted there
+    assert "75,00%" in html  # still 3 of 4 target families served
+    pkh = _row(html, "PKH Kabupaten")
+    assert "750.000" in pkh  # the failed payment, apart
+
+
 def test_the_graduation_box_projects_the_count(client_for, delivered):
     html = _html(client_for("admin"))
     box = html[html.index("Graduasi dan proyeksi kemiskinan ekstrem"):]
@@ -152,5 +178,5 @@ def test_without_a_target_list_the_page_says_so(client_for, registry):
 def test_the_page_reads_in_a_bounded_number_of_queries(client_for, delivered,
                                                        django_assert_max_num_queries):
     client = client_for("admin")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):  # + planned and failed aid, one query
         _html(client)

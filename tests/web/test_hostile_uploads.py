@@ -128,6 +128,17 @@ def test_the_programme_beneficiary_upload_refuses_every_hostile_file(client_for,
     _refused_everywhere(sheets, post)
 
 
+def test_the_programme_disbursement_upload_refuses_every_hostile_file(client_for, gesek, sheets):
+    client = client_for("admin")
+    programme = gesek.programmes["PKH"]
+
+    def post(item):
+        return _page(client.post(reverse("disbursement_upload", args=[programme.pk]),
+                                 {"berkas": _upload(item)}))
+
+    _refused_everywhere(sheets, post)
+
+
 def test_the_officials_import_refuses_every_hostile_file(client_for, users, sheets):
     client = client_for("admin")
 

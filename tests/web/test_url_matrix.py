@@ -392,6 +392,11 @@ TABLE: dict[str, Row] = {
                             sees=always, post=302, overrides=(OTHER_AGENCY,)),  # no family
     "programme_upload": Row(r("programme_upload", pk("programme")), PROGRAMMES, GET_POST,
                             AGENCIES, sees=always, post=200, overrides=(OTHER_AGENCY,)),
+    # An empty POST: the form's error (200); a confirm without a staged preview: back (302).
+    "disbursement_upload": Row(r("disbursement_upload", pk("programme")), PROGRAMMES, GET_POST,
+                               AGENCIES, sees=always, post=200, overrides=(OTHER_AGENCY,)),
+    "disbursement_confirm": Row(r("disbursement_confirm", pk("programme")), PROGRAMMES, POST,
+                                AGENCIES, sees=always, post=302, overrides=(OTHER_AGENCY,)),
     "upload_detail": Row(r("upload_detail", pk("upload")), PROGRAMMES, GET, AGENCIES,
                          sees=always, overrides=(OTHER_AGENCY,)),
     "unmatched_confirm": Row(r("unmatched_confirm", pk("unmatched")), PROGRAMMES, POST,

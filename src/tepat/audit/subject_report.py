@@ -105,6 +105,9 @@ ACTION_LABELS = {
     "interventions.upload.matched": gettext_lazy("Daftar penerima dicocokkan"),
     "interventions.unmatched.confirmed": gettext_lazy("Baris penerima dicocokkan manual"),
     "interventions.unmatched.rejected": gettext_lazy("Baris penerima ditolak"),
+    "interventions.payment.recorded": gettext_lazy("Pembayaran bantuan dicatat"),
+    "interventions.payment.updated": gettext_lazy("Pembayaran bantuan diperbarui"),
+    "interventions.disbursement.imported": gettext_lazy("Berkas penyaluran diimpor"),
     "registry.batch.imported": gettext_lazy("Data sumber diimpor"),
     "registry.batch.queued": gettext_lazy("Impor data sumber diantrekan"),
 }

@@ -7,7 +7,10 @@ Definitions (every count of families is given in keluarga and in jiwa; jiwa = th
 target list records for the family, or, for a beneficiary not on the list, the members the
 registry records):
 
-- Only **delivered** interventions count as aid received; planned ones are ignored.
+- Only **delivered** interventions count as aid received (an agency's disbursement file marks a
+  paid row delivered). **Planned** aid and **failed** payments (the bank or Pos could not pay)
+  are counted apart (`AidStatus`, and per programme `amount_planned` / `amount_failed`): never
+  as received, never in coverage, targeting or double aid.
 - **NO_INTERVENTION**: a target family with no delivered intervention of any programme. An
   approved usulan baru that is not yet in the registry cannot receive a recorded intervention,
   so it counts here too (an intervention is recorded against a registry family).
@@ -112,6 +115,8 @@ class Inputs:
     visits: Mapping[int, int] = field(default_factory=dict)  # entry -> number of visits
     population: int = 0  # registry families of the list's source in the area
     later: Sequence[LaterVerification] = ()
+    planned: Sequence[Aid] = ()  # planned interventions, summed like `aids` (not received)
+    failed: Sequence[Aid] = ()  # failed payments (not received)
 
 
 # --- per family -----------------------------------------------------------------------------
@@ -370,6 +375,8 @@ class ProgrammeTargeting:
     exclusion_error_pct: float | None
     cgh_index: float | None
     budget_to_targets_pct: float | None
+    amount_planned: int = 0  # Rp planned, not (yet) received
+    amount_failed: int = 0  # Rp of failed payments
 
     def as_dict(self) -> dict[str, object]:
         p = self.programme
@@ -382,6 +389,7 @@ class ProgrammeTargeting:
             row[f"{name}_keluarga"], row[f"{name}_jiwa"] = units.keluarga, units.jiwa
         row.update(
             amount=self.amount, amount_to_targets=self.amount_to_targets,
+            amount_planned=self.amount_planned, amount_failed=self.amount_failed,
             population_keluarga=self.population,
             inclusion_error_pct=self.inclusion_error_pct,
             exclusion_error_pct=self.exclusion_error_pct,
@@ -414,6 +422,7 @@ def programme_targeting(inputs: Inputs) -> list[ProgrammeTargeting]:
     aids_of: dict[int, list[Aid]] = defaultdict(list)
     for aid in inputs.aids:
         aids_of[aid.programme].append(aid)
+    planned, failed = _amounts(inputs.planned), _amounts(inputs.failed)
     rows = []
     for pid in sorted(inputs.programmes, key=lambda i: (inputs.programmes[i].name, i)):
         p = inputs.programmes[pid]
@@ -440,8 +449,63 @@ def programme_targeting(inputs: Inputs) -> list[ProgrammeTargeting]:
             inclusion_error_pct=_pct(t.inclusion_error),
             exclusion_error_pct=_pct(t.exclusion_error),
             cgh_index=t.cgh_index, budget_to_targets_pct=percent(to_targets, amount),
+            amount_planned=planned.get(pid, 0), amount_failed=failed.get(pid, 0),
         ))
     return rows
+
+
+def _amounts(aids: Iterable[Aid]) -> dict[int, int]:
+    """programme → Rp."""
+    found: dict[int, int] = defaultdict(int)
+    for aid in aids:
+        found[aid.programme] += aid.amount
+    return found
+
+
+# --- received, planned, failed --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AidStatus:
+    """The target families by the state of their aid: received (≥ 1 delivered intervention,
+    `Coverage.served`), planned but nothing received yet, and a failed payment with nothing
+    received; with the amounts (Rp, to target families) of each."""
+
+    received: Units
+    planned_only: Units
+    failed_only: Units
+    amount_received: int
+    amount_planned: int
+    amount_failed: int
+
+    def as_dict(self) -> dict[str, object]:
+        row: dict[str, object] = {}
+        for name in ("received", "planned_only", "failed_only"):
+            units = getattr(self, name)
+            row[f"{name}_keluarga"], row[f"{name}_jiwa"] = units.keluarga, units.jiwa
+        row.update(amount_received=self.amount_received, amount_planned=self.amount_planned,
+                   amount_failed=self.amount_failed)
+        return row
+
+
+def aid_status(inputs: Inputs) -> AidStatus:
+    targets = {f.family: f for f in inputs.families if f.family is not None}
+
+    def families(aids: Iterable[Aid]) -> set[int]:
+        return {a.family for a in aids if a.family in targets}
+
+    def amount(aids: Iterable[Aid]) -> int:
+        return sum(a.amount for a in aids if a.family in targets)
+
+    received = families(inputs.aids)
+    planned = families(inputs.planned) - received
+    failed = families(inputs.failed) - received - planned
+
+    def units(keys: set[int]) -> Units:
+        return Units(len(keys), sum(targets[k].jiwa for k in keys))
+
+    return AidStatus(units(received), units(planned), units(failed), amount(inputs.aids),
+                     amount(inputs.planned), amount(inputs.failed))
 
 
 # --- graduation -----------------------------------------------------------------------------
@@ -518,6 +582,7 @@ class Analysis:
     total: Coverage
     programmes: list[ProgrammeTargeting]
     graduation: Graduation
+    aid: AidStatus | None = None  # received vs planned vs failed
 
     @property
     def no_intervention(self) -> list[FamilyConvergence]:
@@ -535,4 +600,5 @@ def analyse(inputs: Inputs, *, code: str = "", name: str = "") -> Analysis:
         total=coverage(rows, code, name),
         programmes=programme_targeting(inputs),
         graduation=graduation(inputs.families, inputs.later),
+        aid=aid_status(inputs),
     )

@@ -66,18 +66,24 @@ def programmes() -> dict[int, core.Programme]:
             for pk, name, agency, kind, strategy, funding, year, budget in rows}
 
 
-def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
-    """Delivered interventions summed per (family, programme): those delivered in the area and
-    those to the area's target families (a family recorded elsewhere since the list was fixed).
-    The registry's member count (jiwa) is read only for the beneficiaries off the list."""
-    interventions = Intervention.objects.filter(status=InterventionStatus.DELIVERED)
+def _in_area(interventions: QuerySet, target_list: TargetList, area: str | None) -> QuerySet:
+    """Those recorded in the area and those to the area's target families (a family recorded
+    elsewhere since the list was fixed)."""
     if area and area.count(".") <= 1:  # a kabupaten: its families' aid is recorded in it
-        interventions = interventions.for_area(area)
-    elif area:
+        return interventions.for_area(area)
+    if area:
         families = _entries(target_list, area).exclude(family=None).values("family_id")
-        interventions = interventions.filter(
+        return interventions.filter(
             Q(pk__in=Intervention.objects.for_area(area).values("pk"))
             | Q(family_id__in=families))
+    return interventions
+
+
+def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
+    """Delivered interventions summed per (family, programme) (`_in_area`). The registry's
+    member count (jiwa) is read only for the beneficiaries off the list."""
+    interventions = _in_area(Intervention.objects.filter(status=InterventionStatus.DELIVERED),
+                             target_list, area)
     rows = (interventions.values("family_id", "programme_id")
             .annotate(n=Count("id"), total=Cast(Sum("amount"), BigIntegerField()))
             .values_list("family_id", "programme_id", "total", "n"))
@@ -91,6 +97,22 @@ def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
                     .values_list("family_id", "family__member_count").distinct())
     return [core.Aid(family, programme, total or 0, n, off_list.get(family, 0))
             for family, programme, total, n in rows]
+
+
+def undelivered_aid(target_list: TargetList, area: str | None,
+                    ) -> tuple[list[core.Aid], list[core.Aid]]:
+    """Planned interventions and failed payments summed per (family, programme), in one query;
+    never aid received. (No jiwa: they are counted for the target families only.)"""
+    rows = (_in_area(Intervention.objects.filter(
+        status__in=[InterventionStatus.PLANNED, InterventionStatus.FAILED]), target_list, area)
+        .values("status", "family_id", "programme_id")
+        .annotate(n=Count("id"), total=Cast(Sum("amount"), BigIntegerField()))
+        .values_list("status", "family_id", "programme_id", "total", "n"))
+    found: dict[str, list[core.Aid]] = {InterventionStatus.PLANNED: [],
+                                        InterventionStatus.FAILED: []}
+    for status, family, programme, total, n in rows:
+        found[status].append(core.Aid(family, programme, total or 0, n))
+    return found[InterventionStatus.PLANNED], found[InterventionStatus.FAILED]
 
 
 def needs(target_list: TargetList, area: str | None) -> list[core.NeedRecord]:
@@ -155,11 +177,13 @@ def later_verifications(target_list: TargetList, families: Iterable[core.TargetF
 @unscoped_access("convergence: figures of the target list, narrowed to `area` by the caller")
 def read_inputs(target_list: TargetList, area: str | None = None) -> core.Inputs:
     families = target_families(target_list, area)
+    planned, failed = undelivered_aid(target_list, area)
     return core.Inputs(
         families=families, programmes=programmes(), aids=delivered_aid(target_list, area),
         needs=needs(target_list, area), visits=visits(target_list, area),
         population=population(target_list, area),
         later=later_verifications(target_list, families, area),
+        planned=planned, failed=failed,
     )
 
 
@@ -275,7 +299,8 @@ def report_json(rep: Report, by: str) -> str:
     total.update(code=rep.area or "", name=rep.area_name or rep.target_list.name)
     return (f'{{"target_list": {dump(rep.meta())},\n "by": {dump(by)},\n "rows": [\n  {lines}\n'
             f' ],\n "total": {dump(total)},\n'
-            f' "graduation": {dump(rep.analysis.graduation.as_dict())}}}')
+            f' "graduation": {dump(rep.analysis.graduation.as_dict())},\n'
+            f' "aid": {dump(rep.analysis.aid.as_dict() if rep.analysis.aid else None)}}}')
 
 
 AREA_COLUMNS = (  # (field, header, width)

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -48,6 +48,7 @@ from tepat.interventions.services import (
     require_programme_manager,
 )
 from tepat.pipeline.convert import parse_dates
+from tepat.pipeline.disbursement import parse_rupiah
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.headers import accepted_headers, known_keys, map_headers, match_count
 from tepat.pipeline.messages import Note, mask_numbers, render, safe_value
@@ -160,7 +161,7 @@ _DESA_EXPECTED = ("kode desa Kemendagri (mis. 35.13.20.2001) atau nama desa di k
 
 
 @contextmanager
-def _staged(path_or_file: Path | str | IO[bytes] | Any, file_name: str) -> Iterator[Path]:
+def staged(path_or_file: Path | str | IO[bytes] | Any, file_name: str) -> Iterator[Path]:
     """The upload as a file on disk named like the user's file (so that every message names it),
     in a private temporary directory that is removed afterwards."""
     name = Path(str(file_name).replace("\\", "/")).name.strip()[:200] or "berkas.xlsx"
@@ -397,27 +398,7 @@ def _date_cell(text: str, column: str | None, row: int, file: str,
     return found
 
 
-_ID_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
-_EN_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"^\d+([.,]\d+)?$")
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """Rupiah as written in Indonesian or English style ('Rp 3.000.000', '3,000,000',
-    '3000000.0'), rounded to whole rupiah; None when it is not such a number."""
-    value = re.sub(r"(?i)^rp\.?", "", text.replace(" ", "").replace("\u00a0", ""))
-    if _ID_THOUSANDS.match(value):
-        value = value.replace(".", "").replace(",", ".")
-    elif _EN_THOUSANDS.match(value):
-        value = value.replace(",", "")
-    elif _PLAIN.match(value):
-        value = value.replace(",", ".")
-    else:
-        return None
-    try:
-        return Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return None
+parse_amount = parse_rupiah  # the one rupiah parser (tepat.pipeline.disbursement)
 
 
 def _amount_cell(text: str, column: str | None, row: int, file: str,
@@ -522,7 +503,10 @@ class _Outcome:
     duplicate_of: _Outcome | None = None
 
 
-def _match_rows(rows: list[BeneficiaryRow], actor: Any) -> list[_Outcome]:
+def match_rows(rows: list[BeneficiaryRow], actor: Any, *, once_per_nik: bool = True,
+               ) -> list[_Outcome]:
+    """Each row's exact NIK/KK match in the actor's area; with `once_per_nik`, a NIK's later rows
+    are held back as duplicates (a disbursement file pays one NIK in several periods)."""
     niks = {r.nik for r in rows if _is_valid(r.nik, check_nik)}
     kks = {r.no_kk for r in rows if _is_valid(r.no_kk, check_kk)}
     by_nik, by_kk = _nik_index(actor, niks), _kk_index(actor, kks)
@@ -530,7 +514,7 @@ def _match_rows(rows: list[BeneficiaryRow], actor: Any) -> list[_Outcome]:
     first_of: dict[str, _Outcome] = {}
     for row in rows:
         outcome = _match_one(row, niks, kks, by_nik, by_kk)
-        if row.nik and row.nik in first_of:
+        if once_per_nik and row.nik and row.nik in first_of:
             outcome = _duplicate(row, first_of[row.nik])
         elif row.nik:
             first_of[row.nik] = outcome
@@ -770,13 +754,13 @@ def upload_beneficiaries(programme: Programme, path_or_file: Path | str | IO[byt
     unmatched rows in one transaction, with the audit events. Raises `UploadRejected` (a
     `RuleError`) for a bad file and `RuleError` for a refused one; nothing is written then."""
     require_programme_manager(actor, programme.agency)
-    with _staged(path_or_file, file_name) as path:
+    with staged(path_or_file, file_name) as path:
         digest = file_sha256(path)
         _refuse_twice(programme, digest, mask_numbers(path.name))
         rows, notes = read_beneficiaries(path)
         name = mask_numbers(path.name)  # a file may be named after a KK
-    outcomes = _match_rows(rows, actor)
-    candidates = _all_candidates(outcomes, actor)
+    outcomes = match_rows(rows, actor)
+    candidates = all_candidates(outcomes, actor)
     with transaction.atomic():
         _refuse_twice(programme, digest, name)
         upload = BeneficiaryUpload.objects.create(
@@ -795,7 +779,7 @@ def upload_beneficiaries(programme: Programme, path_or_file: Path | str | IO[byt
     return report
 
 
-def _all_candidates(outcomes: list[_Outcome], actor: Any) -> dict[int, list[dict[str, Any]]]:
+def all_candidates(outcomes: list[_Outcome], actor: Any) -> dict[int, list[dict[str, Any]]]:
     """The nearest candidates of the unmatched rows; past `SEARCHED_ROWS_MAX` of them (a list
     from elsewhere, or the wrong file) the search stops and the rows say so."""
     pools, found = _Pools(actor), {}
@@ -882,9 +866,13 @@ def confirm_row(row: UnmatchedRow, family: Family, *, actor: Any,
         if row.delivered_on is None:
             raise RuleError(_("Baris %(row)s tidak memiliki tanggal penyaluran.")
                             % {"row": row.row_number})
-        intervention = add_intervention(
-            row.upload.programme, family, actor=actor, delivered_on=row.delivered_on,
-            amount=row.amount, person=person, upload=row.upload)
+        if row.payment_key:  # a disbursement row: its payment, as the import records it
+            from tepat.interventions.disbursement import record_confirmed
+            intervention = record_confirmed(row, family, person, actor=actor)
+        else:
+            intervention = add_intervention(
+                row.upload.programme, family, actor=actor, delivered_on=row.delivered_on,
+                amount=row.amount, person=person, upload=row.upload)
         _resolve(row, UnmatchedRow.State.CONFIRMED, actor, family=family)
         ranks = [c.get("family") for c in row.candidates]
         log_event("interventions.unmatched.confirmed", actor=actor, obj=row,

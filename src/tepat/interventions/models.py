@@ -39,6 +39,10 @@ class Programme(models.Model):
 class InterventionStatus(models.TextChoices):
     PLANNED = "planned", _("Direncanakan")
     DELIVERED = "delivered", _("Tersalurkan")
+    FAILED = "failed", _("Gagal disalurkan")  # a payment the bank or Pos could not make
+
+
+RECEIVED = InterventionStatus.DELIVERED  # the only status that counts as aid received
 
 
 class Intervention(models.Model):
@@ -58,6 +62,12 @@ class Intervention(models.Model):
                               default=InterventionStatus.DELIVERED)
     upload = models.ForeignKey("BeneficiaryUpload", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="interventions")
+    # A payment from an agency's disbursement file (issue 17 §6); blank otherwise.
+    period = models.CharField(_("periode"), max_length=10, blank=True)  # 2025-04 | 2025-T2
+    reference = models.CharField(_("referensi"), max_length=100, blank=True)
+    failure_reason = models.CharField(_("alasan gagal"), max_length=200, blank=True)
+    channel = models.CharField(_("saluran"), max_length=60, blank=True)
+    payment_key = models.CharField(max_length=140, blank=True)  # pipeline.disbursement
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,17 +77,29 @@ class Intervention(models.Model):
     class Meta:
         indexes = [models.Index(fields=["family"]), models.Index(fields=["programme"]),
                    models.Index(fields=["kecamatan", "desa"])]
+        constraints = [models.UniqueConstraint(
+            fields=["programme", "payment_key"], condition=~models.Q(payment_key=""),
+            name="intervention_payment_once")]
+
+
+class UploadKind(models.TextChoices):
+    BENEFICIARIES = "beneficiaries", _("Daftar penerima")
+    DISBURSEMENTS = "disbursements", _("Berkas penyaluran")
 
 
 class BeneficiaryUpload(models.Model):
-    """An agency's beneficiary list from Excel, matched to the registry."""
+    """An agency's beneficiary list, or its disbursement file (who was paid), from Excel,
+    matched to the registry."""
 
+    kind = models.CharField(max_length=14, choices=UploadKind.choices,
+                            default=UploadKind.BENEFICIARIES)
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="uploads")
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)  # disbursement rows refused (listed)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
@@ -106,6 +128,15 @@ class UnmatchedRow(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=0, null=True, blank=True)
     reason = models.CharField(max_length=200)  # why it did not match
+    # A disbursement row: the payment it records (blank for a beneficiary-list row).
+    payment_key = models.CharField(max_length=140, blank=True)
+    payment_status = models.CharField(max_length=10, blank=True,
+                                      choices=[(InterventionStatus.DELIVERED.value, _("Dibayar")),
+                                               (InterventionStatus.FAILED.value, _("Gagal"))])
+    period = models.CharField(max_length=10, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=60, blank=True)
     candidates = models.JSONField(default=list)  # [{"family": id, "person": id, "score": …}]
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     resolved_family = models.ForeignKey("registry.Family", null=True, blank=True,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tepat.core import planning as core
 from tepat.gesek.models import Need, NeedStatus
 from tepat.gesek.selectors import current_target_list
-from tepat.interventions.models import Intervention, Programme
+from tepat.interventions.models import Intervention, InterventionStatus, Programme
 from tepat.regions.models import Region
 from tepat.registry.scoping import unscoped_access
 from tepat.verification.errors import RuleError
@@ -161,8 +161,10 @@ def target_families(target_list: TargetList) -> list[core.TargetFamily]:
 
 
 def _committed(programmes: Sequence[Programme]) -> dict[int, tuple[int, int]]:
-    """Families and Rp the programmes' interventions (planned or delivered) already take."""
-    rows = (Intervention.objects.filter(programme__in=programmes).values("programme_id")
+    """Families and Rp the programmes' interventions (planned or delivered) already take; a
+    failed payment takes nothing (the money went back)."""
+    rows = (Intervention.objects.filter(programme__in=programmes)
+            .exclude(status=InterventionStatus.FAILED).values("programme_id")
             .annotate(families=Count("family_id", distinct=True), amount=Sum("amount"))
             .values_list("programme_id", "families", "amount"))
     return {pk: (families, int(amount or 0)) for pk, families, amount in rows}

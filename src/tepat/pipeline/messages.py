@@ -369,3 +369,73 @@ def note(code: str, file: str, **context: object) -> Note:
     """A note for the import summary; see NOTES."""
     message_id, message_en = render(code, file=file, **context)
     return Note(code, message_id, message_en)
+
+
+# Row errors of an agency's disbursement file (tepat.pipeline.disbursement). A refused row is
+# listed in the preview and in the upload's audit event; the file's other rows are imported.
+DISBURSEMENT_ERRORS: dict[str, tuple[str, str]] = {
+    "PAY_NO_NUMBER": (
+        _AT + "NIK dan No. KK kosong; yang diharapkan: NIK atau No. KK penerima (16 angka).",
+        _AT_EN + "both NIK and No. KK are empty; expected: the recipient's NIK or No. KK "
+        "(16 digits).",
+    ),
+    "PAY_STATUS_EMPTY": (
+        _AT + "status penyaluran kosong; yang diharapkan: Tersalur, Dibayar, Sudah Cair "
+        "(dibayar) atau Gagal, Retur, Tidak Tersalur (gagal).",
+        _AT_EN + "the payment status is empty; expected: Tersalur, Dibayar, Sudah Cair (paid) "
+        "or Gagal, Retur, Tidak Tersalur (failed).",
+    ),
+    "PAY_STATUS_UNKNOWN": (
+        _AT + "status '{value}' tidak dikenal; yang diharapkan: Tersalur, Dibayar, Sudah Cair "
+        "(dibayar) atau Gagal, Retur, Tidak Tersalur (gagal).",
+        _AT_EN + "the status '{value}' is unknown; expected: Tersalur, Dibayar, Sudah Cair "
+        "(paid) or Gagal, Retur, Tidak Tersalur (failed).",
+    ),
+    "PAY_PERIOD_EMPTY": (
+        _AT + "periode kosong; yang diharapkan: bulan seperti 2025-04 atau April 2025, triwulan "
+        "seperti Triwulan 2 2025 atau TW2 2025, atau tanggal.",
+        _AT_EN + "the period is empty; expected: a month like 2025-04 or April 2025, a quarter "
+        "like Triwulan 2 2025 or TW2 2025, or a date.",
+    ),
+    "PAY_PERIOD_BAD": (
+        _AT + "'{value}' bukan periode yang dikenal; yang diharapkan: bulan seperti 2025-04 atau "
+        "April 2025, triwulan seperti Triwulan 2 2025 atau TW2 2025, atau tanggal.",
+        _AT_EN + "'{value}' is not a known period; expected: a month like 2025-04 or April 2025, "
+        "a quarter like Triwulan 2 2025 or TW2 2025, or a date.",
+    ),
+    "PAY_PERIOD_FUTURE": (
+        _AT + "periode '{value}' belum dimulai; yang diharapkan: periode yang sudah dibayar "
+        "(tidak setelah hari ini).",
+        _AT_EN + "the period '{value}' has not begun; expected: a period already paid (not "
+        "after today).",
+    ),
+    "PAY_DATE_BAD": (
+        _AT + "'{value}' bukan tanggal yang benar; yang diharapkan: tanggal seperti 2025-04-15 "
+        "atau 15/04/2025, tidak setelah hari ini.",
+        _AT_EN + "'{value}' is not a valid date; expected: a date like 2025-04-15 or 15/04/2025, "
+        "not after today.",
+    ),
+    "PAY_AMOUNT_BAD": (
+        _AT + "'{value}' bukan nilai rupiah; yang diharapkan: angka 0 atau lebih, seperti "
+        "1500000 atau Rp 1.500.000.",
+        _AT_EN + "'{value}' is not an amount in rupiah; expected: a number of 0 or more, like "
+        "1500000 or Rp 1.500.000.",
+    ),
+    "PAY_AMOUNT_ZERO": (
+        _AT + "pembayaran tersalur bernilai 0; yang diharapkan: nilai yang dibayarkan (lebih "
+        "dari 0), atau status Gagal.",
+        _AT_EN + "a paid row of amount 0; expected: the amount paid (more than 0), or the "
+        "status Gagal (failed).",
+    ),
+    "PAY_DUPLICATE": (
+        _AT + "baris ganda: referensi, atau NIK/No. KK dan periode, sama dengan baris {first}; "
+        "yang diharapkan: satu baris per pembayaran.",
+        _AT_EN + "a duplicate row: the same reference, or NIK/No. KK and period, as row "
+        "{first}; expected: one row per payment.",
+    ),
+    "PAY_EXCEL_ERROR": (
+        _AT + "berisi galat Excel {value}; yang diharapkan: nilai yang terisi.",
+        _AT_EN + "holds the Excel error {value}; expected: a filled-in value.",
+    ),
+}
+CATALOGUE.update(DISBURSEMENT_ERRORS)

@@ -235,7 +235,8 @@ def _raise_for_ole(path: Path, name: str) -> None:
 
 def _scan_keys(layout: Layout | None, extra_headers: Collection[str] = ()) -> set[str]:
     layouts = (
-        [lay for lay in LAYOUTS.values() if lay.source == layout.source]
+        # A layout of its own (a disbursement file) is not among the registry's sources.
+        [lay for lay in LAYOUTS.values() if lay.source == layout.source] or [layout]
         if layout is not None
         else list(LAYOUTS.values())
     )

@@ -87,7 +87,8 @@ class InterventionForm(forms.Form):
     amount = forms.DecimalField(label=_("Nilai (Rp)"), min_value=0, max_digits=14,
                                 decimal_places=0, required=False,
                                 help_text=_("Kosongkan untuk memakai biaya satuan program."))
-    status = forms.ChoiceField(label=_("Status"), choices=InterventionStatus.choices,
+    status = forms.ChoiceField(label=_("Status"), choices=[  # failed: from disbursement files
+        c for c in InterventionStatus.choices if c[0] != InterventionStatus.FAILED],
                                initial=InterventionStatus.DELIVERED)
 
     def clean_delivered_on(self) -> Any:
@@ -116,6 +117,17 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(_("Berkas terlalu besar (maksimal %(mb)s MB).")
                                         % {"mb": limit // (1024 * 1024)})
         return upload
+
+
+class DisbursementForm(UploadForm):
+    """An agency's disbursement file: who was paid (bank or Pos), with the same guards."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["berkas"].label = _("Berkas penyaluran (.xlsx atau .csv)")
+        self.fields["berkas"].help_text = _(
+            "Satu baris satu pembayaran. Kolom: NIK dan/atau No. KK, Periode, Status; boleh juga "
+            "Referensi, Nama, Tanggal Salur, Nominal, Keterangan, Saluran.")
 
 
 class ConfirmForm(forms.Form):

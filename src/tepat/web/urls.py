@@ -27,6 +27,7 @@ urlpatterns = [
     # Gesek Ekstrem and convergence (issue 4)
     path("", include("tepat.web.views.gesek")),
     path("", include("tepat.web.views.programmes")),
+    path("", include("tepat.web.views.disbursements")),
     path("", include("tepat.web.views.convergence")),
     path("", include("tepat.web.views.account")),
     # Indicators, reports, maps and the public dashboard (issue 5)

@@ -108,7 +108,7 @@ def convergence(request: HttpRequest) -> HttpResponse:
     kecamatan_level = focus.count(".") == 2
     context.update(
         level="kecamatan" if kecamatan_level else "kabupaten",
-        total=rep.analysis.total,
+        total=rep.analysis.total, aid=rep.analysis.aid,
         ranking=rep.by_desa if kecamatan_level else rep.by_kecamatan,
         officials=rep.by_official if kecamatan_level else [],
         programmes=_programme_rows(rep),

@@ -31,8 +31,10 @@ from tepat.gesek.models import Agency
 from tepat.gesek.selectors import agency_of
 from tepat.interventions import matching
 from tepat.interventions.models import (
+    RECEIVED,
     BeneficiaryUpload,
     Intervention,
+    InterventionStatus,
     Programme,
     UnmatchedRow,
 )
@@ -53,6 +55,7 @@ from tepat.web.forms_programmes import (
 from tepat.web.views.families import KEEP_SEARCHES, SEARCHES, identity_number
 
 programme_required = role_required(roles.can_manage_programmes)
+FAILED = InterventionStatus.FAILED
 PAGE_SIZE = 50
 SEARCH_LIMIT = 20
 
@@ -113,7 +116,8 @@ def programmes(request: HttpRequest) -> HttpResponse:
     user = request.user
     read_only = roles.can_read_everything(user)
     rows = Programme.objects.select_related("agency").annotate(
-        n_interventions=Count("interventions"), amount=Sum("interventions__amount"))
+        n_interventions=Count("interventions"), amount=Sum(  # received: delivered only
+            "interventions__amount", filter=Q(interventions__status=RECEIVED)))
     filter_form = AgencyFilterForm(request.GET) if _manages_all(user) or read_only else None
     if filter_form is not None:
         if filter_form.is_valid() and filter_form.cleaned_data["instansi"]:
@@ -211,8 +215,10 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _remember_search(request, programme)
     interventions = (Intervention.objects.for_user(request.user).filter(programme=programme)
                      .select_related("family", "desa", "person").order_by("-delivered_on", "-pk"))
-    totals = interventions.aggregate(n=Count("pk"), families=Count("family", distinct=True),
-                                     amount=Sum("amount"))
+    received = Q(status=RECEIVED)  # planned aid and failed payments are not aid received
+    totals = interventions.aggregate(
+        n=Count("pk"), families=Count("family", distinct=True, filter=received),
+        amount=Sum("amount", filter=received), failed=Count("pk", filter=Q(status=FAILED)))
     search_label, found = _search_results(request)
     return render(request, "web/programme_detail.html", {
         "nav": "programmes", "programme": programme, "totals": totals,
@@ -337,7 +343,8 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         row.desa_name = desa_names.get(row.desa_code, "")
         row.nik_masked, row.no_kk_masked = mask(row.nik), mask(row.no_kk)
     written = Intervention.objects.for_user(request.user).filter(upload=upload).aggregate(
-        n=Count("pk"), amount=Sum("amount"))
+        n=Count("pk"), amount=Sum("amount", filter=Q(status=RECEIVED)),
+        failed=Count("pk", filter=Q(status=FAILED)))
     return render(request, "web/intervention_upload.html", {
         "nav": "programmes", "upload": upload, "programme": upload.programme, "page": page,
         "rows": shown, "counts": counts, "state": state, "written": written,
