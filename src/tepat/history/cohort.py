@@ -44,10 +44,12 @@ def _on(target_list: TargetList) -> Exists:
     return Exists(TargetListEntry.objects.filter(target_list=target_list, key=OuterRef("key")))
 
 
-def lists_before(later: TargetList) -> list[TargetList]:
-    """Every list fixed before `later`, oldest first."""
-    return [t for t in TargetList.objects.order_by("sk_date", "id")
-            if (t.sk_date, t.pk) < (later.sk_date, later.pk)]
+def lists_before(later: TargetList, lists: list[TargetList] | None = None
+                 ) -> list[TargetList]:
+    """Every list fixed before `later`, oldest first (of `lists` when the caller has them)."""
+    every = TargetList.objects.order_by("sk_date", "id") if lists is None else lists
+    return sorted((t for t in every if (t.sk_date, t.pk) < (later.sk_date, later.pk)),
+                  key=lambda t: (t.sk_date, t.pk))
 
 
 def removing_outcomes(earlier: TargetList, later: TargetList, between: list[TargetList],
@@ -101,18 +103,20 @@ def later_rows(earlier: TargetList, later: TargetList, before: list[TargetList],
             for key, kecamatan, jiwa, on_earlier in entries]
 
 
-def _read(earlier: TargetList, later: TargetList, area: str) -> core.CohortTable:
-    before = lists_before(later)
+def _read(earlier: TargetList, later: TargetList, area: str,
+          lists: list[TargetList] | None) -> core.CohortTable:
+    before = lists_before(later, lists)
     between = [t for t in before if (t.sk_date, t.pk) > (earlier.sk_date, earlier.pk)]
     outcomes = removing_outcomes(earlier, later, between, area)
     return core.cohort(earlier_rows(earlier, later, outcomes, area),
                        later_rows(earlier, later, before, area))
 
 
-def cohort(earlier: TargetList, later: TargetList, *, area: str) -> Cohort:
+def cohort(earlier: TargetList, later: TargetList, *, area: str,
+           lists: list[TargetList] | None = None) -> Cohort:
     """The cohort in `area` (the kabupaten, or one kecamatan): the caller checks the area is
-    the reader's own."""
-    table = _read(earlier, later, area)
+    the reader's own. `lists`: every target list, when the caller has read them already."""
+    table = _read(earlier, later, area, lists)
     codes = [row.kecamatan for row in table.rows]
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     return Cohort(earlier, later, area, table, names)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from tepat.accounts import roles
@@ -118,14 +119,19 @@ def _member_names(family: Family) -> dict[str, str]:
     return names
 
 
+def edition_name(batch: Any) -> str:
+    """'P3KE 2024-03': the source and the period of the edition."""
+    return f"{batch.get_source_display()} {batch.period}".strip()
+
+
 def edition_label(batch: Any) -> str:
-    period = f" {batch.period}" if batch.period else ""
-    return f"{batch.get_source_display()}{period} · {_when(batch.created_at)}"
+    """'P3KE 2024-03 · 2 Mei 2024': also when it was imported (two imports of one period)."""
+    return f"{edition_name(batch)} · {_when(batch.created_at)}"
 
 
 def _summary(snapshot: core.Snapshot) -> list[str]:
     data = snapshot.data or {}
-    lines = [f"{field_label(name).capitalize()}: {value_label(name, data.get(name))}"
+    lines = [f"{capfirst(field_label(name))}: {value_label(name, data.get(name))}"
              for name in SUMMARY if name in data]
     members = core.member_ids(data)
     if members or "member_count" in data:
@@ -146,7 +152,8 @@ def _edition_events(editions: list[FamilyEdition]) -> tuple[list[Event], list[Po
         events.append(Event(
             _day(edition.batch.created_at), "edition",
             _("Edisi %(edition)s: %(change)s") % {
-                "edition": label, "change": EditionChange(edition.change).label},
+                "edition": edition_name(edition.batch),
+                "change": EditionChange(edition.change).label},
             lines=_summary(snapshot), point=edition.batch_id,
             changes=None if first or step.empty else step))
     return events, points
@@ -285,7 +292,7 @@ def _member(names: dict[str, str], source_id: str) -> str:
 
 def describe(diff: core.Difference, names: dict[str, str]) -> list[str]:
     """One line per change an edition made, for the timeline."""
-    lines = [f"{field_label(n).capitalize()}: {value_label(n, old)} → {value_label(n, new)}"
+    lines = [f"{capfirst(field_label(n))}: {value_label(n, old)} → {value_label(n, new)}"
              for n, old, new in diff.fields]
     if diff.members_added:
         lines.append(_("Anggota masuk: %(names)s")

@@ -29,29 +29,30 @@ class CompareForm(forms.Form):
 
 
 class CohortForm(forms.Form):
-    """The earlier and the later target list; by default the latest list and its previous."""
+    """The earlier and the later target list; by default the latest list and its previous.
+    The lists are read once (one query) and kept in `lists`, oldest first."""
 
-    dari = forms.ModelChoiceField(label=_("Daftar awal"), queryset=TargetList.objects.none(),
-                                  empty_label=None)
-    ke = forms.ModelChoiceField(label=_("Daftar berikutnya"),
-                                queryset=TargetList.objects.none(), empty_label=None)
+    dari = forms.TypedChoiceField(label=_("Daftar awal"), coerce=int)
+    ke = forms.TypedChoiceField(label=_("Daftar berikutnya"), coerce=int)
 
     def __init__(self, data: Any) -> None:
-        lists = list(TargetList.objects.order_by("-sk_date", "-id"))
-        if (not data or not ({"dari", "ke"} & set(data))) and len(lists) >= 2:
-            later = lists[0]
-            earlier = next((t for t in lists if t.pk == later.previous_id), lists[1])
+        self.lists = list(TargetList.objects.order_by("sk_date", "id"))
+        if (not data or not ({"dari", "ke"} & set(data))) and len(self.lists) >= 2:
+            later = self.lists[-1]
+            earlier = next((t for t in self.lists if t.pk == later.previous_id),
+                           self.lists[-2])
             data = {"dari": str(earlier.pk), "ke": str(later.pk)}
         super().__init__(data or None)
-        for name in ("dari", "ke"):
-            self.fields[name].queryset = TargetList.objects.order_by("-sk_date", "-id")
-            self.fields[name].label_from_instance = (
-                lambda t: f"{t.name} ({t.sk_number}, {t.sk_date:%d-%m-%Y})")
+        choices = [(str(t.pk), f"{t.name} ({t.sk_number}, {t.sk_date:%d-%m-%Y})")
+                   for t in reversed(self.lists)]
+        self.fields["dari"].choices = self.fields["ke"].choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        earlier, later = data.get("dari"), data.get("ke")
+        by_id = {t.pk: t for t in self.lists}
+        earlier, later = by_id.get(data.get("dari")), by_id.get(data.get("ke"))
         if earlier and later and (earlier.sk_date, earlier.pk) >= (later.sk_date, later.pk):
             raise forms.ValidationError(
                 _("Daftar awal harus ditetapkan sebelum daftar berikutnya."))
+        data["dari"], data["ke"] = earlier, later
         return data

@@ -8,8 +8,8 @@ kecamatan). Counts only, so leadership reads it too; the download is the same ta
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
@@ -27,7 +27,8 @@ def _result(request: HttpRequest) -> tuple[CohortForm, history.Cohort | None]:
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
-    return form, history.cohort(data["dari"], data["ke"], area=request.user.area_id)
+    return form, history.cohort(data["dari"], data["ke"], area=request.user.area_id,
+                                 lists=form.lists)
 
 
 @cohort_required
@@ -52,8 +53,9 @@ def cohort_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "csv"):
         raise Http404
     form, result = _result(request)
-    if result is None:
-        raise Http404
+    if result is None:  # no two lists to compare, or a wrong pair: the page says why
+        query = request.GET.urlencode()
+        return redirect(reverse("cohort") + (f"?{query}" if query else ""))
     name = f"kohort-{result.earlier.pk}-{result.later.pk}.{fmt}"
     if fmt == "xlsx":
         response = HttpResponse(history.cohort_xlsx(result), content_type=XLSX)
