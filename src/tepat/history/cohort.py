@@ -89,7 +89,8 @@ def later_rows(earlier: TargetList, later: TargetList, before: list[TargetList],
     if newcomers and before:
         # By key, of the later list's own newcomers in the area: whichever area their earlier
         # entries lay in (a family that moved between kecamatan keeps its history).
-        prior = (TargetListEntry.objects.unscoped("history: earlier lists of the newcomers")
+        prior = (TargetListEntry.objects
+                 .unscoped("cohort: the earlier lists of the later list's newcomers")
                  .filter(target_list_id__in=position,
                          key__in=_scoped(TargetListEntry.objects.filter(target_list=later),
                                          area).values("key"))
