@@ -4,8 +4,8 @@ table of server times (Django's test client: middleware, view, queries, template
     uv run python bench/history_bench.py [--families 150000] [--persons 500000]
         [--list-size 20000] [--pg URL] [--repeat 40]
 
-Builds (or reuses) an instance in bench/out/history-<db>-<families>: registry families and persons written
-in bulk, three P3KE editions of every family and person (registry.FamilyEdition /
+Builds (or reuses) an instance in bench/out/history-<db>-<families>: registry families and
+persons written in bulk, three P3KE editions of every family and person (registry.FamilyEdition /
 PersonEdition as the import writes them: values on the first, on the ~10 % changed in the
 third, null otherwise), three target lists of `--list-size` families (2023, 2024, 2025; the
 2025 list fixed by a campaign whose verifications removed some of the 2024 families, MAMPU,

@@ -7,8 +7,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from history_helpers import three_lists
 
+from history_helpers import three_lists
 from tepat.history.cohort import cohort
 
 pytestmark = pytest.mark.django_db

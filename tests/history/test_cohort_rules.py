@@ -79,7 +79,8 @@ def test_counts_are_per_kecamatan_in_keluarga_and_jiwa():
     table = c.cohort(
         [c.EarlierRow("a", "35.13.20", 4, True), c.EarlierRow("b", "35.13.20", 3, False, "MAMPU"),
          c.EarlierRow("c", "35.13.01", 2, False)],
-        [c.LaterRow("a", "35.13.20", 5, True), c.LaterRow("d", "35.13.01", 6, False, (True, False))],
+        [c.LaterRow("a", "35.13.20", 5, True),
+         c.LaterRow("d", "35.13.01", 6, False, (True, False))],
     )
     sukapura, tegalsiwalan = table.rows
     assert (sukapura.kecamatan, tegalsiwalan.kecamatan) == ("35.13.01", "35.13.20")

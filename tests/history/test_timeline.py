@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from history_helpers import sutrisno_history
 
+from history_helpers import sutrisno_history
 from tepat.history.timeline import compare_points, family_timeline
 
 pytestmark = pytest.mark.django_db

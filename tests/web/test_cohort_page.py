@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+
 from history_helpers import three_lists
 
 pytestmark = pytest.mark.django_db

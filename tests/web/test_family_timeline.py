@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from history_helpers import sutrisno_history
 from web_helpers import leaked_numbers
+
+from history_helpers import sutrisno_history
 
 pytestmark = pytest.mark.django_db
 
