@@ -91,3 +91,10 @@ def test_the_command_refuses_unknown_or_reversed_lists(lists, args, message):
     ids = {"later": str(lists.later.pk), "earlier": str(lists.earlier.pk)}
     with pytest.raises(CommandError, match=message):
         call_command("history", "cohort", *[ids.get(a, a) for a in args])
+
+
+def test_every_category_label_of_the_core_is_marked_for_translation():
+    from tepat.core import cohort as core
+    from tepat.history.cohort import MARKED
+
+    assert set(MARKED) == {*core.EARLIER_LABELS.values(), *core.LATER_LABELS.values()}

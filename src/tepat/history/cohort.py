@@ -19,12 +19,28 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tepat.core import cohort as core
 from tepat.core import spreadsheet
 from tepat.core.outcomes import APPROVED_STATES, REMOVED
 from tepat.regions.models import Region
 from tepat.verification.models import TargetList, TargetListEntry, Verification
+
+
+# The core's category labels, as literals for `makemessages` (a test keeps them equal).
+MARKED = (
+    gettext_noop("Masih di daftar berikutnya"),
+    gettext_noop("Graduasi (sudah mampu)"),
+    gettext_noop("Pindah domisili"),
+    gettext_noop("Meninggal / keluarga bubar"),
+    gettext_noop("Digabung sebagai data ganda"),
+    gettext_noop("Tidak ditemukan"),
+    gettext_noop("Keluar tanpa hasil verifikasi"),
+    gettext_noop("Dari daftar sebelumnya"),
+    gettext_noop("Kembali miskin (re-entry)"),
+    gettext_noop("Baru"),
+)
 
 
 @dataclass
