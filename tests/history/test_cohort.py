@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from history_helpers import three_lists
 from tepat.history.cohort import cohort
@@ -76,8 +77,9 @@ def test_the_command_prints_the_cohort_as_json_by_id_or_sk_number(lists):
 
 def test_the_command_prints_a_table_with_units(lists):
     out = StringIO()
-    call_command("history", "cohort", "--from", str(lists.earlier.pk), "--to",
-                 str(lists.later.pk), stdout=out)
+    with translation.override("id"):  # another test may have left English active
+        call_command("history", "cohort", "--from", str(lists.earlier.pk), "--to",
+                     str(lists.later.pk), stdout=out)
     lines = out.getvalue().splitlines()
     assert "Graduasi (sudah mampu) (keluarga)" in lines[1].split("\t")
     assert lines[-1].split("\t")[:4] == ["", "Jumlah", "4", "9"]
