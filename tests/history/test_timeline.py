@@ -29,7 +29,7 @@ def test_each_edition_says_what_it_changed(story, users):
     editions = [e for e in family_timeline(users.admin, story.family).events
                 if e.kind == "edition"]
     assert "Desil: 1" in editions[0].lines and "Anggota: 3 jiwa" in editions[0].lines
-    assert editions[1].change_lines == []  # the same as the edition before
+    assert editions[1].change_lines == editions[1].lines == []  # as the edition before
     lines = editions[2].change_lines
     assert "Desil: 1 → 2" in lines
     assert "Anggota masuk: Rahmat Hidayat" in lines

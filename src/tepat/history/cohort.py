@@ -27,7 +27,6 @@ from tepat.core.outcomes import APPROVED_STATES, REMOVED
 from tepat.regions.models import Region
 from tepat.verification.models import TargetList, TargetListEntry, Verification
 
-
 # The core's category labels, as literals for `makemessages` (a test keeps them equal).
 MARKED = (
     gettext_noop("Masih di daftar berikutnya"),

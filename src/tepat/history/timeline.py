@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -154,7 +154,8 @@ def _edition_events(editions: list[FamilyEdition]) -> tuple[list[Event], list[Po
             _("Edisi %(edition)s: %(change)s") % {
                 "edition": edition_name(edition.batch),
                 "change": EditionChange(edition.change).label},
-            lines=_summary(snapshot), point=edition.batch_id,
+            # an edition that repeated the one before adds no lines (the page stays light)
+            lines=_summary(snapshot) if snapshot.stated else [], point=edition.batch_id,
             changes=None if first or step.empty else step))
     return events, points
 
@@ -224,13 +225,16 @@ def _visit_events(user: Any, entry_ids: list[int], officials: dict[int, Any]) ->
             for v in rows]
 
 
+def _rupiah(amount: Any) -> str:
+    return _("Rp %(amount)s") % {"amount": number_format(amount, 0, force_grouping=True)}
+
+
 def _aid_events(user: Any, family: Family) -> list[Event]:
     rows = (Intervention.objects.for_user(user).filter(family_id=family.pk)
             .select_related("programme").order_by("delivered_on", "pk"))
     return [Event(i.delivered_on, "intervention",
                   _("Bantuan: %(programme)s") % {"programme": i.programme.name},
-                  lines=[i.get_status_display(),
-                         _("Rp %(amount)s") % {"amount": f"{int(i.amount):,}".replace(",", ".")}])
+                  lines=[i.get_status_display(), _rupiah(i.amount)])
             for i in rows]
 
 
