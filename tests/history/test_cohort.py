@@ -100,3 +100,12 @@ def test_every_category_label_of_the_core_is_marked_for_translation():
     from tepat.history.cohort import MARKED
 
     assert set(MARKED) == {*core.EARLIER_LABELS.values(), *core.LATER_LABELS.values()}
+
+
+def test_an_outcome_counts_where_the_list_placed_the_family(lists):
+    from tepat.verification.models import Verification
+
+    Verification.objects.filter(campaign=lists.campaign, family__kepala_keluarga="Misnati").update(
+        desa_id="35.13.01.2001", kecamatan_id=SUKAPURA)  # the baseline placed it elsewhere
+    own = cohort(lists.earlier, lists.later, area=TEGALSIWALAN).table.total
+    assert pair(own.left["mampu"]) == (1, 2) and pair(own.left["lainnya"]) == (0, 0)

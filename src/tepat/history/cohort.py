@@ -74,8 +74,14 @@ def removing_outcomes(earlier: TargetList, later: TargetList, between: list[Targ
     campaigns = [t.campaign_id for t in [*between, later]
                  if t.campaign_id and (t.sk_date, t.pk) > (earlier.sk_date, earlier.pk)]
     rank = {campaign: i for i, campaign in enumerate(campaigns)}
-    rows = (_scoped(Verification.objects, area)
-            .filter(campaign_id__in=campaigns, review__in=APPROVED_STATES, outcome__in=REMOVED)
+    # By family, of the earlier list's families in the area (wherever the campaign's baseline
+    # placed them: a family that moved between kecamatan keeps its outcome).
+    families = _scoped(TargetListEntry.objects.filter(target_list=earlier), area).values(
+        "family_id")
+    rows = (Verification.objects
+            .unscoped("cohort: the removing outcomes of the earlier list's families")
+            .filter(campaign_id__in=campaigns, review__in=APPROVED_STATES, outcome__in=REMOVED,
+                    family_id__in=families)
             .values_list("family_id", "campaign_id", "outcome"))
     found: dict[int, tuple[int, str]] = {}
     for family, campaign, outcome in rows:
