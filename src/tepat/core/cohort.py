@@ -53,25 +53,29 @@ LATER_LABELS = {
 
 
 class EarlierRow(NamedTuple):
-    """A family of the earlier list: is it on the later list, and the approved outcome that
-    removed it from a list after the earlier one ("" when none)."""
+    """A family of the earlier list (or `keluarga` families of one kecamatan alike, `jiwa`
+    their sum): is it on the later list, and the approved outcome that removed it from a list
+    after the earlier one ("" when none)."""
 
     key: str
     kecamatan: str
     jiwa: int
     on_later: bool
     outcome: str = ""
+    keluarga: int = 1
 
 
 class LaterRow(NamedTuple):
-    """A family of the later list: was it on the earlier list, and its presence on each list
-    fixed before the later one, oldest first (the earlier list included)."""
+    """A family of the later list (or `keluarga` alike, as EarlierRow): was it on the earlier
+    list, and its presence on each list fixed before the later one, oldest first (the earlier
+    list included)."""
 
     key: str
     kecamatan: str
     jiwa: int
     on_earlier: bool
     lists_before: tuple[bool, ...] = ()
+    keluarga: int = 1
 
 
 @dataclass
@@ -79,8 +83,8 @@ class Count:
     keluarga: int = 0
     jiwa: int = 0
 
-    def add(self, jiwa: int) -> None:
-        self.keluarga += 1
+    def add(self, jiwa: int, keluarga: int = 1) -> None:
+        self.keluarga += keluarga
         self.jiwa += jiwa
 
 
@@ -144,12 +148,12 @@ def cohort(earlier: Iterable[EarlierRow], later: Iterable[LaterRow]) -> CohortTa
 
     for e in earlier:
         target = row_of(e.kecamatan)
-        target.earlier.add(e.jiwa)
-        target.left[earlier_category(e)].add(e.jiwa)
+        target.earlier.add(e.jiwa, e.keluarga)
+        target.left[earlier_category(e)].add(e.jiwa, e.keluarga)
     for n in later:
         target = row_of(n.kecamatan)
-        target.later.add(n.jiwa)
-        target.joined[later_category(n)].add(n.jiwa)
+        target.later.add(n.jiwa, n.keluarga)
+        target.joined[later_category(n)].add(n.jiwa, n.keluarga)
     rows = [by_kecamatan[code] for code in sorted(by_kecamatan)]
     total = CohortRow("")
     for row in rows:

@@ -6,9 +6,10 @@ that removed it — from the campaigns whose list was fixed after the earlier on
 one (the latest wins). For the families of the later list that were not on the earlier one: on
 which lists before the later one they were (re-entry: on a list, then off one, now back).
 
-Five queries whatever the lists' size: the lists before the later one, the two lists' entries
-(each with an EXISTS probe of the other list through the (target_list, key) unique index), the
-removing outcomes, and the earlier memberships of the later list's newcomers.
+A handful of queries whatever the lists' size: the lists before the later one; per list, the
+families on both lists counted per kecamatan in SQL and those on one list only read one by one
+(an EXISTS probe of the other list through the (target_list, key) unique index); the removing
+outcomes of the families that left; the earlier memberships of the later list's newcomers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -70,14 +71,13 @@ def lists_before(later: TargetList, lists: list[TargetList] | None = None
 def removing_outcomes(earlier: TargetList, later: TargetList, between: list[TargetList],
                       area: str) -> dict[int, str]:
     """Family id -> the approved removing outcome of the latest campaign whose list was fixed
-    after `earlier`, up to `later`."""
+    after `earlier`, up to `later`, for the earlier list's families that left."""
     campaigns = [t.campaign_id for t in [*between, later]
                  if t.campaign_id and (t.sk_date, t.pk) > (earlier.sk_date, earlier.pk)]
     rank = {campaign: i for i, campaign in enumerate(campaigns)}
     # By family, of the earlier list's families in the area (wherever the campaign's baseline
     # placed them: a family that moved between kecamatan keeps its outcome).
-    families = _scoped(TargetListEntry.objects.filter(target_list=earlier), area).values(
-        "family_id")
+    families = _entries(earlier, area).filter(~_on(later)).values("family_id")
     rows = (Verification.objects
             .unscoped("cohort: the removing outcomes of the earlier list's families")
             .filter(campaign_id__in=campaigns, review__in=APPROVED_STATES, outcome__in=REMOVED,
@@ -90,21 +90,36 @@ def removing_outcomes(earlier: TargetList, later: TargetList, between: list[Targ
     return {family: outcome for family, (_rank, outcome) in found.items()}
 
 
+def _entries(target_list: TargetList, area: str) -> QuerySet:
+    return _scoped(TargetListEntry.objects.filter(target_list=target_list), area)
+
+
+def _groups(entries: QuerySet) -> list[tuple[str, int, int]]:
+    """(kecamatan, keluarga, jiwa) of the entries: counted in SQL, not row by row."""
+    return list(entries.values("kecamatan_id").annotate(n=Count("pk"), j=Sum("jiwa"))
+                .order_by().values_list("kecamatan_id", "n", "j"))
+
+
 def earlier_rows(earlier: TargetList, later: TargetList, outcomes: dict[int, str],
                  area: str) -> list[core.EarlierRow]:
-    rows = (_scoped(TargetListEntry.objects.filter(target_list=earlier), area)
-            .annotate(on_later=_on(later))
-            .values_list("key", "kecamatan_id", "jiwa", "on_later", "family_id"))
-    return [core.EarlierRow(key, kecamatan, jiwa, on_later, outcomes.get(family, ""))
-            for key, kecamatan, jiwa, on_later, family in rows]
+    """The families still on the later list as a group per kecamatan; those that left one by
+    one (their outcome decides their category)."""
+    entries = _entries(earlier, area)
+    stayed = [core.EarlierRow("", kecamatan, jiwa or 0, True, "", n)
+              for kecamatan, n, jiwa in _groups(entries.filter(_on(later)))]
+    left = entries.filter(~_on(later)).values_list("kecamatan_id", "jiwa", "family_id")
+    return stayed + [core.EarlierRow("", kecamatan, jiwa, False, outcomes.get(family, ""))
+                     for kecamatan, jiwa, family in left]
 
 
 def later_rows(earlier: TargetList, later: TargetList, before: list[TargetList],
                area: str) -> list[core.LaterRow]:
-    entries = list(_scoped(TargetListEntry.objects.filter(target_list=later), area)
-                   .annotate(on_earlier=_on(earlier))
-                   .values_list("key", "kecamatan_id", "jiwa", "on_earlier"))
-    newcomers = {key for key, _k, _j, on_earlier in entries if not on_earlier}
+    """The families carried over as a group per kecamatan; the newcomers one by one (their
+    earlier lists decide between re-entry and new)."""
+    entries = _entries(later, area)
+    carried = [core.LaterRow("", kecamatan, jiwa or 0, True, (), n)
+               for kecamatan, n, jiwa in _groups(entries.filter(_on(earlier)))]
+    newcomers = list(entries.filter(~_on(earlier)).values_list("key", "kecamatan_id", "jiwa"))
     position = {t.pk: i for i, t in enumerate(before)}
     seen: dict[str, list[bool]] = defaultdict(lambda: [False] * len(before))
     if newcomers and before:
@@ -113,16 +128,13 @@ def later_rows(earlier: TargetList, later: TargetList, before: list[TargetList],
         prior = (TargetListEntry.objects
                  .unscoped("cohort: the earlier lists of the later list's newcomers")
                  .filter(target_list_id__in=position,
-                         key__in=_scoped(TargetListEntry.objects.filter(target_list=later),
-                                         area).values("key"))
-                 .exclude(key__in=TargetListEntry.objects.filter(target_list=earlier)
-                          .values("key"))
+                         key__in=entries.filter(~_on(earlier)).values("key"))
                  .values_list("target_list_id", "key"))
         for list_id, key in prior:
             seen[key][position[list_id]] = True
-    return [core.LaterRow(key, kecamatan, jiwa, on_earlier,
-                          tuple(seen[key]) if key in seen else ())
-            for key, kecamatan, jiwa, on_earlier in entries]
+    return carried + [core.LaterRow(key, kecamatan, jiwa, False,
+                                    tuple(seen[key]) if key in seen else ())
+                      for key, kecamatan, jiwa in newcomers]
 
 
 def _read(earlier: TargetList, later: TargetList, area: str,
