@@ -11,7 +11,8 @@ third, null otherwise), three target lists of `--list-size` families (2023, 2024
 2025 list fixed by a campaign whose verifications removed some of the 2024 families, MAMPU,
 PINDAH, MENINGGAL, GANDA; some 2023 families come back in 2025), a pendamping with visits and
 interventions. Then it times the family page of a family with all of that, for the admin
-kabupaten and a kecamatan operator, and the cohort page 2024 → 2025 for both.
+kabupaten and a kecamatan operator, and the cohort page 2024 → 2025 for both: computed (the
+cache emptied before each request) and kept (the figures in the cache, `history.cohort`).
 """
 
 from __future__ import annotations
@@ -259,6 +260,8 @@ def main() -> None:
     _editions(rng)
     _lists(args.list_size, rng)
 
+    from django.core.cache import cache
+
     from tepat.registry.models import FamilyEdition, PersonEdition
     from tepat.verification.models import TargetList, TargetListEntry, Verification
 
@@ -293,9 +296,17 @@ def main() -> None:
           args.repeat)
     _time("GET family page with timeline (kecamatan)", lambda: kecamatan.get(family_url),
           args.repeat)
-    _time("GET cohort 2024 → 2025 (admin, regency)",
+    def cold(client):  # the cohort computed: the cache emptied before every request
+        cache.clear()
+        return client.get("/daftar-sasaran/kohort/", cohort)
+
+    _time("GET cohort 2024 → 2025 (admin, regency), computed", lambda: cold(admin),
+          args.repeat)
+    _time("GET cohort 2024 → 2025 (kecamatan), computed", lambda: cold(kecamatan),
+          args.repeat)
+    _time("GET cohort 2024 → 2025 (admin, regency), kept",
           lambda: admin.get("/daftar-sasaran/kohort/", cohort), args.repeat)
-    _time("GET cohort 2024 → 2025 (kecamatan)",
+    _time("GET cohort 2024 → 2025 (kecamatan), kept",
           lambda: kecamatan.get("/daftar-sasaran/kohort/", cohort), args.repeat)
     _time("GET cohort download .xlsx (admin)",
           lambda: admin.get("/daftar-sasaran/kohort/unduh.xlsx", cohort), args.repeat)

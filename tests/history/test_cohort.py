@@ -109,3 +109,21 @@ def test_an_outcome_counts_where_the_list_placed_the_family(lists):
         desa_id="35.13.01.2001", kecamatan_id=SUKAPURA)  # the baseline placed it elsewhere
     own = cohort(lists.earlier, lists.later, area=TEGALSIWALAN).table.total
     assert pair(own.left["mampu"]) == (1, 2) and pair(own.left["lainnya"]) == (0, 0)
+
+
+def test_a_kept_cohort_is_read_again_after_an_approved_change(lists, users):
+    from django.utils import timezone
+
+    from tepat.verification.models import ChangeRequest, Verification
+
+    assert pair(cohort(lists.earlier, lists.later, area=KABUPATEN).table.total.left["mampu"]) \
+        == (1, 2)
+    v = Verification.objects.get(campaign=lists.campaign, family__kepala_keluarga="Misnati")
+    Verification.objects.filter(pk=v.pk).update(outcome="MENINGGAL", reason="")
+    kept = cohort(lists.earlier, lists.later, area=KABUPATEN).table.total
+    assert pair(kept.left["mampu"]) == (1, 2)  # nothing the stamp sees has changed yet
+    ChangeRequest.objects.create(verification=v, changes={"outcome": "MENINGGAL"},
+                                 why="uji", state="approved", requested_by=users.admin,
+                                 decided_by=users.admin, decided_at=timezone.now())
+    fresh = cohort(lists.earlier, lists.later, area=KABUPATEN).table.total
+    assert pair(fresh.left["mampu"]) == (0, 0) and pair(fresh.left["meninggal"]) == (1, 2)

@@ -18,7 +18,8 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -26,7 +27,12 @@ from tepat.core import cohort as core
 from tepat.core import spreadsheet
 from tepat.core.outcomes import APPROVED_STATES, REMOVED
 from tepat.regions.models import Region
-from tepat.verification.models import TargetList, TargetListEntry, Verification
+from tepat.verification.models import (
+    ChangeRequest,
+    TargetList,
+    TargetListEntry,
+    Verification,
+)
 
 # The core's category labels, as literals for `makemessages` (a test keeps them equal).
 MARKED = (
@@ -146,14 +152,34 @@ def _read(earlier: TargetList, later: TargetList, area: str,
                        later_rows(earlier, later, before, area))
 
 
+CACHE_SECONDS = 6 * 3600
+
+
+def _stamp() -> str:
+    """What a cohort depends on besides its two lists, which never change once fixed: the
+    set of lists (a list fixed in between changes re-entries) and the approved change requests
+    (the only way an outcome of a finalized campaign changes, `decide_change`)."""
+    lists = TargetList.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    decided = (ChangeRequest.objects.filter(state=ChangeRequest.State.APPROVED)
+               .aggregate(last=Max("decided_at"))["last"])
+    return f"{lists['n']}.{lists['last']}.{decided.timestamp() if decided else 0}"
+
+
 def cohort(earlier: TargetList, later: TargetList, *, area: str,
            lists: list[TargetList] | None = None) -> Cohort:
     """The cohort in `area` (the kabupaten, or one kecamatan): the caller checks the area is
-    the reader's own. `lists`: every target list, when the caller has read them already."""
-    table = _read(earlier, later, area, lists)
-    codes = [row.kecamatan for row in table.rows]
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-    return Cohort(earlier, later, area, table, names)
+    the reader's own. `lists`: every target list, when the caller has read them already.
+    Kept in the cache under the lists' ids and creation times, the area and `_stamp()`."""
+    key = (f"history.cohort:{earlier.pk}.{earlier.created_at.timestamp()}:"
+           f"{later.pk}.{later.created_at.timestamp()}:{area}:{_stamp()}")
+    kept = cache.get(key)
+    if kept is None:
+        table = _read(earlier, later, area, lists)
+        codes = [row.kecamatan for row in table.rows]
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        kept = (table, names)
+        cache.set(key, kept, CACHE_SECONDS)
+    return Cohort(earlier, later, area, *kept)
 
 
 # --- the table as rows, JSON, a workbook and CSV ------------------------------------------------
