@@ -12,6 +12,8 @@ tepat report rakor --out FILE.pdf|FILE.xlsx ; tepat report quarterly --quarter 2
 tepat backup [--out FILE.tar.gz] ; tepat restore FILE.tar.gz --yes
 tepat mfa_rekey                 re-encrypt the TOTP secrets under the current TEPAT_MFA_KEY
 tepat audit reveals [--day YYYY-MM-DD] [--format json|table]   the daily access digest
+tepat history cohort --from LIST --to LIST [--area CODE] [--format json|table]
+                                where an earlier target list's families went (id or SK number)
 tepat serve [ADDR:PORT]         the web app (runserver) ; tepat worker: the background worker
 tepat <any manage.py command>   migrate, createsuperuser, check, ...
 """

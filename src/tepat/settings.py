@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tepat.interventions",
     "tepat.indicators",
     "tepat.reports",
+    "tepat.history",
     "tepat.web",
 ]
 

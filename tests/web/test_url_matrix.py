@@ -405,6 +405,10 @@ TABLE: dict[str, Row] = {
                             sees=always, post=302, overrides=(OTHER_AGENCY,)),
     "convergence": Row(r("convergence", suffix=kecamatan_query), CONVERGENCE, GET,
                        KECAMATAN_PARAM, sees=area_or_parent),
+    # Counts per kecamatan of the user's area (issue 17 §5); the world has one target list, so
+    # the download sends the user back to the page, which says there is nothing to compare.
+    "cohort": Row(r("cohort"), CONVERGENCE, GET),
+    "cohort_export": Row(r("cohort_export", lambda w, v: "csv"), CONVERGENCE, GET, get=302),
     # --- indicators and reports --------------------------------------------------------------
     "indicators": Row(r("indicators"), EVERY_ROLE, GET),
     "indicator_new": Row(r("indicator_new"), ONLY_ADMIN, GET_POST, post=200),

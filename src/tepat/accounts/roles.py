@@ -97,6 +97,15 @@ def can_view_convergence(user: Any) -> bool:
     return _role(user) in GESEK_READ_ROLES and user.area_id is not None
 
 
+# The cohort of two target lists (issue 17 §5): counts per kecamatan for the TKPK; kabupaten
+# roles see the regency, kecamatan roles their kecamatan. No names: leadership may read it.
+COHORT_ROLES = GESEK_READ_ROLES
+
+
+def can_view_cohort(user: Any) -> bool:
+    return _role(user) in COHORT_ROLES and user.area_id is not None
+
+
 def is_official(user: Any) -> bool:
     """A pejabat pendamping with an official record: sees and visits their own families."""
     return _role(user) == Role.PEJABAT and getattr(user, "official", None) is not None

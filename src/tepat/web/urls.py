@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("tepat.web.views.programmes")),
     path("", include("tepat.web.views.disbursements")),
     path("", include("tepat.web.views.convergence")),
+    # Each family's history and the cohort of two target lists (issue 17 §5)
+    path("", include("tepat.web.views.cohort")),
     path("", include("tepat.web.views.account")),
     # Indicators, reports, maps and the public dashboard (issue 5)
     path("", include("tepat.web.views.indicators")),

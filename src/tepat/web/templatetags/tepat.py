@@ -75,6 +75,11 @@ def may_view_convergence(user: Any) -> bool:
 
 
 @register.filter
+def may_view_cohort(user: Any) -> bool:
+    return roles.can_view_cohort(user)
+
+
+@register.filter
 def may_view_indicators(user: Any) -> bool:
     return roles.can_view_indicators(user)
 

@@ -30,10 +30,12 @@ from tepat.accounts import roles
 from tepat.accounts.decorators import recent_auth_required
 from tepat.audit.reveals import Refused, reveal
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
+from tepat.history.timeline import Comparison, Timeline, compare_points, family_timeline
 from tepat.registry.models import Family, Person
 from tepat.web.access import get_family_for_user, no_store, registry_required
 from tepat.web.areas import KABUPATEN, area_of
 from tepat.web.forms import FamilyFilterForm, RevealForm, SearchForm
+from tepat.web.forms_history import CompareForm
 
 PAGE_SIZE = 50
 SEARCHES = "web.searches"  # session key: {token: term}
@@ -203,9 +205,25 @@ def family_sections(family: Family) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+def _comparison(request: HttpRequest, timeline: Timeline
+                ) -> tuple[CompareForm, Comparison | None]:
+    """Two editions picked with `?dari=&ke=` (batch ids), by default the last two."""
+    form = CompareForm(request.GET, points=[(p.batch, p.label) for p in timeline.points])
+    if not form.is_bound or not form.is_valid():
+        return form, None
+    before = timeline.point(form.cleaned_data["dari"])
+    after = timeline.point(form.cleaned_data["ke"])
+    return form, compare_points(timeline, before, after)
+
+
 def _detail_page(request: HttpRequest, family: Family, form: RevealForm,
                  revealed: bool = False, status: int = 200) -> HttpResponse:
+    timeline = family_timeline(request.user, family)
+    compare_form, comparison = _comparison(request, timeline)
     return render(request, "web/family_detail.html", {
+        "timeline": timeline,
+        "compare_form": compare_form,
+        "comparison": comparison,
         "nav": "families",
         "family": family,
         "sections": family_sections(family),
