@@ -151,7 +151,7 @@ def test_a_tests_own_query_is_not_an_application_path(registry):
 
 OPT_OUT = re.compile(r"""(?:\.unscoped|unscoped_access)\(\s*(["'])(.*?)\1""", re.S)
 KINDS = {"service", "report", "convergence", "plan", "matching", "usulan", "map", "public",
-         "pendamping", "demo", "cohort"}
+         "pendamping", "demo", "cohort", "disbursement"}
 
 
 def test_every_opt_out_in_the_source_says_which_batch_job_and_why():
