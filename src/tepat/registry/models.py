@@ -31,6 +31,9 @@ class BatchStatus(models.TextChoices):
     DONE = "done", _("Selesai")
     REJECTED = "rejected", _("Ditolak (ada kesalahan)")
     FAILED = "failed", _("Gagal")
+    # The change set is built; nothing is written until an admin confirms (or cancels).
+    AWAITING = "awaiting", _("Menunggu konfirmasi")
+    CANCELLED = "cancelled", _("Dibatalkan")
 
 
 class SourceBatch(models.Model):
@@ -67,6 +70,9 @@ class SourceBatch(models.Model):
     notes = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     error_report = models.CharField(max_length=255, blank=True)
+    # What the file would change (tepat.pipeline.changeset.summary), built before any write.
+    changeset = models.JSONField(default=dict, blank=True)
+    confirm_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -265,7 +271,9 @@ class PersonEdition(models.Model):
 class DesaStat(models.Model):
     """Families and persons per desa, source and desil: the dashboard's pre-aggregated counts.
 
-    Rebuilt from the registry tables at the end of every import (in the same transaction), so
+    `families`, `persons` and `flagged_families` count current records only; records absent from
+    the latest edition of their desa are counted apart. Rebuilt from the registry tables at the
+    end of every import (in the same transaction), so
     dashboards read a few thousand rows instead of grouping the whole registry on every request.
     """
 
@@ -276,6 +284,9 @@ class DesaStat(models.Model):
     families = models.PositiveIntegerField(default=0)
     persons = models.PositiveIntegerField(default=0)
     flagged_families = models.PositiveIntegerField(default=0)
+    # Records "tidak ada di edisi terbaru": not counted above, shown apart.
+    absent_families = models.PositiveIntegerField(default=0)
+    absent_persons = models.PositiveIntegerField(default=0)
 
     objects = ScopedQuerySet.as_manager()
 
