@@ -19,6 +19,7 @@ from django.utils import timezone
 from tepat.core.spreadsheet import csv_writer, workbook
 from tepat.pipeline import changeset as cs
 from tepat.registry.models import BatchStatus, SourceBatch
+from tepat.registry.scoping import unscoped_access
 from tepat.registry.writer import CHUNK, FAMILY_FIELDS, PERSON_FIELDS, family_ids
 
 CHANGE_LIST_STEM = "perubahan"
@@ -70,8 +71,9 @@ def target_entries() -> tuple[pl.DataFrame, list[dict[str, Any]]]:
                .order_by("-sk_date", "-id").first())
     if current is None:
         return pl.DataFrame(schema=cs.TARGET_SCHEMA), []
-    rows = list(TargetListEntry.objects.filter(target_list=current, family__isnull=False)
-                .values_list("family_id", "target_list_id"))
+    with unscoped_access("import: target-list families touched by an edition"):
+        rows = list(TargetListEntry.objects.filter(target_list=current, family__isnull=False)
+                    .values_list("family_id", "target_list_id"))
     about = [{"id": current.pk, "name": current.name, "sk_number": current.sk_number}]
     return pl.DataFrame(rows, schema=cs.TARGET_SCHEMA, orient="row"), about
 

@@ -154,6 +154,9 @@ def _mark(batch: SourceBatch, **fields: Any) -> None:
         setattr(batch, name, value)
     with transaction.atomic():
         batch.save(update_fields=list(fields))
+        if fields.get("status") == BatchStatus.AWAITING:
+            log_event("registry.batch.awaiting", actor=batch.imported_by, obj=batch,
+                      data={"changeset": _counts_only(batch.changeset)})
         if fields.get("status") in (BatchStatus.REJECTED, BatchStatus.FAILED):
             log_event(
                 f"registry.batch.{fields['status']}",
@@ -209,7 +212,7 @@ def run_import(
         return batch
     crossed = crossed_thresholds(batch)
     if crossed and len(reason.strip()) < MIN_REASON:
-        batch.message = refusal_message(crossed)
+        batch.message = refusal_message(crossed, batch)
         batch.save(update_fields=["message"])
         return batch
     _log_confirmed(batch, actor=batch.imported_by, reason=reason.strip(), via="command line")
@@ -336,7 +339,7 @@ def write_task(batch_id: int) -> str:
     return write_confirmed(batch_id).status
 
 
-@write_service(MANY)
+@write_service(EACH)  # none when the batch was no longer queued (a second run of the task)
 def write_confirmed(batch_id: int, *, echo: Any = None) -> SourceBatch:
     """Write a confirmed batch, if the registry is still what its change set was built on."""
     batch = SourceBatch.objects.get(pk=batch_id)

@@ -16,6 +16,9 @@ urlpatterns = [
     path("impor/<int:pk>/", imports.import_detail, name="import_detail"),
     path("impor/<int:pk>/progres.json", imports.import_progress, name="import_progress"),
     path("impor/<int:pk>/kesalahan.<str:fmt>", imports.import_errors, name="import_errors"),
+    path("impor/<int:pk>/konfirmasi/", imports.import_confirm, name="import_confirm"),
+    path("impor/<int:pk>/batal/", imports.import_cancel, name="import_cancel"),
+    path("impor/<int:pk>/perubahan.<str:fmt>", imports.import_changes, name="import_changes"),
     # The verification campaign: each view module owns its urlpatterns.
     path("", include("tepat.web.views.verify")),
     path("", include("tepat.web.views.review")),
