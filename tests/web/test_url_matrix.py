@@ -290,6 +290,11 @@ TABLE: dict[str, Row] = {
     "import_detail": Row(r("import_detail", one("batch")), ONLY_ADMIN, GET),
     "import_progress": Row(r("import_progress", one("batch")), ONLY_ADMIN, GET),
     "import_errors": Row(r("import_errors", one("batch"), lambda w, v: "csv"), ONLY_ADMIN, GET),
+    # the matrix batch was rejected: confirm and cancel refuse with a message, back to the batch
+    "import_confirm": Row(r("import_confirm", one("batch")), ONLY_ADMIN, POST, post=302),
+    "import_cancel": Row(r("import_cancel", one("batch")), ONLY_ADMIN, POST, post=302),
+    "import_changes": Row(r("import_changes", one("batch"), lambda w, v: "csv"), ONLY_ADMIN,
+                          GET),
     # --- verification ------------------------------------------------------------------------
     "worklist": Row(r("worklist", suffix=desa_query), VERIFY, GET_POST, DESA_PARAM, sees=always,
                     post=302),  # the admin without ?desa= gets the choice of desa (200)
