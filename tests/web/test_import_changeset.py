@@ -186,3 +186,33 @@ def test_an_import_landing_between_preview_and_confirm_rebuilds_the_change_set(
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.message
     assert FamilyEdition.objects.filter(batch=batch).count() == data.families.height
+
+
+def test_absent_records_are_marked_filterable_and_counted_apart(
+    client_for, immediate, data, tmp_path
+):
+    import_files(*_files(data, tmp_path / "one"), source="p3ke")
+    per_desa = data.families.group_by("kode_kemdagri").agg(pl.col(FID)).filter(
+        pl.col(FID).list.len() >= 2).sort("kode_kemdagri")
+    dropped = per_desa[0, FID][0]
+    smaller = dataclasses.replace(
+        data, families=data.families.filter(pl.col(FID) != dropped),
+        persons=data.persons.filter(pl.col(FID) != dropped))
+    batch = import_files(*_files(smaller, tmp_path / "two"), source="p3ke")
+    assert batch.status == BatchStatus.DONE, batch.message
+    family = Family.objects.get(source_family_id=dropped)
+    assert family.absent_since_id == batch.pk
+    client = client_for("admin")
+    badge = f"tidak ada di edisi terbaru (impor #{batch.pk})"
+
+    only_absent = client.get(reverse("families") + "?edisi=tidak_ada").content.decode()
+    assert reverse("family_detail", args=[family.pk]) in only_absent and badge in only_absent
+    assert "1 keluarga" in only_absent
+    current = client.get(reverse("families") + "?edisi=ada").content.decode()
+    assert reverse("family_detail", args=[family.pk]) + '"' not in current
+    assert badge in client.get(reverse("family_detail", args=[family.pk])).content.decode()
+
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "tidak ada di edisi terbaru (tidak dihitung di atas)" in dashboard
+    members = data.persons.filter(pl.col(FID) == dropped).height
+    assert f'<span class="stat-value">{members}</span>' in dashboard
