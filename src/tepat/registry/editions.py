@@ -71,7 +71,7 @@ def target_entries() -> tuple[pl.DataFrame, list[dict[str, Any]]]:
                .order_by("-sk_date", "-id").first())
     if current is None:
         return pl.DataFrame(schema=cs.TARGET_SCHEMA), []
-    with unscoped_access("import: target-list families touched by an edition"):
+    with unscoped_access("service: import change set, target-list families it touches"):
         rows = list(TargetListEntry.objects.filter(target_list=current, family__isnull=False)
                     .values_list("family_id", "target_list_id"))
     about = [{"id": current.pk, "name": current.name, "sk_number": current.sk_number}]
@@ -193,6 +193,10 @@ def _examples(change, families, persons, family_diffs, person_diffs) -> dict[str
     }
 
 
+# Rows per category in the downloadable lists. A first load lists every family as added (the
+# file itself); beyond this the list says how many more there are instead of repeating them.
+LIST_LIMIT = 20_000
+
 LIST_HEADERS = ("Kategori", "ID", "Nama", "NIK (disamarkan)", "Kode desa", "Kolom berubah",
                 "Dari keluarga", "Ke keluarga")
 
@@ -202,11 +206,19 @@ def write_lists(built: Built, families: pl.DataFrame, persons: pl.DataFrame,
     """Every record of every category in one .xlsx and one .csv beside the batch's files
     (NIKs masked, as on the page)."""
     rows = []
-    for category, (frame, name, key) in category_frames(built, families, persons).items():
+    totals = {**{f"families_{k}": v for k, v in built.summary["families"].items()},
+              **{f"persons_{k}": v for k, v in built.summary["persons"].items()},
+              "target_affected": built.summary["target_affected"]["total"]}
+    frames = category_frames(built, families, persons, limit=LIST_LIMIT)
+    for category, (frame, name, key) in frames.items():
         for item in cs.example_rows(frame, name=name, nik="nik", key=key, limit=frame.height):
             rows.append((category, item["id"], item["name"], item["nik"], item["desa"],
                          ", ".join(item.get("fields", [])), item.get("from_family", ""),
                          item.get("to_family", "")))
+        more = totals.get(category, 0) - frame.height
+        if more > 0:
+            rows.append((category, "", f"… {more:,} lagi (tidak dicantumkan) / {more:,} more "
+                                       f"(not listed)", "", "", "", "", ""))
     xlsx_path = folder / f"{CHANGE_LIST_STEM}.xlsx"
     csv_path = folder / f"{CHANGE_LIST_STEM}.csv"
     book = workbook(str(xlsx_path), constant_memory=True)

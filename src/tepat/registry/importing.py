@@ -281,10 +281,15 @@ def _load_frames(batch: SourceBatch) -> tuple[Any, Any]:
 def _prepare(batch: SourceBatch, frames: tuple[Any, Any]) -> editions.Built:
     """Build the change set, keep its summary on the batch and its lists beside the files,
     and leave the batch waiting for a confirmation."""
+    clock = time.perf_counter()
     families = writer.family_hash(frames[0], frames[1])
     built = editions.build(families, frames[1], batch.source)
+    listed = time.perf_counter()
     editions.write_lists(built, families, frames[1], batch_dir(batch.pk))
-    _mark(batch, status=BatchStatus.AWAITING, changeset=built.summary, message="")
+    batch.timings = {**batch.timings, "changeset_build": round(listed - clock, 3),
+                     "changeset_lists": round(time.perf_counter() - listed, 3)}
+    _mark(batch, status=BatchStatus.AWAITING, changeset=built.summary, message="",
+          timings=batch.timings)
     return built
 
 
