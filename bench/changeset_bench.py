@@ -137,8 +137,8 @@ def main() -> None:
         engines.append(("PostgreSQL", fresh_pg(args.pg, "tepat_changeset_bench")))
     print(f"# {date.today()} · {platform.node()} · {os.cpu_count()} vCPU · "
           f"{args.households:,} households · {args.fmt}")
-    print("| engine | run | keluarga / jiwa moved·absent | import s (check + write) | "
-          "change set s | ratio | write s | of which editions s |")
+    print("| engine | run | keluarga / jiwa · moved · absent kel/jiwa | import s (check + write) | "
+          "change set s (build + lists) | ratio | write s | of which editions s |")
     print("|---|---|---|---|---|---|---|---|")
     for engine, url in engines:
         with tempfile.TemporaryDirectory() as home:
@@ -152,7 +152,8 @@ def main() -> None:
                          f"{c.get('persons', {}).get('absent', 0):,}"
                 print(f"| {engine} | {row['label']} | {c.get('families', {}).get('total', 0):,} / "
                       f"{c.get('persons', {}).get('total', 0):,} · {moved:,} · {absent} | "
-                      f"{own:.1f} | {cs:.1f} | {cs / own:.2f}× | {t.get('write', 0):.1f} | "
+                      f"{own:.1f} | {cs:.1f} ({t.get('changeset_build', 0):.1f} + "
+                      f"{t.get('changeset_lists', 0):.1f}) | {cs / own:.2f}× | {t.get('write', 0):.1f} | "
                       f"{t.get('editions', 0):.1f} |")
 
 
