@@ -59,7 +59,7 @@ print(json.dumps(out))
 def second_edition(data, seed: int = 2):
     import polars as pl
 
-    fid, pid = "id_keluarga_p3ke", "id_individu"
+    fid = "id_keluarga_p3ke"
     fam, per = data.families, data.persons
     n_fam, n_per = fam.height, per.height
     rng = pl.int_range(pl.len())
@@ -76,7 +76,8 @@ def second_edition(data, seed: int = 2):
     dropped = fam.filter(rng % 200 == 11)[fid]
     fam = fam.filter(~pl.col(fid).is_in(dropped.implode())).with_columns(
         pl.when(pl.int_range(pl.len()) % 50 == 5)
-        .then(pl.when(pl.col("desil_kesejahteraan") == "1").then(pl.lit("2")).otherwise(pl.lit("1")))
+        .then(pl.when(pl.col("desil_kesejahteraan") == "1").then(pl.lit("2"))
+              .otherwise(pl.lit("1")))
         .otherwise(pl.col("desil_kesejahteraan")).alias("desil_kesejahteraan"))
     per = per.filter(~pl.col(fid).is_in(dropped.implode()))
     print(f"# edition 2: {n_fam - fam.height:,} families dropped, persons {n_per:,} → "
@@ -150,10 +151,12 @@ def main() -> None:
                 moved = c.get("persons", {}).get("moved", 0)
                 absent = f"{c.get('families', {}).get('absent', 0):,}/" \
                          f"{c.get('persons', {}).get('absent', 0):,}"
-                print(f"| {engine} | {row['label']} | {c.get('families', {}).get('total', 0):,} / "
+                total_f = c.get("families", {}).get("total", 0)
+                print(f"| {engine} | {row['label']} | {total_f:,} / "
                       f"{c.get('persons', {}).get('total', 0):,} · {moved:,} · {absent} | "
                       f"{own:.1f} | {cs:.1f} ({t.get('changeset_build', 0):.1f} + "
-                      f"{t.get('changeset_lists', 0):.1f}) | {cs / own:.2f}× | {t.get('write', 0):.1f} | "
+                      f"{t.get('changeset_lists', 0):.1f}) | {cs / own:.2f}× | "
+                      f"{t.get('write', 0):.1f} | "
                       f"{t.get('editions', 0):.1f} |")
 
 

@@ -72,7 +72,8 @@ def _second_edition(data: synth.SynthData) -> Edition:
     desil_changed = others[:3]
     fam2 = fam.with_columns(
         pl.when(pl.col(FID).is_in(desil_changed))
-        .then(pl.when(pl.col("desil_kesejahteraan") == "1").then(pl.lit("2")).otherwise(pl.lit("1")))
+        .then(pl.when(pl.col("desil_kesejahteraan") == "1").then(pl.lit("2"))
+              .otherwise(pl.lit("1")))
         .otherwise(pl.col("desil_kesejahteraan")).alias("desil_kesejahteraan")
     ).filter(pl.col(FID) != dropped)
     new_family = fam.filter(pl.col(FID) == others[5]).with_columns(

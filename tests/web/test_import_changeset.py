@@ -94,7 +94,8 @@ def test_upload_shows_the_change_set_then_confirm_writes_it(
 
     html = client.get(reverse("import_detail", args=[batch.pk])).content.decode()
     for text in ("Menunggu konfirmasi", "Pindah keluarga", "Keluarga tanpa anggota",
-                 reverse("import_confirm", args=[batch.pk]), reverse("import_cancel", args=[batch.pk]),
+                 reverse("import_confirm", args=[batch.pk]),
+                 reverse("import_cancel", args=[batch.pk]),
                  reverse("import_changes", args=[batch.pk, "xlsx"])):
         assert text in html, text
     nik = data.persons["nik"].drop_nulls()[0]

@@ -361,6 +361,14 @@ def write_confirmed(batch_id: int, *, echo: Any = None) -> SourceBatch:
     return _write_now(batch, frames, None, echo=echo, clock=time.perf_counter())
 
 
+def _stale(batch: SourceBatch) -> SourceBatch:
+    with transaction.atomic():
+        _mark(batch, message=STALE)
+        log_event("registry.batch.rebuilt", actor=batch.imported_by, obj=batch,
+                  data={"changeset": _counts_only(batch.changeset)})
+    return batch
+
+
 class RegistryChanged(Exception):
     """The registry changed after the change set was built: build it again and ask again."""
 
@@ -373,27 +381,34 @@ STALE = ("Registri berubah sejak perubahan dihitung (impor lain selesai); peruba
 
 def _write_now(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Built | None, *,
                echo: Any, clock: float) -> SourceBatch:
+    """Write the batch. When the registry changed since its change set was built, the change
+    set is built again; a command-line import (`built` given) below every threshold then writes
+    the new one (as it would have on its own), anything else waits for a new confirmation."""
     progress = ProgressFile(batch.pk, echo=echo)
-    try:
-        _write(batch, frames, built, progress)
-    except RegistryChanged:
-        batch.refresh_from_db()
+    automatic = built is not None
+    for _attempt in range(3):
         try:
-            _prepare(batch, frames)
+            _write(batch, frames, built, progress)
+            break
+        except RegistryChanged:
+            batch.refresh_from_db()
+            try:
+                built = _prepare(batch, frames)
+            except Exception as exc:
+                _log_failure(batch, "building the change set", exc)
+                return _fail(batch, "Kesalahan sistem saat menghitung perubahan; data tidak "
+                                    "berubah / system error while building the change set; "
+                                    "data unchanged")
+            if automatic and not crossed_thresholds(batch):
+                continue
+            return _stale(batch)
         except Exception as exc:
-            _log_failure(batch, "building the change set", exc)
-            return _fail(batch, "Kesalahan sistem saat menghitung perubahan; data tidak berubah / "
-                                "system error while building the change set; data unchanged")
-        with transaction.atomic():
-            _mark(batch, message=STALE)
-            log_event("registry.batch.rebuilt", actor=batch.imported_by, obj=batch,
-                      data={"changeset": _counts_only(batch.changeset)})
-        return batch
-    except Exception as exc:
-        _log_failure(batch, "writing", exc)
-        batch.refresh_from_db()
-        return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
-                            "system error while saving; data unchanged")
+            _log_failure(batch, "writing", exc)
+            batch.refresh_from_db()
+            return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
+                                "system error while saving; data unchanged")
+    else:
+        return _stale(batch)
     _refresh_planner_statistics()
     batch.timings = {**batch.timings, "total": round(time.perf_counter() - clock, 3)}
     batch.save(update_fields=["timings"])

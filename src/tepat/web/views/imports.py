@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.contrib import messages
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.registry.importing import (
