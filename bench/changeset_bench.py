@@ -2,7 +2,7 @@
 loaded, then a second edition with realistic changes. Prints a table.
 
     uv run python bench/changeset_bench.py [--households 150000] [--fmt csv|xlsx]
-        [--pg postgres://postgres@127.0.0.1:5432/postgres]
+        [--pg postgres://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
 
 In a fresh process and database (regions loaded): (1) the first edition is imported (all
 added; its change set and its edition rows are part of its time); (2) the same file again
@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=150_000)
     parser.add_argument("--fmt", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--pg", default="")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "tepat-changeset"))
     args = parser.parse_args()
     one, two = files(Path(args.cache) / f"{args.households}-{args.fmt}", args.households,
@@ -133,7 +134,7 @@ def main() -> None:
     runs = [["edition 1 (first load)", *map(str, one)],
             ["edition 1 again (nothing changes)", *map(str, one)],
             ["edition 2 (moved, absent, changed)", *map(str, two)]]
-    engines = [("SQLite", None)]
+    engines = [] if args.skip_sqlite else [("SQLite", None)]
     if args.pg:
         engines.append(("PostgreSQL", fresh_pg(args.pg, "tepat_changeset_bench")))
     print(f"# {date.today()} · {platform.node()} · {os.cpu_count()} vCPU · "

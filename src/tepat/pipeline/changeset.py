@@ -184,6 +184,7 @@ def target_affected(change: ChangeSet, entries: pl.DataFrame) -> pl.DataFrame:
         change.emptied.select("id", reason=pl.lit("emptied")),
         change.absent_families.select("id", reason=pl.lit("absent")),
         ids_of_moved.select("id", reason=pl.lit("moved")),
+        change.recount.select("id", reason=pl.lit("moved")),  # lost members, outside the file
         change.families.filter(pl.col("change").is_in(["changed", "returned"]))
         .select("id", reason=pl.lit("changed")),
     ]).filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True)
