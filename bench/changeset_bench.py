@@ -44,7 +44,7 @@ load_kabupaten("35.13")
 out = []
 for label, family, person in json.loads(sys.argv[1]):
     started = time.perf_counter()
-    batch = import_files(Path(family), Path(person), source="p3ke", period=label,
+    batch = import_files(Path(family), Path(person), source="p3ke", period="bench",
                          reason="bench: edisi kedua")
     wall = time.perf_counter() - started
     if batch.status != "done":
