@@ -387,6 +387,8 @@ def _write_now(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Buil
     progress = ProgressFile(batch.pk, echo=echo)
     automatic = built is not None
     for _attempt in range(3):
+        if batch.status != BatchStatus.RUNNING:  # a process that dies now is seen as dead
+            _mark(batch, status=BatchStatus.RUNNING, worker=this_worker())
         try:
             _write(batch, frames, built, progress)
             break
