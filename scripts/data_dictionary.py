@@ -101,8 +101,43 @@ the region name columns are not stored: the Kemendagri table is authoritative), 
 | `row_hash` | BLAKE2b of the canonical values: tells a changed row from an unchanged one |
 | `source_row` | the spreadsheet row the record came from |
 
-`registry.DesaStat` holds families, persons and flagged families per source, desa and desil,
-rebuilt in the import transaction, for dashboards.
+| `absent_since` | the batch (edition of the same source covering the record's desa) that no longer carried it: "tidak ada di edisi terbaru"; null while the latest edition carries it |
+
+`member_count` counts the family's current members: persons who moved to another family leave
+it, persons absent from the latest edition are not counted.
+
+`registry.DesaStat` holds families, persons and flagged families per source, desa and desil
+(current records only) and, apart, `absent_families` / `absent_persons`, rebuilt in the import
+transaction, for dashboards.
+
+`registry.FamilyEdition` / `registry.PersonEdition`: one row per record per import that
+carried it — `change` (added, changed, moved, returned, same), `row_hash`, and `data` (the
+canonical values as JSON; for a family also `desa_code` and `members`, the sorted source IDs of
+its persons; for a person also `source_family_id`) when the change is not `same`.
+
+### Change lists of an import (`perubahan.xlsx` / `perubahan.csv`)
+
+Written beside the batch's files when its change set is built; downloadable by the admin
+kabupaten from the import page. One row per record, at most 20,000 per category (then one row
+"… N lagi").
+
+| column | meaning |
+|---|---|
+| Kategori | families_added, families_changed, families_returned, families_absent, families_emptied, persons_added, persons_changed, persons_moved, persons_returned, persons_absent, target_affected |
+| ID | source_family_id or source_person_id |
+| Nama | kepala keluarga or the person's name |
+| NIK (disamarkan) | masked (3513********0001) |
+| Kode desa | Kemendagri code |
+| Kolom berubah | changed fields (changed, moved, returned) |
+| Dari keluarga / Ke keluarga | the old and new source_family_id of a moved person |
+
+Sample (csv):
+
+```
+Kategori,ID,Nama,NIK (disamarkan),Kode desa,Kolom berubah,Dari keluarga,Ke keluarga
+persons_moved,P3513010001000203,SITI AMINAH,3513********0002,35.13.01.2001,hubungan,P351301000100020,P351301000100021
+families_absent,P351301000100044,SLAMET,3513********0001,35.13.01.2001,,,
+```
 """
 
 

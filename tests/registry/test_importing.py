@@ -17,7 +17,7 @@ from django.db.models import Count
 
 from tepat import synth
 from tepat.audit.models import AuditEvent
-from tepat.registry.importing import create_batch, import_files, import_task
+from tepat.registry.importing import confirm_import, create_batch, import_files, import_task
 from tepat.registry.models import BatchStatus, DesaStat, Family, Person, SourceBatch
 
 HOUSEHOLDS = 1500
@@ -296,6 +296,11 @@ def test_the_background_worker_runs_a_queued_import(regions, export, settings):
     import_task.enqueue(batch.pk, str(paths[0]), str(paths[1]))
     call_command("db_worker", batch=True, interval=0.1, verbosity=0)
     batch.refresh_from_db()
+    assert batch.status == BatchStatus.AWAITING, batch.message  # the change set, nothing written
+    assert Family.objects.count() == 0
+    confirm_import(batch, user=None)
+    call_command("db_worker", batch=True, interval=0.1, verbosity=0)
+    batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.message
     assert Family.objects.count() == batch.families_added > 0
 
@@ -316,20 +321,34 @@ def test_the_first_import_leaves_every_index_in_place(regions, export):
     assert indexes() == before
 
 
-def test_records_missing_from_a_newer_file_are_kept_and_reported(regions, export, tmp_path):
+def test_records_missing_from_a_newer_file_are_marked_absent_in_the_desa_it_covers(
+    regions, export, tmp_path
+):
+    """Absent is scoped to the desa the file covers: five families dropped from desa that keep
+    other families are marked absent; a desa left out entirely is not touched."""
     data, paths = export
     _import(paths)
-    dropped = data.families.head(5)["id_keluarga_p3ke"]
+    per_desa = data.families.group_by("kode_kemdagri").agg(pl.col("id_keluarga_p3ke"))
+    busy = per_desa.filter(pl.col("id_keluarga_p3ke").list.len() >= 3).sort("kode_kemdagri")
+    dropped = busy.head(5).select(pl.col("id_keluarga_p3ke").list.first())["id_keluarga_p3ke"]
+    left_out = per_desa.filter(~pl.col("kode_kemdagri").is_in(busy.head(5)["kode_kemdagri"]
+                                                              .implode()))[0]
+    left_out_desa, left_out_ids = left_out["kode_kemdagri"][0], left_out["id_keluarga_p3ke"][0]
+    gone = pl.col("id_keluarga_p3ke").is_in(pl.concat([dropped, left_out_ids]).implode())
     smaller = dataclasses.replace(
-        data,
-        families=data.families.filter(~pl.col("id_keluarga_p3ke").is_in(dropped.implode())),
-        persons=data.persons.filter(~pl.col("id_keluarga_p3ke").is_in(dropped.implode())),
+        data, families=data.families.filter(~gone), persons=data.persons.filter(~gone)
     )
-    missing_persons = data.persons.height - smaller.persons.height
+    missing_persons = data.persons.filter(
+        pl.col("id_keluarga_p3ke").is_in(dropped.implode())).height
     batch = _import(synth.write(smaller, tmp_path, "csv")[:2])
     assert batch.status == BatchStatus.DONE, batch.message
     assert Family.objects.count() == data.summary["families"]  # nothing deleted
     assert any(f"5 keluarga dan {missing_persons:,} jiwa" in note for note in batch.notes)
+    absent = Family.objects.filter(absent_since=batch)
+    assert set(absent.values_list("source_family_id", flat=True)) == set(dropped.to_list())
+    assert Person.objects.filter(absent_since=batch).count() == missing_persons
+    assert not Family.objects.filter(source_family_id__in=left_out_ids.to_list(),
+                                     absent_since__isnull=False).exists(), left_out_desa
 
 
 def test_a_system_failure_is_logged_without_any_nik(regions, export, monkeypatch, caplog):

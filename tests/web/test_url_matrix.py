@@ -295,6 +295,11 @@ TABLE: dict[str, Row] = {
     "import_mapping": Row(r("import_mapping", one("mapping_token")), ONLY_ADMIN, GET_POST,
                           post=200),
     "import_remap": Row(r("import_remap", one("batch")), ONLY_ADMIN, POST, post=302),
+    # the matrix batch was rejected: confirm and cancel refuse with a message, back to the batch
+    "import_confirm": Row(r("import_confirm", one("batch")), ONLY_ADMIN, POST, post=302),
+    "import_cancel": Row(r("import_cancel", one("batch")), ONLY_ADMIN, POST, post=302),
+    "import_changes": Row(r("import_changes", one("batch"), lambda w, v: "csv"), ONLY_ADMIN,
+                          GET),
     # --- verification ------------------------------------------------------------------------
     "worklist": Row(r("worklist", suffix=desa_query), VERIFY, GET_POST, DESA_PARAM, sees=always,
                     post=302),  # the admin without ?desa= gets the choice of desa (200)

@@ -166,6 +166,7 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
     xlsx, _csv = write_error_report(errors, import_dir / str(batch.pk), "laporan_kesalahan")
     batch.error_report = str(xlsx)
     batch.save()
+    (import_dir / str(batch.pk) / "perubahan.csv").write_text("Kategori,ID\r\n")
     world.batch = batch.pk
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -218,8 +218,10 @@ FLAGS: dict[str, tuple[str, str]] = {
         "The family has more than one head of the family",
     ),
     "FAMILY_NO_MEMBERS": (
-        "Keluarga tanpa anggota di berkas individu",
-        "The family has no members in the person file",
+        "Keluarga tanpa anggota di berkas individu, atau semua anggotanya pindah keluarga atau "
+        "tidak ada di edisi terbaru",
+        "The family has no members in the person file, or all its members moved to another "
+        "family or are not in the latest edition",
     ),
     "FAMILY_HEAD_MISMATCH": (
         "NIK kepala keluarga di berkas keluarga berbeda dengan NIK anggota yang berstatus kepala "

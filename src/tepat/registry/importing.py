@@ -34,7 +34,7 @@ from tepat.pipeline import ReadError, validate_files, write_error_report
 from tepat.pipeline.mapping import validate_mapped
 from tepat.pipeline.messages import mask_numbers
 from tepat.regions.models import Level, Region
-from tepat.registry import writer
+from tepat.registry import editions, writer
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.registry.stats import refresh_desa_stats
 
@@ -74,7 +74,8 @@ class ProgressFile:
 
 def read_progress(batch: SourceBatch) -> dict[str, Any]:
     """Status, percentage and label of a batch, for the progress bar."""
-    if batch.status in (BatchStatus.DONE, BatchStatus.REJECTED, BatchStatus.FAILED):
+    if batch.status in (BatchStatus.DONE, BatchStatus.REJECTED, BatchStatus.FAILED,
+                        BatchStatus.AWAITING, BatchStatus.CANCELLED):
         return {"status": batch.status, "progress": 100, "label": batch.get_status_display()}
     path = Path(settings.IMPORT_DIR) / str(batch.pk) / "progress.json"
     try:
@@ -159,6 +160,9 @@ def _mark(batch: SourceBatch, **fields: Any) -> None:
         setattr(batch, name, value)
     with transaction.atomic():
         batch.save(update_fields=list(fields))
+        if fields.get("status") == BatchStatus.AWAITING:
+            log_event("registry.batch.awaiting", actor=batch.imported_by, obj=batch,
+                      data={"changeset": _counts_only(batch.changeset)})
         if fields.get("status") in (BatchStatus.REJECTED, BatchStatus.FAILED):
             log_event(
                 f"registry.batch.{fields['status']}",
@@ -170,9 +174,13 @@ def _mark(batch: SourceBatch, **fields: Any) -> None:
 
 @write_service(MANY)
 def run_import(
-    batch_id: int, family_path: Path, person_path: Path | None, *, echo: Any = None
+    batch_id: int, family_path: Path, person_path: Path | None, *, echo: Any = None,
+    write: bool = False, reason: str = "",
 ) -> SourceBatch:
-    """Validate, then write everything or nothing. Never raises for bad input."""
+    """Validate, build the change set, then wait for a confirmation (status AWAITING): the web
+    flow. With `write` (command line, demo) the batch is written at once when no threshold is
+    crossed or when `reason` is given; otherwise it stays waiting with a message naming the
+    thresholds. Never raises for bad input; nothing is written before the confirmation."""
     batch = SourceBatch.objects.get(pk=batch_id)
     progress = ProgressFile(batch.pk, echo=echo)
     clock = time.perf_counter()
@@ -194,13 +202,221 @@ def run_import(
         n = validated.error_count
         return _reject(batch, n, f"{n} kesalahan: berkas ditolak, data tidak berubah / "
                                  f"{n} errors: file rejected, data unchanged")
+    progress(0.5, "Menghitung perubahan / building the change set", force=True)
+    building = time.perf_counter()
     try:
-        _write(batch, validated, progress)
+        frames = _save_frames(batch, validated.families, validated.persons)
+        built = _prepare(batch, frames)
     except Exception as exc:
-        _log_failure(batch, "writing", exc)
-        batch.refresh_from_db()
-        return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
-                            "system error while saving; data unchanged")
+        _log_failure(batch, "building the change set", exc)
+        return _fail(batch, "Kesalahan sistem saat menghitung perubahan; data tidak berubah / "
+                            "system error while building the change set; data unchanged")
+    batch.timings = {**batch.timings, "changeset": round(time.perf_counter() - building, 3)}
+    batch.save(update_fields=["timings"])
+    progress(1.0, "Menunggu konfirmasi / waiting for confirmation", force=True)
+    if not write:
+        return batch
+    crossed = crossed_thresholds(batch)
+    if crossed and len(reason.strip()) < MIN_REASON:
+        batch.message = refusal_message(crossed, batch)
+        batch.save(update_fields=["message"])
+        return batch
+    _log_confirmed(batch, actor=batch.imported_by, reason=reason.strip(), via="command line")
+    return _write_now(batch, frames, built, echo=echo, clock=clock)
+
+
+MIN_REASON = 10
+
+
+def crossed_thresholds(batch: SourceBatch) -> list[str]:
+    checks = (batch.changeset or {}).get("thresholds", {})
+    return [name for name, check in checks.items() if check.get("crossed")]
+
+
+THRESHOLD_TEXT = {
+    "moved_share": ("lebih dari {limit:.0%} jiwa pindah keluarga (di berkas ini {value:.1%})",
+                    "more than {limit:.0%} of persons moved between families "
+                    "(in this file {value:.1%})"),
+    "absent_share": ("lebih dari {limit:.0%} jiwa di desa yang dicakup tidak ada di edisi ini "
+                     "({value:.1%})",
+                     "more than {limit:.0%} of persons of the covered desa are absent from this "
+                     "edition ({value:.1%})"),
+    "target_emptied_or_absent": ("{value} keluarga daftar sasaran menjadi kosong atau tidak ada "
+                                 "di edisi ini",
+                                 "{value} target-list families are emptied or absent from this "
+                                 "edition"),
+}
+
+
+def threshold_texts(batch: SourceBatch) -> list[tuple[str, str]]:
+    checks = (batch.changeset or {}).get("thresholds", {})
+    return [(THRESHOLD_TEXT[name][0].format(**checks[name]),
+             THRESHOLD_TEXT[name][1].format(**checks[name]))
+            for name in crossed_thresholds(batch) if name in THRESHOLD_TEXT]
+
+
+def refusal_message(crossed: list[str], batch: SourceBatch | None = None) -> str:
+    texts = threshold_texts(batch) if batch is not None else []
+    ids = "; ".join(t[0] for t in texts) or ", ".join(crossed)
+    ens = "; ".join(t[1] for t in texts) or ", ".join(crossed)
+    return (f"Impor ini perlu konfirmasi dengan alasan (minimal {MIN_REASON} huruf): {ids}. "
+            f"Data belum berubah / this import needs a confirmation with a reason (at least "
+            f"{MIN_REASON} characters): {ens}. The data is unchanged")
+
+
+def _frames_dir(batch: SourceBatch) -> Path:
+    return batch_dir(batch.pk)
+
+
+def _save_frames(batch: SourceBatch, families: Any, persons: Any) -> tuple[Any, Any]:
+    """The validated frames, kept beside the uploads until the confirmation writes them."""
+    folder = _frames_dir(batch)
+    families.write_parquet(folder / "keluarga.parquet")
+    persons.write_parquet(folder / "individu.parquet")
+    return families, persons
+
+
+def _load_frames(batch: SourceBatch) -> tuple[Any, Any]:
+    import polars as pl
+
+    folder = _frames_dir(batch)
+    return (pl.read_parquet(folder / "keluarga.parquet"),
+            pl.read_parquet(folder / "individu.parquet"))
+
+
+def _prepare(batch: SourceBatch, frames: tuple[Any, Any]) -> editions.Built:
+    """Build the change set, keep its summary on the batch and its lists beside the files,
+    and leave the batch waiting for a confirmation."""
+    clock = time.perf_counter()
+    families = writer.family_hash(frames[0], frames[1])
+    built = editions.build(families, frames[1], batch.source)
+    listed = time.perf_counter()
+    editions.write_lists(built, families, frames[1], batch_dir(batch.pk))
+    batch.timings = {**batch.timings, "changeset_build": round(listed - clock, 3),
+                     "changeset_lists": round(time.perf_counter() - listed, 3)}
+    _mark(batch, status=BatchStatus.AWAITING, changeset=built.summary, message="",
+          timings=batch.timings)
+    return built
+
+
+@write_service()
+def confirm_import(batch: SourceBatch, *, user: Any, reason: str = "",
+                   agreed: bool = False) -> SourceBatch:
+    """The admin confirms a waiting batch (with a reason and the checkbox when a threshold is
+    crossed); the write runs in the background. Raises ValueError (bilingual) otherwise."""
+    if batch.status != BatchStatus.AWAITING:
+        raise ValueError("Impor ini tidak menunggu konfirmasi / this import is not waiting for "
+                         "a confirmation")
+    reason = reason.strip()
+    if crossed_thresholds(batch) and (len(reason) < MIN_REASON or not agreed):
+        raise ValueError(refusal_message(crossed_thresholds(batch), batch))
+    with transaction.atomic():
+        _log_confirmed(batch, actor=user, reason=reason, via="web")
+        _mark(batch, status=BatchStatus.QUEUED, message="")
+    write_task.enqueue(batch.pk)
+    return batch
+
+
+@write_service()
+def cancel_import(batch: SourceBatch, *, user: Any) -> SourceBatch:
+    """A waiting batch is cancelled: nothing is written, the batch stays in the list."""
+    if batch.status != BatchStatus.AWAITING:
+        raise ValueError("Impor ini tidak menunggu konfirmasi / this import is not waiting for "
+                         "a confirmation")
+    with transaction.atomic():
+        _mark(batch, status=BatchStatus.CANCELLED, finished_at=timezone.now(),
+              message="Dibatalkan; data tidak berubah / cancelled; the data is unchanged")
+        log_event("registry.batch.cancelled", actor=user, obj=batch,
+                  data={"changeset": _counts_only(batch.changeset)})
+    return batch
+
+
+def _counts_only(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: summary.get(k) for k in ("families", "persons", "target_affected", "thresholds")}
+
+
+def _log_confirmed(batch: SourceBatch, *, actor: Any, reason: str, via: str) -> None:
+    with transaction.atomic():
+        batch.confirm_reason = reason
+        batch.save(update_fields=["confirm_reason"])
+        log_event("registry.batch.confirmed", actor=actor, obj=batch, data={
+            "reason": reason, "via": via, "crossed": crossed_thresholds(batch),
+            "changeset": _counts_only(batch.changeset),
+        })
+
+
+@task()
+def write_task(batch_id: int) -> str:
+    return write_confirmed(batch_id).status
+
+
+@write_service(EACH)  # none when the batch was no longer queued (a second run of the task)
+def write_confirmed(batch_id: int, *, echo: Any = None) -> SourceBatch:
+    """Write a confirmed batch, if the registry is still what its change set was built on."""
+    batch = SourceBatch.objects.get(pk=batch_id)
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.AWAITING):
+        return batch
+    _mark(batch, status=BatchStatus.RUNNING, started_at=timezone.now(), worker=this_worker())
+    try:
+        frames = _load_frames(batch)
+    except Exception as exc:
+        _log_failure(batch, "loading the checked rows", exc)
+        return _fail(batch, "Kesalahan sistem saat membaca data yang sudah diperiksa; data tidak "
+                            "berubah / system error while reading the checked rows; data "
+                            "unchanged")
+    return _write_now(batch, frames, None, echo=echo, clock=time.perf_counter())
+
+
+def _stale(batch: SourceBatch) -> SourceBatch:
+    with transaction.atomic():
+        _mark(batch, message=STALE)
+        log_event("registry.batch.rebuilt", actor=batch.imported_by, obj=batch,
+                  data={"changeset": _counts_only(batch.changeset)})
+    return batch
+
+
+class RegistryChanged(Exception):
+    """The registry changed after the change set was built: build it again and ask again."""
+
+
+STALE = ("Registri berubah sejak perubahan dihitung (impor lain selesai); perubahan dihitung "
+         "ulang, periksa dan konfirmasi lagi. Data belum berubah / the registry changed since the "
+         "change set was built (another import finished); it was built again: check it and "
+         "confirm again. The data is unchanged")
+
+
+def _write_now(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Built | None, *,
+               echo: Any, clock: float) -> SourceBatch:
+    """Write the batch. When the registry changed since its change set was built, the change
+    set is built again; a command-line import (`built` given) below every threshold then writes
+    the new one (as it would have on its own), anything else waits for a new confirmation."""
+    progress = ProgressFile(batch.pk, echo=echo)
+    automatic = built is not None
+    for _attempt in range(3):
+        if batch.status != BatchStatus.RUNNING:  # a process that dies now is seen as dead
+            _mark(batch, status=BatchStatus.RUNNING, worker=this_worker())
+        try:
+            _write(batch, frames, built, progress)
+            break
+        except RegistryChanged:
+            batch.refresh_from_db()
+            try:
+                built = _prepare(batch, frames)
+            except Exception as exc:
+                _log_failure(batch, "building the change set", exc)
+                return _fail(batch, "Kesalahan sistem saat menghitung perubahan; data tidak "
+                                    "berubah / system error while building the change set; "
+                                    "data unchanged")
+            if automatic and not crossed_thresholds(batch):
+                continue
+            return _stale(batch)
+        except Exception as exc:
+            _log_failure(batch, "writing", exc)
+            batch.refresh_from_db()
+            return _fail(batch, "Kesalahan sistem saat menyimpan; data tidak berubah / "
+                                "system error while saving; data unchanged")
+    else:
+        return _stale(batch)
     _refresh_planner_statistics()
     batch.timings = {**batch.timings, "total": round(time.perf_counter() - clock, 3)}
     batch.save(update_fields=["timings"])
@@ -269,9 +485,12 @@ def import_files(
     echo: Any = None,
     mapping: dict[str, str] | None = None,
     mapping_template: Any = None,
+    reason: str = "",
 ) -> SourceBatch:
-    """Import files already on disk, now, in this process (command line, demo, benchmarks).
-    `mapping` ({field: header}, tepat.pipeline.mapping) reads files of unknown headers."""
+    """Import files already on disk, now, in this process (command line, demo, benchmarks):
+    written at once unless the change set crosses a threshold and no `reason` is given (then
+    the batch waits for a confirmation, see run_import). `mapping` ({field: header},
+    tepat.pipeline.mapping) reads files of unknown headers."""
     batch = create_batch(
         user=user,
         source=source,
@@ -281,7 +500,26 @@ def import_files(
         mapping=mapping,
         mapping_template=mapping_template,
     )
-    return run_import(batch.pk, family_path, person_path, echo=echo)
+    return run_import(batch.pk, family_path, person_path, echo=echo, write=True, reason=reason)
+
+
+def preview_files(family_path: Path, person_path: Path | None, *, source: str,
+                  mapping: dict[str, str] | None = None) -> dict[str, Any]:
+    """The change set of files on disk without writing anything (no batch either):
+    `tepat import --dry-run`. Returns {"status": "rejected", "errors": […]} for a bad file."""
+    probe = SourceBatch(source=source, mapping=mapping or {})
+    try:
+        validated = _validate(probe, family_path, person_path)
+    except ReadError as exc:
+        return {"schema": 1, "status": "rejected", "error_count": 1,
+                "errors": [f"{exc.message_id} / {exc.message_en}"]}
+    if validated.error_count:
+        return {"schema": 1, "status": "rejected", "error_count": validated.error_count,
+                "errors": [str(e.message_id) + " / " + str(e.message_en)
+                           for e in list(validated.errors)[:20]]}
+    families = writer.family_hash(validated.families, validated.persons)
+    built = editions.build(families, validated.persons, source)
+    return {"status": "ok", "flag_counts": validated.flag_counts, **built.summary}
 
 
 def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
@@ -344,10 +582,14 @@ def _record_validation(batch: SourceBatch, validated: Any) -> None:
                               "persons_total", "flag_counts", "notes", "timings"])
 
 
-def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
-    """Everything in one transaction: rows, counts, dashboard aggregates, audit event."""
+def _write(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Built | None,
+           progress: ProgressFile) -> None:
+    """Everything in one transaction: rows, editions, absent marks, counts, dashboard
+    aggregates, audit event. Raises RegistryChanged (nothing written) when the registry is not
+    what the confirmed change set was built on."""
     started = time.perf_counter()
-    families = writer.family_hash(validated.families, validated.persons)
+    families = writer.family_hash(frames[0], frames[1])
+    persons = frames[1]
     missing = _desa_not_loaded(families)
     if missing:
         raise RuntimeError(f"desa not loaded in this instance: {sorted(missing)[:5]}")
@@ -356,19 +598,34 @@ def _write(batch: SourceBatch, validated: Any, progress: ProgressFile) -> None:
         progress(0.45 + 0.2 * fraction, "Menyimpan keluarga / saving families")
 
     def person_progress(fraction: float, label: str) -> None:
-        progress(0.65 + 0.3 * fraction, "Menyimpan individu / saving persons")
+        progress(0.65 + 0.25 * fraction, "Menyimpan individu / saving persons")
 
+    confirmed = batch.changeset or {}
     with transaction.atomic():
         _one_registry_writer_at_a_time(progress)
+        if editions.fingerprint() != confirmed.get("fingerprint"):
+            raise RegistryChanged
+        if built is None:  # confirmed from the page: the same change set again, under the lock
+            built = editions.build(families, persons, batch.source)
+            if _counts_only(built.summary) != _counts_only(confirmed):
+                raise RegistryChanged
         fam = writer.write_families(families, batch.source, batch.pk, family_progress)
-        per = writer.write_persons(validated.persons, batch.source, batch.pk, person_progress)
+        per = writer.write_persons(persons, batch.source, batch.pk, person_progress)
+        progress(0.92, "Menyimpan edisi / saving the edition", force=True)
+        edition_clock = time.perf_counter()
+        written = editions.write_editions(batch.pk, batch.source, built.change, families, persons)
+        edition_seconds = time.perf_counter() - edition_clock
         progress(0.96, "Menghitung ringkasan / updating the dashboard", force=True)
         refresh_desa_stats()
-        _record_counts(batch, fam, per, write_seconds=time.perf_counter() - started)
+        _record_counts(batch, fam, per, built.summary, write_seconds=time.perf_counter() - started)
+        batch.timings = {**batch.timings, "editions": round(edition_seconds, 3)}
+        batch.save(update_fields=["timings"])
         log_event("registry.batch.imported", actor=batch.imported_by, obj=batch, data={
             "source": batch.source,
             "families": fam.__dict__,
             "persons": per.__dict__,
+            "editions": written,
+            "changeset": _counts_only(built.summary),
             "flags": batch.flag_counts,
         })
         committing = time.perf_counter()
@@ -406,24 +663,34 @@ def _desa_not_loaded(families: Any) -> set[str]:
     return codes - set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
 
 
-def _absent_notes(families: int, persons: int) -> list[str]:
-    """Records of this source the file no longer carries: kept, but said, never silent."""
-    if not families and not persons:
-        return []
-    return [
-        f"{families:,} keluarga dan {persons:,} jiwa dari sumber ini sudah ada di registri tetapi "
-        f"tidak ada di berkas ini; data mereka tetap disimpan tanpa perubahan / "
-        f"{families:,} families and {persons:,} persons of this source are in the registry but "
-        f"not in this file; they are kept unchanged"
-    ]
+def _absent_notes(summary: dict[str, Any]) -> list[str]:
+    """Records of this source in the covered desa that the file no longer carries: marked
+    "tidak ada di edisi terbaru" with this batch, never deleted, never silently kept."""
+    families = summary.get("families", {}).get("absent", 0)
+    persons = summary.get("persons", {}).get("absent", 0)
+    emptied = summary.get("families", {}).get("emptied", 0)
+    notes = []
+    if families or persons:
+        notes.append(
+            f"{families:,} keluarga dan {persons:,} jiwa di desa yang dicakup berkas ini tidak ada "
+            f"di edisi ini; ditandai 'tidak ada di edisi terbaru' (tidak dihapus) / "
+            f"{families:,} families and {persons:,} persons of the desa this file covers are not "
+            f"in this edition; marked 'not in the latest edition' (not deleted)")
+    if emptied:
+        notes.append(
+            f"{emptied:,} keluarga tidak lagi punya anggota (pindah atau tidak ada); ditandai "
+            f"FAMILY_NO_MEMBERS / {emptied:,} families are left without members (moved or "
+            f"absent); flagged FAMILY_NO_MEMBERS")
+    return notes
 
 
-def _record_counts(batch: SourceBatch, fam: Any, per: Any, *, write_seconds: float) -> None:
+def _record_counts(batch: SourceBatch, fam: Any, per: Any, summary: dict[str, Any], *,
+                   write_seconds: float) -> None:
     batch.families_added, batch.families_changed, batch.families_unchanged = (
         fam.added, fam.changed, fam.unchanged)
     batch.persons_added, batch.persons_changed, batch.persons_unchanged = (
         per.added, per.changed, per.unchanged)
-    batch.notes = [*batch.notes, *_absent_notes(fam.absent, per.absent)]
+    batch.notes = [*batch.notes, *_absent_notes(summary)]
     batch.status = BatchStatus.DONE
     batch.finished_at = timezone.now()
     batch.timings = {**batch.timings, "write": round(write_seconds, 3)}

@@ -31,6 +31,9 @@ class BatchStatus(models.TextChoices):
     DONE = "done", _("Selesai")
     REJECTED = "rejected", _("Ditolak (ada kesalahan)")
     FAILED = "failed", _("Gagal")
+    # The change set is built; nothing is written until an admin confirms (or cancels).
+    AWAITING = "awaiting", _("Menunggu konfirmasi")
+    CANCELLED = "cancelled", _("Dibatalkan")
 
 
 class SourceBatch(models.Model):
@@ -73,6 +76,9 @@ class SourceBatch(models.Model):
     mapping_template = models.ForeignKey(
         "MappingTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the file would change (tepat.pipeline.changeset.summary), built before any write.
+    changeset = models.JSONField(default=dict, blank=True)
+    confirm_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -295,7 +301,9 @@ class PersonEdition(models.Model):
 class DesaStat(models.Model):
     """Families and persons per desa, source and desil: the dashboard's pre-aggregated counts.
 
-    Rebuilt from the registry tables at the end of every import (in the same transaction), so
+    `families`, `persons` and `flagged_families` count current records only; records absent from
+    the latest edition of their desa are counted apart. Rebuilt from the registry tables at the
+    end of every import (in the same transaction), so
     dashboards read a few thousand rows instead of grouping the whole registry on every request.
     """
 
@@ -306,6 +314,9 @@ class DesaStat(models.Model):
     families = models.PositiveIntegerField(default=0)
     persons = models.PositiveIntegerField(default=0)
     flagged_families = models.PositiveIntegerField(default=0)
+    # Records "tidak ada di edisi terbaru": not counted above, shown apart.
+    absent_families = models.PositiveIntegerField(default=0)
+    absent_persons = models.PositiveIntegerField(default=0)
 
     objects = ScopedQuerySet.as_manager()
 

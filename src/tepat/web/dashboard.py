@@ -24,6 +24,8 @@ class UnitRow:
     families: int = 0
     persons: int = 0
     flagged: int = 0
+    absent_families: int = 0  # "tidak ada di edisi terbaru": not in the counts above
+    absent_persons: int = 0
     by_desil: dict[int | None, int] = field(default_factory=dict)
 
 
@@ -55,6 +57,14 @@ class Summary:
         return sum(u.flagged for u in self.units)
 
     @property
+    def absent_families(self) -> int:
+        return sum(u.absent_families for u in self.units)
+
+    @property
+    def absent_persons(self) -> int:
+        return sum(u.absent_persons for u in self.units)
+
+    @property
     def values(self) -> dict[str, int]:
         """Families per unit code, for the map."""
         return {u.code: u.families for u in self.units}
@@ -84,7 +94,8 @@ def summarize(user: Any, area: Area, requested_source: str | None) -> Summary:
     rows = (
         stats.filter(source=source)
         .values(group, "desil")
-        .annotate(f=Sum("families"), p=Sum("persons"), x=Sum("flagged_families"))
+        .annotate(f=Sum("families"), p=Sum("persons"), x=Sum("flagged_families"),
+                  af=Sum("absent_families"), ap=Sum("absent_persons"))
         .order_by()
     )
     for row in rows:
@@ -94,6 +105,8 @@ def summarize(user: Any, area: Area, requested_source: str | None) -> Summary:
         unit.families += row["f"]
         unit.persons += row["p"]
         unit.flagged += row["x"]
+        unit.absent_families += row["af"]
+        unit.absent_persons += row["ap"]
         unit.by_desil[row["desil"]] = unit.by_desil.get(row["desil"], 0) + row["f"]
         desil = desils.setdefault(row["desil"], DesilRow(row["desil"]))
         desil.families += row["f"]

@@ -45,6 +45,12 @@ class FamilyFilterForm(forms.Form):
     )
     sumber = forms.ChoiceField(label=_("Sumber data"), required=False,
                                choices=ALL + list(Source.choices))
+    # Records absent from the latest edition of their desa are listed with a badge; this
+    # filter shows only the current ones or only the absent ones.
+    edisi = forms.ChoiceField(label=_("Edisi terbaru"), required=False, choices=ALL + [
+        ("ada", _("Ada di edisi terbaru")),
+        ("tidak_ada", _("Tidak ada di edisi terbaru")),
+    ])
 
     def __init__(self, data: Any, *, area: Area) -> None:
         super().__init__(data)

@@ -64,6 +64,53 @@ def report_formats(batch: SourceBatch) -> list[str]:
     return [fmt for fmt in REPORT_FORMATS if report_path(batch, fmt)]
 
 
+CHANGE_LIST_STEM = "perubahan"  # as tepat.registry.editions writes it beside the batch's files
+
+
+def change_list_path(batch: SourceBatch, fmt: str) -> Path | None:
+    if fmt not in REPORT_FORMATS:
+        return None
+    path = (Path(settings.IMPORT_DIR) / str(batch.pk) / f"{CHANGE_LIST_STEM}.{fmt}").resolve()
+    if not path.is_relative_to(Path(settings.IMPORT_DIR).resolve()) or not path.is_file():
+        return None
+    return path
+
+
+def change_list_formats(batch: SourceBatch) -> list[str]:
+    return [fmt for fmt in REPORT_FORMATS if change_list_path(batch, fmt)]
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    label: str
+    families: int | None
+    persons: int | None
+    family_examples: list[dict]
+    person_examples: list[dict]
+
+
+def change_rows(batch: SourceBatch) -> list[ChangeRow]:
+    """The change set's categories as table rows (keluarga, jiwa) with their examples."""
+    summary = batch.changeset or {}
+    if not summary.get("families"):
+        return []
+    fam, per, ex = summary["families"], summary["persons"], summary.get("examples", {})
+    rows = [
+        (_("Baru"), fam.get("added"), per.get("added"), "added"),
+        (_("Berubah"), fam.get("changed"), per.get("changed"), "changed"),
+        (_("Pindah keluarga"), None, per.get("moved"), "moved"),
+        (_("Muncul lagi"), fam.get("returned"), per.get("returned"), "returned"),
+        (_("Tetap"), fam.get("same"), per.get("same"), ""),
+        (_("Tidak ada di edisi ini"), fam.get("absent"), per.get("absent"), "absent"),
+        (_("Keluarga tanpa anggota"), fam.get("emptied"), None, "emptied"),
+    ]
+    return [
+        ChangeRow(label, f, p, ex.get(f"families_{key}", []) if key else [],
+                  ex.get(f"persons_{key}", []) if key else [])
+        for label, f, p, key in rows
+    ]
+
+
 # Columns of the pipeline's error report (tepat.pipeline.report.HEADERS) holding the full
 # message, which already names the file, row and column.
 MESSAGE_COLUMNS = {"id": "Masalah", "en": "Problem (EN)"}

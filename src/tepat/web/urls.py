@@ -18,6 +18,9 @@ urlpatterns = [
     path("impor/<int:pk>/kesalahan.<str:fmt>", imports.import_errors, name="import_errors"),
     path("impor/<int:pk>/petakan/", import_mapping.import_remap, name="import_remap"),
     path("impor/pemetaan/<str:token>/", import_mapping.import_mapping, name="import_mapping"),
+    path("impor/<int:pk>/konfirmasi/", imports.import_confirm, name="import_confirm"),
+    path("impor/<int:pk>/batal/", imports.import_cancel, name="import_cancel"),
+    path("impor/<int:pk>/perubahan.<str:fmt>", imports.import_changes, name="import_changes"),
     # The verification campaign: each view module owns its urlpatterns.
     path("", include("tepat.web.views.verify")),
     path("", include("tepat.web.views.review")),

@@ -127,6 +127,13 @@ def test_the_admin_imports_a_file_and_sees_the_dashboard_update(
 
     call_command("db_worker", batch=True, interval=0.1, verbosity=0)  # the real worker
     batch = SourceBatch.objects.latest("pk")
+    assert batch.status == BatchStatus.AWAITING, batch.message  # the change set, not written
+    page.wait_for_selector(".status.status-awaiting", timeout=10_000)  # reloaded on its own
+    assert page.locator("#changeset").count() == 1
+    page.click("#changeset button[type=submit]:not(.secondary)")  # "Konfirmasi dan simpan"
+    page.wait_for_url(re.compile(r"/impor/\d+/$"))
+    call_command("db_worker", batch=True, interval=0.1, verbosity=0)  # writes it
+    batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.message
     page.wait_for_selector(".status.status-done", timeout=10_000)  # reloaded on its own
     assert f"{batch.families_added:,}".replace(",", ".") in page.content()

@@ -78,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "source_choices": [(s, Source(s).label) for s in summary.sources],
         "source_label": Source(summary.source).label if summary.source else "",
         "by_kecamatan": area.unit_level == KECAMATAN,
+        "can_list": roles.can_view_registry(request.user),
         # Both are built from escaped parts: maps.py escapes every text, plotly encodes its JSON.
         "map_svg": mark_safe(_map_svg(request.user, area, summary)),
         "chart_html": mark_safe(_chart_html(request, summary)),

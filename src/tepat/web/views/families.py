@@ -43,7 +43,7 @@ KEEP_SEARCHES = 10
 MAX_IDENTITY_MATCHES = 500  # a KK or NIK belongs to a few families at most, even with duplicates
 LIST_COLUMNS = (
     "id", "source", "kepala_keluarga", "no_kk", "desil", "member_count", "flags",
-    "desa__name", "kecamatan__name",
+    "desa__name", "kecamatan__name", "absent_since_id",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -84,6 +84,8 @@ def _filtered(user: Any, filters: dict[str, Any], term: str | None) -> QuerySet[
                          ("desil", "desil"), ("source", "sumber")):
         if filters.get(param) not in (None, ""):
             families = families.filter(**{field: filters[param]})
+    if filters.get("edisi") in ("ada", "tidak_ada"):  # "tidak ada di edisi terbaru"
+        families = families.filter(absent_since__isnull=filters["edisi"] == "ada")
     if term:
         families = families.filter(_search_filter(user, term))
     return families
@@ -177,6 +179,7 @@ FAMILY_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 NOT_LISTED = frozenset({
     "id", "source", "source_family_id", "batch", "desa", "kecamatan", "nik", "no_kk", "flags",
     "unknown_values", "row_hash", "source_row", "updated_at",
+    "absent_since",  # shown as the "tidak ada di edisi terbaru" badge at the top
 })
 
 

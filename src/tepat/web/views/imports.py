@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tepat.registry.importing import read_progress, recover_interrupted, start_import
+from tepat.registry.importing import (
+    cancel_import,
+    confirm_import,
+    crossed_thresholds,
+    read_progress,
+    recover_interrupted,
+    start_import,
+    threshold_texts,
+)
 from tepat.registry.mappings import stage_upload
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.access import get_batch_for_user, import_required, no_store
 from tepat.web.forms import ImportForm
 from tepat.web.imports import (
+    change_list_formats,
+    change_list_path,
+    change_rows,
     first_errors,
     flag_counts,
     headers_unknown,
@@ -77,7 +89,50 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": first_errors(batch) if rejected else None,
         "report_formats": report_formats(batch),
         "headers_unknown": headers_unknown(batch),
+        "changes": change_rows(batch),
+        "change_formats": change_list_formats(batch),
+        "awaiting": batch.status == BatchStatus.AWAITING,
+        "needs_reason": bool(crossed_thresholds(batch)),
+        "crossed": threshold_texts(batch),
     })
+
+
+@import_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a waiting batch: plain below the thresholds, with a reason and the checkbox
+    above them (tepat.registry.importing.confirm_import checks and audits)."""
+    batch = get_batch_for_user(request.user, pk)
+    try:
+        confirm_import(batch, user=request.user, reason=request.POST.get("reason", "")[:2000],
+                       agreed=request.POST.get("agree") == "1")
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("import_detail", pk=batch.pk)
+
+
+@import_required
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    try:
+        cancel_import(batch, user=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("import_detail", pk=batch.pk)
+
+
+@import_required
+@no_store
+@require_GET
+def import_changes(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    """Every record of every category of the change set (NIK masked), as xlsx or csv."""
+    batch = get_batch_for_user(request.user, pk)
+    path = change_list_path(batch, fmt)
+    if path is None:
+        raise Http404("no change list")
+    return FileResponse(path.open("rb"), as_attachment=True, content_type=CONTENT_TYPES[fmt],
+                        filename=f"perubahan-impor-{batch.pk}.{fmt}")
 
 
 @import_required
