@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tepat.audit.models import AuditEvent
-from tepat.registry.importing import run_import
+from tepat.registry.importing import run_import, write_confirmed
 from tepat.registry.models import BatchStatus, Family, MappingTemplate, Person, SourceBatch
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
@@ -35,6 +35,9 @@ def import_dir(settings, tmp_path):
     return settings.IMPORT_DIR
 
 
+WRITES: list[int] = []
+
+
 @pytest.fixture
 def queued(monkeypatch):
     """import_task.enqueue stand-in: runs the import at once, in this process."""
@@ -46,8 +49,25 @@ def queued(monkeypatch):
             calls.append(batch_id)
             run_import(batch_id, Path(family), Path(person) if person else None)
 
+    class WriteNow:  # runs after the confirming request, as the worker would
+        @staticmethod
+        def enqueue(batch_id):
+            WRITES.append(batch_id)
+
     monkeypatch.setattr("tepat.registry.mappings.import_task", Now)
+    monkeypatch.setattr("tepat.registry.importing.write_task", WriteNow)
     return calls
+
+
+def _confirmed(client, batch):
+    """The import waits for its change set to be confirmed (issue 17 §4): confirm it."""
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.AWAITING, batch.message
+    client.post(reverse("import_confirm", args=[batch.pk]))
+    while WRITES:
+        write_confirmed(WRITES.pop(0))
+    batch.refresh_from_db()
+    return batch
 
 
 def _upload(client, source="local", **extra):
@@ -91,7 +111,7 @@ def test_a_lokal_list_goes_through_mapping_preview_and_import(
     batch = SourceBatch.objects.get()
     assert done.status_code == 302 and done["Location"] == reverse("import_detail",
                                                                   args=[batch.pk])
-    assert batch.status == BatchStatus.DONE, batch.message
+    assert _confirmed(client, batch).status == BatchStatus.DONE, batch.message
     assert batch.mapping_template == MappingTemplate.objects.get(name="desa-a")
     assert Family.objects.filter(source="local").count() == 2
     assert Person.objects.filter(source="local").count() == 4
@@ -212,7 +232,7 @@ def test_a_pair_with_unknown_headers_offers_the_columns_of_both_files(
     assert preview.error_count == 0, preview.first_errors()
     assert (preview.families, preview.persons) == (2, 3)
     client.post(location, {**fields, "action": "import"})
-    assert SourceBatch.objects.get().status == BatchStatus.DONE
+    assert _confirmed(client, SourceBatch.objects.get()).status == BatchStatus.DONE
     assert Person.objects.filter(source="dtks").count() == 3
 
 
