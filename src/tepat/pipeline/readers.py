@@ -658,13 +658,17 @@ def _drop_inner_totals(
     frame: pl.DataFrame, cells: list[str], keys: list[str]
 ) -> tuple[pl.DataFrame, list[RemovedRow]]:
     """Remove total and sub-total rows inside the table (a JUMLAH row after each desa block):
-    rows whose identifying columns are empty (or say JUMLAH/TOTAL) and that either carry a total
+    rows whose identifying columns are empty (or say JUMLAH/TOTAL, or hold a count of a few
+    digits) and that either carry a total
     label in one of their first three columns or hold only numbers."""
     if not keys or frame.height == 0:
         return frame, []
     label = r"(?i)^\s*(grand\s*total|sub\s*total|total|jumlah)\b"
+    # A key cell of a total row is empty, a label, or a count (a few digits, never an ID).
     no_key = pl.all_horizontal(
-        pl.col(k).is_null() | (pl.col(k).str.strip_chars() == "") | pl.col(k).str.contains(label)
+        pl.col(k).is_null()
+        | pl.col(k).str.contains(r"^\s*[0-9]{0,6}\s*$")
+        | pl.col(k).str.contains(label)
         for k in keys
     )
     candidates = frame.filter(no_key)
