@@ -22,7 +22,7 @@ from tepat.pipeline.headers import header_key
 from tepat.pipeline.readers import read_sheet
 from tepat.pipeline.workbook import open_workbook
 
-TYPED = {"nik", "no_kk", "tanggal_lahir"}
+TYPED = {"nik", "nokk", "tanggallahir"}  # header keys
 
 
 def measure(path: Path, runs: int) -> tuple[list[float], list[float], list[float], int, int]:

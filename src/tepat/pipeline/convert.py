@@ -163,7 +163,8 @@ def parse_dates(
     """Raw value -> date (None when unreadable or impossible: before 1900 or after today).
 
     Accepts 'YYYY-MM-DD', 'DD-MM-YYYY', 'DD/MM/YYYY', 'DD.MM.YYYY', 'YYYY/MM/DD' (one-digit day
-    and month too; with `order="mdy"` the file writes 'MM-DD-YYYY' instead), any of them
+    and month too; with `order="mdy"` the file writes 'MM-DD-YYYY' instead, and a value that
+    can only be read in the other order is read so), any of them
     followed by a time ('1980-05-17 00:00:00', '…T13:04:05'), and Excel date serials of five
     digits ('29358' = 1980-05-17; a cell stored as a number is read by `serial_date_expr`).
     """
@@ -177,6 +178,9 @@ def parse_dates(
         pl.coalesce(
             token.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
             token.str.strptime(pl.Date, "%m-%d-%Y" if order == "mdy" else "%d-%m-%Y",
+                               strict=False),
+            # A value that reads only the other way (a file of mixed order) is read that way.
+            token.str.strptime(pl.Date, "%d-%m-%Y" if order == "mdy" else "%m-%d-%Y",
                                strict=False),
             pl.lit(EXCEL_EPOCH) + pl.duration(days=serial),
         ).alias("date"),

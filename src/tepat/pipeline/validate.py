@@ -429,7 +429,7 @@ def _kk_keys(families: _Unit, persons: _Unit, ctx: _Context) -> None:
     fid = "source_family_id"
     frame = persons.frame
     number = identity.normalize_number_expr(pl.col(fid))
-    stored = pl.col("_num_no_kk") if "_num_no_kk" in frame.columns else pl.lit(False)
+    stored = pl.col(f"_num_{fid}") if f"_num_{fid}" in frame.columns else pl.lit(False)
     frame = frame.with_columns(number.alias("_kk_key"), stored.alias("_kk_stored"))
     whole = pl.col("_kk_key").str.contains(r"^[0-9]{16}$").fill_null(False)
     bad = frame.filter(pl.col("_kk_key").is_not_null() & (~whole | pl.col("_kk_stored")))
