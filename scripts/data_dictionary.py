@@ -81,6 +81,76 @@ note and not imported. Suggested mappings come from header similarity and from t
 kelamin, hubungan labels → hubungan, at least three distinct values of 1–10 → desil).
 """
 
+SHAPES = """### Accepted file shapes (issue 17 §1)
+
+Above every shape a title block (up to 30 rows), blank rows, total and sub-total rows anywhere
+(JUMLAH / TOTAL / SUB TOTAL in one of the first three columns, or no key and only numbers; a key
+cell holding a count of up to 6 digits counts as no key) and a footnote at the bottom are
+skipped, and each skipped row is reported as a note.
+
+**Two files** (a family file and a person file, joined by the family ID):
+
+| id_keluarga_p3ke | kode_kemdagri | desil_kesejahteraan | no_kk |
+|---|---|---|---|
+| P3KE0001 | 35.13.20.2001 | 1 | 3513202001150001 |
+
+| id_keluarga_p3ke | id_individu | nama | nik | hubungan_dengan_kepala_keluarga |
+|---|---|---|---|---|
+| P3KE0001 | P3KE0001-01 | SUPARMAN | 3513200101750001 | Kepala Keluarga |
+
+**One combined file with a person ID** (one row per person, the family's columns repeated):
+
+| ID Keluarga P3KE | ID Individu | Kode Kemendagri | Desil | Nama | NIK | Hubungan |
+|---|---|---|---|---|---|---|
+| P3KE0001 | P3KE0001-01 | 35.13.20.2001 | 1 | SUPARMAN | 3513200101750001 | Kepala Keluarga |
+| P3KE0001 | P3KE0001-02 | 35.13.20.2001 | 1 | SUMIATI | 3513204203780002 | Istri |
+
+**A village download without person ID** (a family key — ID Keluarga P3KE and/or No KK — and
+the person's columns: Nama with NIK, Hubungan or Tanggal Lahir):
+
+| No KK | Kode Kemendagri | Desil | Nama | NIK | Hubungan | Tanggal Lahir |
+|---|---|---|---|---|---|---|
+| 3513202001150001 | 35.13.20.2001 | 1 | SUPARMAN | 3513200101750001 | KK | 01-01-1975 |
+| 3513202001150001 | 35.13.20.2001 | 1 | SUMIATI | 3513204203780002 | Suami/Istri | 02-03-1978 |
+| 3513202001150001 | 35.13.20.2001 | 1 | BAYU | | Anak Kandung | 14-02-2010 |
+| JUMLAH | | | | | | 3 |
+
+- A family is the rows sharing its key: the ID keluarga when the file has it, else the No KK.
+  Keyed by KK, the family's `source_family_id` is `kk-` and a hash of the normalised KK (stable
+  across editions; the number itself never becomes an ID shown in pages or links). A KK that
+  is not 16 whole digits, is in scientific notation or is stored as a number cannot be a key:
+  row error `FAMILY_KEY_INVALID`. A row without any family key: `ID_EMPTY`.
+- A person without a person ID gets `source_person_id` = `nik-` and a hash of the NIK when the
+  NIK is valid (none of its own problem flags — a mismatch with the stated birth date or sex does
+  not count —, not mangled, once in the file), else `<family key>#<n>`, the person's position
+  among the family's rows in file order. Re-importing the same file adds nothing; moving whole
+  families within the file changes nothing. Limits: a person keyed by position changes key when
+  the rows of the family are reordered or a member above is removed; a person whose NIK is
+  fixed (or becomes valid) in a later edition gets a new key (an added person, the old one
+  absent).
+
+**Headers over two rows**: a group label merged over sub-headers and single headers merged
+down over both rows. The group label is carried over its sub-headers; a column takes the
+joined text when that is a known header ("Tanggal" over "Lahir": `Tanggal Lahir`; "Anggota
+Keluarga" over "NIK": `NIK Anggota Keluarga`), else the sub-header.
+
+| No | Identitas Keluarga | | | Anggota Keluarga | | | Tanggal |
+|---|---|---|---|---|---|---|---|
+| | ID Keluarga P3KE | No KK | Desil | Nama | NIK | Hubungan | Lahir |
+| 1 | P3KE0001 | 3513202001150001 | 1 | SUPARMAN | 3513200101750001 | KK | 01-01-1975 |
+
+**Cell types** (a .xlsx; a CSV has none, so only the text rules apply there): a NIK or KK cell
+stored as a number is flagged `NIK_STORED_AS_NUMBER` / `KK_STORED_AS_NUMBER`; with 16 digits it
+cannot be exact (Excel keeps 15 significant digits and writes the 16th as 0; beyond 15 the
+value went through a float) and is also flagged `*_NUMBER_MANGLED`, as scientific notation is
+(`3,51301E+15`). A mangled number is kept as written, never compared for `*_DUPLICATE`, never a
+key, and never matched (beneficiary lists, usulan duplicates). Dates: text, date cells and
+numbers (Excel serials of any digit count) are read; the day/month order of text dates is
+decided per file from the values that read one way only (a first part above 12: day first; a
+second part above 12: month first; default day first); when it cannot be decided, or the file
+mixes both, the dates that read both ways are flagged `BIRTHDATE_AMBIGUOUS`.
+"""
+
 REGISTRY = """## Registry
 
 `registry.Family` (one row per family and source) and `registry.Person` (one row per member)
@@ -259,6 +329,7 @@ def render() -> str:
             )
         out.append("")
     out.append(SOURCES_NOTE)
+    out.append(SHAPES)
     out.append(REGISTRY)
     out.append(
         "## Code lists\n\nCoded values are stored as the Regsosek/DTSEN codes; P3KE's "

@@ -381,3 +381,21 @@ def test_a_file_named_after_a_kk_is_stored_and_reported_masked(gesek, registry, 
     with pytest.raises(UploadRejected) as caught:
         _upload(gesek.programmes["PKH"], bad, users.admin)
     assert kk not in caught.value.file_problems[0].message_id
+
+
+def test_a_registry_nik_or_kk_flagged_mangled_never_matches(gesek, registry, users, tmp_path):
+    """Issue 17 §2: a NIK or KK whose digits were lost in Excel stays flagged in the registry
+    and is never used to match anyone (here it equals the list's number by accident)."""
+    from tepat.registry.models import Family, Person
+
+    sutrisno = _family(registry, MALESANWETAN, "Sutrisno")
+    siti = _family(registry, GUNUNGBEKEL, "Siti Aminah")
+    wife = _member(sutrisno, 2)
+    Person.objects.filter(pk=wife.pk).update(flags="NIK_NUMBER_MANGLED,NIK_STORED_AS_NUMBER")
+    Family.objects.filter(pk=siti.pk).update(flags="KK_NUMBER_MANGLED")
+    path = _csv(tmp_path, f"{wife.nik};;{wife.nama};;;01/05/2024;",
+                f";{siti.no_kk};Siti Aminah;;;2024-05-02;2.500.000")
+
+    report = _upload(gesek.programmes["PKH"], path, users.admin)
+
+    assert (report.rows, report.matched, report.by_nik, report.by_kk) == (2, 0, 0, 0)

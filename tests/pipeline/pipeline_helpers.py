@@ -23,7 +23,7 @@ DESA = "35.13.20.2001"
 REGION6 = "351320"
 
 HEAD_1 = make_nik(REGION6, date(1975, 3, 1), "1", 1)
-WIFE_1 = make_nik(REGION6, date(1978, 7, 12), "2", 2)
+WIFE_1 = make_nik(REGION6, date(1978, 7, 22), "2", 2)
 HEAD_2 = make_nik(REGION6, date(1980, 1, 20), "2", 3)
 CHILD_2 = make_nik(REGION6, date(2010, 11, 5), "1", 4)
 KK_1 = make_kk(REGION6, date(2015, 7, 1), 11)
@@ -116,7 +116,7 @@ def person_rows() -> list[dict[str, Any]]:
             "nama": "SUMIATI",
             "hubungan_dengan_kepala_keluarga": "Istri",
             "jenis_kelamin": "Perempuan",
-            "tanggal_lahir": "12/07/1978",
+            "tanggal_lahir": "22/07/1978",
             "status_kawin": "Kawin",
             "pekerjaan": "Mengurus Rumah Tangga",
             "pendidikan": "SD",

@@ -30,7 +30,7 @@ TODAY = date(2025, 6, 30)
         ("29358", date(1980, 5, 17)),
         ("29358.0", date(1980, 5, 17)),
         ("31-02-1980", None),
-        ("05/17/1980", None),  # month first is not accepted
+        ("05/17/1980", date(1980, 5, 17)),  # readable only month-first (issue 17 §2)
         ("17-05-80", None),  # no century
         ("1980", None),  # a year alone is not a serial
         ("1890-01-01", None),

@@ -95,7 +95,7 @@ def test_persons_get_codes_age_band_and_their_familys_region(clean_files, region
     validated = validate_files(*clean_files, "p3ke", regions=region_table, today=TODAY)
     persons = {row["source_person_id"]: row for row in validated.persons.iter_rows(named=True)}
     assert persons["P1"]["hubungan"] == "1" and persons["P2"]["hubungan"] == "2"
-    assert persons["P2"]["tanggal_lahir"] == date(1978, 7, 12)  # written 12/07/1978
+    assert persons["P2"]["tanggal_lahir"] == date(1978, 7, 22)  # written 22/07/1978
     assert persons["P1"]["kelompok_usia"] == 6 and persons["P4"]["kelompok_usia"] == 3
     assert persons["P4"]["source_family_id"] == "F2"
     assert persons["P4"]["desa_code"] == "35.13.20.2001"
@@ -323,7 +323,7 @@ def test_kk_problems_are_flags_on_the_family(tmp_path, region_table):
 def test_the_same_nik_in_two_families_flags_every_person_involved(tmp_path, region_table):
     persons = person_rows()
     persons[3]["nik"] = WIFE_1  # the child of F2 carries the wife of F1's NIK
-    persons[3]["tanggal_lahir"] = "1978-07-12"
+    persons[3]["tanggal_lahir"] = "1978-07-22"
     persons[3]["jenis_kelamin"] = "Perempuan"
     validated = run(tmp_path, family_rows(), persons, region_table)
     assert flags_of(validated.persons, "source_person_id", "P2") == {"NIK_DUPLICATE"}
@@ -421,12 +421,15 @@ def test_flags_are_sorted_comma_joined_codes(tmp_path, region_table):
 # Excel-specific values
 
 
-def test_a_nik_stored_as_a_number_is_read_as_text_without_losing_digits(tmp_path, region_table):
+def test_a_nik_stored_as_a_number_keeps_its_digits_and_is_flagged(tmp_path, region_table):
     persons = person_rows()
     persons[1]["nik"] = int(WIFE_1)  # a numeric cell holding all 16 digits
     validated = run(tmp_path, family_rows(), persons, region_table)
-    assert validated.persons["nik"].to_list()[1] == WIFE_1
-    assert validated.ok and validated.flag_counts["individu"] == {}
+    assert validated.persons["nik"].to_list()[1] == WIFE_1  # kept as it is, never "repaired"
+    # 16 digits in a number cell cannot be trusted (Excel keeps 15): flagged, never matched.
+    assert validated.ok and validated.flag_counts["individu"] == {
+        "NIK_STORED_AS_NUMBER": 1, "NIK_NUMBER_MANGLED": 1}
+    assert validated.persons["flags"].to_list()[1] == "NIK_NUMBER_MANGLED,NIK_STORED_AS_NUMBER"
 
 
 def test_a_nik_column_that_went_through_excels_15_digits_is_flagged(tmp_path, region_table):
@@ -444,7 +447,8 @@ def test_a_nik_column_that_went_through_excels_15_digits_is_flagged(tmp_path, re
         )
     validated = run(tmp_path, family_rows()[:1], persons, region_table)
     assert validated.flag_counts["individu"]["NIK_NUMBER_MANGLED"] == 25
-    assert any("angka terakhir hilang" in note for note in validated.notes)
+    assert validated.flag_counts["individu"]["NIK_STORED_AS_NUMBER"] == 25
+    assert any("25 sel tersimpan sebagai angka" in note for note in validated.notes)
 
 
 def test_excel_dates_and_date_serials_are_read(tmp_path, region_table):

@@ -88,9 +88,10 @@ JENIS_KELAMIN = _list(
 
 HUBUNGAN = _list(
     "hubungan_dengan_kepala_keluarga",
-    ("1", "Kepala keluarga", "kepala rumah tangga", "krt", "kk"),
-    ("2", "Istri/suami", "istri", "suami", "isteri", "pasangan"),
-    ("3", "Anak", "anak kandung", "anak tiri", "anak angkat"),
+    ("1", "Kepala keluarga", "kepala rumah tangga", "krt", "kk", "kepala", "kepala kel"),
+    ("2", "Istri/suami", "istri", "suami", "isteri", "pasangan", "suami/istri", "suami/isteri",
+     "isteri/suami", "suami istri"),
+    ("3", "Anak", "anak kandung", "anak tiri", "anak angkat", "anak kandung/tiri/angkat"),
     (
         "4",
         "Menantu",
@@ -99,9 +100,10 @@ HUBUNGAN = _list(
         "5",
         "Cucu",
     ),
-    ("6", "Orang tua/mertua", "orang tua", "mertua", "ayah", "ibu"),
-    ("7", "Famili lain", "famili", "saudara", "keluarga lain"),
-    ("8", "Lainnya", "lain lain", "pembantu"),
+    ("6", "Orang tua/mertua", "orang tua", "mertua", "ayah", "ibu", "orang tua/ mertua",
+     "ortu"),
+    ("7", "Famili lain", "famili", "saudara", "keluarga lain", "famili lainnya"),
+    ("8", "Lainnya", "lain lain", "pembantu", "pembantu rumah tangga", "lain-lain"),
 )
 
 STATUS_KAWIN = _list(

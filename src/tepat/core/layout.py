@@ -66,6 +66,32 @@ def _code(field: str, header: str, code_list: str, *labels: str) -> Column:
     return Column(field, header, Kind.CODE, code_list, labels=labels)
 
 
+# The labels village downloads give the person columns (issue 17 §1); a group label merged
+# over two-row headers joins its sub-header ("Tanggal" over "Lahir": "Tanggal Lahir").
+_NIK_LABELS = ("NIK", "NIK Anggota", "NIK Anggota Keluarga", "Nomor Induk Kependudukan", "No NIK")
+_NAME_LABELS = (
+    "Nama", "Nama Lengkap", "Nama Anggota", "Nama Anggota Keluarga",
+    "Nama ART", "Nama Individu",
+)
+_HUBUNGAN_LABELS = (
+    "Hubungan Dengan Kepala Keluarga",
+    "Hubungan Keluarga",
+    "Hubungan",
+    "Hubungan Dgn KK",
+    "Hubungan Dengan KK",
+    "Hub Dgn KK",
+    "Hub KK",
+    "SHDK",
+    "Status Hubungan Dalam Keluarga",
+    "Hubungan Dengan Kepala Rumah Tangga",
+)
+_SEX_LABELS = ("Jenis Kelamin", "JK", "L/P", "Kelamin")
+_BIRTH_LABELS = ("Tanggal Lahir", "Tgl Lahir", "Tgl. Lahir", "Tanggal Lahir (DD/MM/YYYY)")
+_KK_LABELS = (
+    "No KK", "Nomor KK", "nomor_kk", "No. KK", "No Kartu Keluarga", "Nomor Kartu Keluarga",
+    "No. Kartu Keluarga", "NKK",
+)
+
 _PROGRAMME_COLUMNS = (
     _code("penerima_bpnt", "penerima_bpnt", "ya_tidak", "Penerima BPNT"),
     _code("penerima_bpum", "penerima_bpum", "ya_tidak", "Penerima BPUM"),
@@ -116,7 +142,7 @@ P3KE_FAMILY = Layout(
             labels=("Desil Kesejahteraan", "Desil"),
         ),
         Column("alamat", "alamat", Kind.TEXT, labels=("Alamat",)),
-        Column("no_kk", "no_kk", Kind.NIK, labels=("No KK", "Nomor KK", "nomor_kk", "No. KK")),
+        Column("no_kk", "no_kk", Kind.NIK, labels=_KK_LABELS),
         Column(
             "kepala_keluarga",
             "kepala_keluarga",
@@ -178,17 +204,16 @@ P3KE_PERSON = Layout(
             required=True,
             labels=("ID Individu", "ID Individu P3KE", "id_individu_p3ke"),
         ),
-        Column("nik", "nik", Kind.NIK, labels=("NIK",)),
-        Column("nama", "nama", Kind.TEXT, labels=("Nama", "Nama Lengkap")),
+        Column("nik", "nik", Kind.NIK, labels=_NIK_LABELS),
+        Column("nama", "nama", Kind.TEXT, labels=_NAME_LABELS),
         _code(
             "hubungan",
             "hubungan_dengan_kepala_keluarga",
             "hubungan_dengan_kepala_keluarga",
-            "Hubungan Dengan Kepala Keluarga",
-            "Hubungan Keluarga",
+            *_HUBUNGAN_LABELS,
         ),
-        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin"),
-        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=("Tanggal Lahir",)),
+        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", *_SEX_LABELS),
+        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=_BIRTH_LABELS),
         _code("status_kawin", "status_kawin", "status_kawin", "Status Kawin", "Status Perkawinan"),
         _code("pekerjaan", "pekerjaan", "pekerjaan", "Pekerjaan"),
         _code("pendidikan", "pendidikan", "pendidikan", "Pendidikan"),
@@ -227,7 +252,7 @@ DTSEN_FAMILY = Layout(
             labels=("Desil Nasional", "Desil"),
         ),
         Column("alamat", "alamat", Kind.TEXT, labels=("Alamat",)),
-        Column("no_kk", "no_kk", Kind.NIK, labels=("No KK", "Nomor KK", "nomor_kk")),
+        Column("no_kk", "no_kk", Kind.NIK, labels=_KK_LABELS),
         Column(
             "kepala_keluarga",
             "nama_kepala_keluarga",
@@ -302,16 +327,16 @@ DTSEN_PERSON = Layout(
             required=True,
             labels=("ID Individu DTSEN", "ID Individu", "id_individu"),
         ),
-        Column("nik", "nik", Kind.NIK, labels=("NIK",)),
-        Column("nama", "nama", Kind.TEXT, labels=("Nama", "Nama Lengkap")),
+        Column("nik", "nik", Kind.NIK, labels=_NIK_LABELS),
+        Column("nama", "nama", Kind.TEXT, labels=_NAME_LABELS),
         _code(
             "hubungan",
             "hubungan_dengan_kepala_keluarga",
             "hubungan_dengan_kepala_keluarga",
-            "Hubungan Dengan Kepala Keluarga",
+            *_HUBUNGAN_LABELS,
         ),
-        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", "Jenis Kelamin"),
-        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=("Tanggal Lahir",)),
+        _code("jenis_kelamin", "jenis_kelamin", "jenis_kelamin", *_SEX_LABELS),
+        Column("tanggal_lahir", "tanggal_lahir", Kind.DATE, labels=_BIRTH_LABELS),
         _code("status_kawin", "status_perkawinan", "status_kawin", "Status Perkawinan"),
         _code("pendidikan", "ijazah_tertinggi", "pendidikan", "Ijazah Tertinggi"),
         _code("status_pekerjaan", "status_pekerjaan", "status_pekerjaan", "Status Pekerjaan"),

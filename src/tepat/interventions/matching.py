@@ -474,10 +474,13 @@ def _nik_index(actor: Any, niks: set[str]) -> dict[str, dict[int, int | None]]:
     """NIK -> {family id: person id (None when only the family's head NIK matched)}."""
     index: dict[str, dict[int, int | None]] = defaultdict(dict)
     for chunk in _chunks(sorted(niks)):
+        # A NIK whose digits were lost (issue 17 §2) is kept, flagged, and never matched.
         for nik, person, family in (Person.objects.for_user(actor).filter(nik__in=chunk)
+                                    .exclude(flags__contains="NIK_NUMBER_MANGLED")
                                     .values_list("nik", "pk", "family_id")):
             index[nik][family] = person
         for nik, family in (Family.objects.for_user(actor).filter(nik__in=chunk)
+                            .exclude(flags__contains="NIK_NUMBER_MANGLED")
                             .values_list("nik", "pk")):
             index[nik].setdefault(family, None)
     return index
@@ -487,6 +490,7 @@ def _kk_index(actor: Any, numbers: set[str]) -> dict[str, list[int]]:
     index: dict[str, list[int]] = defaultdict(list)
     for chunk in _chunks(sorted(numbers)):
         for kk, family in (Family.objects.for_user(actor).filter(no_kk__in=chunk)
+                           .exclude(flags__contains="KK_NUMBER_MANGLED")
                            .values_list("no_kk", "pk")):
             index[kk].append(family)
     return index

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -109,12 +110,63 @@ def map_codes(column: str, mapping: dict[str, str | None]) -> pl.Expr:
     return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
-def parse_dates(values: Iterable[str], today: date) -> dict[str, date | None]:
+_DAY_MONTH = re.compile(r"^\s*([0-9]{1,2})[-/.]([0-9]{1,2})[-/.][0-9]{4}(?:[T ].*)?$")
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """The day/month order of a file's 'DD-MM-YYYY'-shaped dates, decided from its own values:
+    a first part above 12 can only be a day, a second part above 12 only a day too."""
+
+    order: str  # "dmy" (the Indonesian order, the default) or "mdy"
+    day_first: int  # values readable only day-first
+    month_first: int  # values readable only month-first
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.day_first or self.month_first) and not self.mixed
+
+    @property
+    def mixed(self) -> bool:
+        return bool(self.day_first and self.month_first)
+
+
+def date_order(values: Iterable[str]) -> DateOrder:
+    """Day-first when any value can only be read day-first and none only month-first;
+    month-first in the opposite case; day-first (undecided) otherwise."""
+    day_first = month_first = 0
+    for value in values:
+        match = _DAY_MONTH.match(value)
+        if match is None:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            day_first += 1
+        elif second > 12 >= first:
+            month_first += 1
+    order = "mdy" if month_first and not day_first else "dmy"
+    return DateOrder(order, day_first, month_first)
+
+
+def is_ambiguous_date(value: str) -> bool:
+    """'03/04/1980': both parts could be the month, and they differ."""
+    match = _DAY_MONTH.match(value)
+    if match is None:
+        return False
+    first, second = int(match.group(1)), int(match.group(2))
+    return first != second and 1 <= first <= 12 and 1 <= second <= 12
+
+
+def parse_dates(
+    values: Iterable[str], today: date, order: str = "dmy"
+) -> dict[str, date | None]:
     """Raw value -> date (None when unreadable or impossible: before 1900 or after today).
 
     Accepts 'YYYY-MM-DD', 'DD-MM-YYYY', 'DD/MM/YYYY', 'DD.MM.YYYY', 'YYYY/MM/DD' (one-digit day
-    and month too), any of them followed by a time ('1980-05-17 00:00:00', '…T13:04:05'), and
-    Excel date serials of five digits ('29358' = 1980-05-17).
+    and month too; with `order="mdy"` the file writes 'MM-DD-YYYY' instead, and a value that
+    can only be read in the other order is read so), any of them
+    followed by a time ('1980-05-17 00:00:00', '…T13:04:05'), and Excel date serials of five
+    digits ('29358' = 1980-05-17; a cell stored as a number is read by `serial_date_expr`).
     """
     frame = pl.DataFrame({"raw": list(values)}, schema={"raw": pl.String})
     token = pl.col("raw").str.extract(_DATE_TOKEN, 1).str.replace_all(r"[/.]", "-")
@@ -125,11 +177,25 @@ def parse_dates(values: Iterable[str], today: date) -> dict[str, date | None]:
         "raw",
         pl.coalesce(
             token.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-            token.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+            token.str.strptime(pl.Date, "%m-%d-%Y" if order == "mdy" else "%d-%m-%Y",
+                               strict=False),
+            # A value that reads only the other way (a file of mixed order) is read that way.
+            token.str.strptime(pl.Date, "%d-%m-%Y" if order == "mdy" else "%m-%d-%Y",
+                               strict=False),
             pl.lit(EXCEL_EPOCH) + pl.duration(days=serial),
         ).alias("date"),
     ).with_columns(pl.when(pl.col("date").is_between(EARLIEST_BIRTH, today)).then(pl.col("date")))
     return dict(parsed.iter_rows())
+
+
+def serial_date_expr(raw: pl.Expr, today: date) -> pl.Expr:
+    """The date of a cell stored as a number: an Excel date serial of any digit count ('4000'
+    is 1910-12-14), its fraction (the time) dropped; a date cell's text ('1980-05-17
+    00:00:00') is read as such. Null when impossible (before 1900 or after today)."""
+    days = raw.str.extract(r"^\s*([0-9]{1,6})(?:\.[0-9]+)?\s*$", 1).cast(pl.Int32, strict=False)
+    text = raw.str.extract(_DATE_TOKEN, 1).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    found = pl.coalesce(pl.lit(EXCEL_EPOCH) + pl.duration(days=days), text)
+    return pl.when(found.is_between(EARLIEST_BIRTH, today)).then(found)
 
 
 def map_dates(column: str, mapping: dict[str, date | None]) -> pl.Expr:

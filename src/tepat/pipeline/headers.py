@@ -27,7 +27,7 @@ def header_key(text: object) -> str:
     return _NON_ALNUM.sub("", str(text).lower())
 
 
-def _keys_of(text: object) -> list[str]:
+def keys_of(text: object) -> list[str]:
     """The key of a header, then its key without notes in parentheses (if that differs)."""
     keys = [header_key(text)]
     bare = header_key(_PARENTHESES.sub(" ", str(text))) if text is not None else ""
@@ -71,7 +71,7 @@ class HeaderMapping:
 
 def match_count(headers: Sequence[object], keys: Collection[str]) -> int:
     """How many of the headers are known keys: the score of a candidate header row."""
-    return sum(1 for h in headers if any(k in keys for k in _keys_of(h)))
+    return sum(1 for h in headers if any(k in keys for k in keys_of(h)))
 
 
 def map_headers(
@@ -87,7 +87,7 @@ def map_headers(
     for position, header in enumerate(headers):
         if header in exclude:
             continue
-        for key in _keys_of(header):
+        for key in keys_of(header):
             if key in keys:
                 priority, field_name = keys[key]
                 candidate = (priority, position, header)

@@ -126,6 +126,14 @@ ROW_ERRORS: dict[str, tuple[str, str]] = {
         _AT + "ID kosong; setiap baris wajib memiliki ID.",
         _AT_EN + "the ID is empty; every row must have an ID.",
     ),
+    "FAMILY_KEY_INVALID": (
+        _AT + "No. KK '{value}' tidak dapat menjadi kunci keluarga ({detail}). Berkas tanpa "
+        "kolom ID keluarga mengelompokkan anggota menurut No. KK, jadi No. KK harus 16 angka "
+        "yang utuh, tersimpan sebagai teks.",
+        _AT_EN + "the KK number '{value}' cannot be the family's key ({detail}). A file without "
+        "a family ID column groups the members by their KK number, so it must be 16 whole "
+        "digits, stored as text.",
+    ),
     "ID_DUPLICATE": (
         _AT + "ID '{value}' muncul {count} kali dalam berkas ini (baris {rows}); ID harus unik.",
         _AT_EN + "the ID '{value}' occurs {count} times in this file (rows {rows}); IDs must be "
@@ -200,7 +208,25 @@ FLAGS: dict[str, tuple[str, str]] = {
         "No. KK yang sama tercatat pada lebih dari satu keluarga",
         "The same KK number is on more than one family",
     ),
+    "NIK_STORED_AS_NUMBER": (
+        "NIK tersimpan sebagai angka di Excel, bukan teks: periksa dengan kartu, lalu simpan "
+        "kolomnya dengan format sel Teks",
+        "The NIK is stored as a number in Excel, not as text: check it against the card, then "
+        "store the column with the Text cell format",
+    ),
+    "KK_STORED_AS_NUMBER": (
+        "No. KK tersimpan sebagai angka di Excel, bukan teks: periksa dengan kartu, lalu simpan "
+        "kolomnya dengan format sel Teks",
+        "The KK number is stored as a number in Excel, not as text: check it against the card, "
+        "then store the column with the Text cell format",
+    ),
     "BIRTHDATE_MISSING": ("Tanggal lahir kosong", "The birth date is empty"),
+    "BIRTHDATE_AMBIGUOUS": (
+        "Tanggal lahir dapat dibaca dua cara (hari/bulan atau bulan/hari) dan urutan di berkas "
+        "ini tidak dapat dipastikan; dibaca sebagai hari/bulan",
+        "The birth date reads two ways (day/month or month/day) and this file's order cannot be "
+        "told; it was read as day/month",
+    ),
     "BIRTHDATE_INVALID": (
         "Tanggal lahir tidak dapat dibaca atau tidak mungkin (nilai asli disimpan)",
         "The birth date cannot be read or is impossible (the raw value is kept)",
@@ -252,8 +278,8 @@ NOTES: dict[str, tuple[str, str]] = {
         "File {file} is not UTF-8; it was read with the {value} encoding. Check accented letters.",
     ),
     "NOTE_TOTAL_REMOVED": (
-        "Berkas {file} baris {row}: baris jumlah/total di akhir tabel tidak diimpor ({value}).",
-        "File {file} row {row}: the total row at the end of the table was not imported ({value}).",
+        "Berkas {file} baris {row}: baris jumlah/total tidak diimpor ({value}).",
+        "File {file} row {row}: the total row was not imported ({value}).",
     ),
     "NOTE_FOOTNOTE_REMOVED": (
         "Berkas {file} baris {row}: catatan di bawah tabel tidak diimpor ({value}).",
@@ -272,6 +298,43 @@ NOTES: dict[str, tuple[str, str]] = {
         "tampaknya pernah disimpan sebagai angka di Excel sehingga angka terakhir hilang.",
         "File {file} column {column}: {count} of {value} numbers end in 0; the column seems to "
         "have been stored as numbers in Excel, which lost the last digits.",
+    ),
+    "NOTE_STORED_AS_NUMBER": (
+        "Berkas {file} kolom {column}: {count} sel tersimpan sebagai angka, bukan teks; Excel "
+        "hanya menyimpan 15 angka, jadi nomor 16 angka di sel itu ditandai rusak dan tidak "
+        "dipakai untuk mencocokkan.",
+        "File {file} column {column}: {count} cells are stored as numbers, not text; Excel keeps "
+        "15 digits only, so the 16-digit numbers in those cells are flagged as damaged and not "
+        "used for matching.",
+    ),
+    "NOTE_DATE_ORDER": (
+        "Berkas {file}: tanggal ditulis {value} (terlihat dari {count} tanggal yang hanya dapat "
+        "dibaca satu cara).",
+        "File {file}: dates are written {value} (shown by {count} dates that read one way only).",
+    ),
+    "NOTE_DATE_ORDER_MIXED": (
+        "Berkas {file}: urutan tanggal bercampur ({count} tanggal hanya terbaca hari/bulan, "
+        "{value} hanya bulan/hari); tanggal yang dapat dibaca dua cara ditandai.",
+        "File {file}: the date order is mixed ({count} dates read only day/month, {value} only "
+        "month/day); the dates that read both ways are flagged.",
+    ),
+    "NOTE_PERSON_IDS": (
+        "Berkas {file} tidak memiliki kolom ID individu: {count} individu dikenali dari NIK yang "
+        "sah, {value} dari keluarga dan urutannya di dalam keluarga.",
+        "File {file} has no person ID column: {count} persons are identified by their valid "
+        "NIK, {value} by their family and their position in it.",
+    ),
+    "NOTE_FAMILY_BY_KK": (
+        "Berkas {file} tidak memiliki kolom ID keluarga: keluarga dikelompokkan menurut No. KK "
+        "(kolom {column}).",
+        "File {file} has no family ID column: families are grouped by their KK number "
+        "(column {column}).",
+    ),
+    "NOTE_TWO_ROW_HEADER": (
+        "Berkas {file}: judul kolom tersusun dua baris (baris {row} dan {value}); keduanya "
+        "digabung.",
+        "File {file}: the column headers span two rows (rows {row} and {value}); they were "
+        "joined.",
     ),
     "NOTE_COMBINED": (
         "Berkas {file} berisi keluarga dan anggotanya dalam satu lembar; dipisah menjadi {count} "

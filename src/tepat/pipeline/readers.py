@@ -26,9 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from tepat.core.layout import LAYOUTS, Layout, Unit
+from tepat.core.layout import LAYOUTS, Kind, Layout, Unit
 from tepat.pipeline.errors import ReadError
-from tepat.pipeline.headers import header_key, known_keys, map_headers, match_count
+from tepat.pipeline.headers import header_key, keys_of, known_keys, map_headers, match_count
 from tepat.pipeline.messages import Note, note, safe_value
 from tepat.pipeline.workbook import Grid, Workbook, open_workbook
 from tepat.pipeline.xlsx_guard import ZipLimits, check_workbook
@@ -90,6 +90,11 @@ class RawTable:
     # Excel error values (#N/A, #REF!, …) found in data rows: (row, column, '#N/A'), kept apart
     # by the parsing child (fastexcel's to_arrow_with_errors).
     cell_errors: list[tuple[int, str, str]] = field(default_factory=list)
+    # The cells of NIK, KK and date columns that the sheet stores as numbers, not text:
+    # column -> 1-based spreadsheet rows (a .xlsx only; a CSV has no cell types).
+    number_cells: dict[str, list[int]] = field(default_factory=dict)
+    # The header row above `header_row` when the headers span two rows (0 when not).
+    group_row: int = 0
 
     @property
     def height(self) -> int:
@@ -233,14 +238,15 @@ def _raise_for_ole(path: Path, name: str) -> None:
 # Header detection, shared by xlsx and csv
 
 
+def _scan_layouts(layout: Layout | None) -> list[Layout]:
+    if layout is None:
+        return list(LAYOUTS.values())
+    # A layout of its own (a disbursement file) is not among the registry's sources.
+    return [lay for lay in LAYOUTS.values() if lay.source == layout.source] or [layout]
+
+
 def _scan_keys(layout: Layout | None, extra_headers: Collection[str] = ()) -> set[str]:
-    layouts = (
-        # A layout of its own (a disbursement file) is not among the registry's sources.
-        [lay for lay in LAYOUTS.values() if lay.source == layout.source] or [layout]
-        if layout is not None
-        else list(LAYOUTS.values())
-    )
-    keys = {key for lay in layouts for key in known_keys(lay)}
+    keys = {key for lay in _scan_layouts(layout) for key in known_keys(lay)}
     return keys | {header_key(h) for h in extra_headers} - {""}
 
 
@@ -252,6 +258,83 @@ def _guessed_header_row(rows: Sequence[Sequence[object]]) -> int | None:
     if widest < 2:
         return None
     return next(i for i, n in enumerate(filled) if n >= 0.8 * widest)
+
+
+def _typed_keys(layout: Layout | None) -> set[str]:
+    """The header keys of NIK, KK and date columns: the columns whose cell types are asked."""
+    found = set()
+    for lay in _scan_layouts(layout):
+        fields = {c.field for c in lay.columns if c.kind in (Kind.NIK, Kind.DATE)}
+        found |= {key for key, (_, name) in known_keys(lay).items() if name in fields}
+    return found
+
+
+def _header_rows(
+    rows: Sequence[Sequence[object]], keys: set[str]
+) -> tuple[int, list[object], int]:
+    """(index of the last header row, the header texts, rows the headers span: 1 or 2).
+
+    Headers over two rows: a group label merged over its sub-headers ("Anggota Keluarga" over
+    "Nama | NIK", "Tanggal" over "Lahir") and single headers merged down over both rows. A merged
+    cell holds its text in its first cell only, so a group label is carried right over the
+    sub-headers that follow it; a column takes the joined text ("Tanggal Lahir", "Nama Kepala
+    Keluarga") when that is a known header, else the sub-header, else the label above. The pair
+    wins over the single row when it matches more known headers."""
+    index, _ = _best_header_row(rows, keys)
+    single = list(rows[index]) if rows else []
+    best = (_distinct_matches(single, keys), index, single, 1)
+    for upper in (index - 1, index):
+        lower = upper + 1
+        if upper < 0 or lower >= min(len(rows), HEADER_SCAN_ROWS):
+            continue
+        names = _two_row_names(rows[upper], rows[lower], keys)
+        pair_score = _distinct_matches(names, keys)
+        if pair_score > best[0]:
+            best = (pair_score, lower, names, 2)
+    _, index, names, span = best
+    return index, names, span
+
+
+def _distinct_matches(names: Sequence[object], keys: set[str]) -> int:
+    """How many different known headers the names hold (a label carried over twice counts once)."""
+    found = set()
+    for name in names:
+        if name is not None:
+            found.update(k for k in keys_of(name) if k in keys)
+    return len(found)
+
+
+def _two_row_names(
+    upper: Sequence[object], lower: Sequence[object], keys: set[str]
+) -> list[object]:
+    def text(cell: object) -> str:
+        return " ".join(str(cell).split()) if cell is not None else ""
+
+    names: list[object] = []
+    group = ""
+    for position in range(max(len(upper), len(lower))):
+        top = text(upper[position]) if position < len(upper) else ""
+        bottom = text(lower[position]) if position < len(lower) else ""
+        if top:
+            group = top if bottom else ""  # a label over nothing is a header merged down
+        elif not bottom:
+            group = ""
+        label = top or group
+        if not bottom:
+            names.append(label or None)
+            continue
+        if not label:
+            names.append(bottom)
+            continue
+        joined = [f"{label} {bottom}", f"{bottom} {label}"]
+        known = [j for j in joined if header_key(j) in keys]
+        if known:
+            names.append(known[0])
+        elif header_key(bottom) in keys or header_key(label) not in keys:
+            names.append(bottom)
+        else:
+            names.append(label)
+    return names
 
 
 def _best_header_row(rows: Sequence[Sequence[object]], keys: set[str]) -> tuple[int, int]:
@@ -320,27 +403,35 @@ def _read_xlsx(
         )
     candidates = [sheet] if sheet is not None else _sheet_order(sheet_names, layout)
     keys = _scan_keys(layout, extra_headers)
-    best: tuple[int, str, Grid, int] | None = None  # (score, sheet, grid, header index)
-    guessed: tuple[int, str, Grid, int] | None = None
+    # (score, sheet, grid, header index, header texts, rows the header spans)
+    best: tuple[int, str, Grid, int, list[object], int] | None = None
+    guessed: tuple[int, str, Grid, int, list[object], int] | None = None
     for candidate in candidates:
         loaded = book.load(candidate)
         rows = loaded.frame.head(HEADER_SCAN_ROWS).rows()
-        index, score = _best_header_row(rows, keys)
+        index, texts, span = _header_rows(rows, keys)
+        score = match_count([t for t in texts if t is not None], keys)
         score = 0 if guess_header and score < GUESS_MIN_SCORE else score
         if guess_header and not score and guessed is None:
             row = _guessed_header_row(rows)
-            guessed = (0, candidate, loaded, row) if row is not None else None
+            guessed = (0, candidate, loaded, row, list(rows[row]), 1) if row is not None else None
         if score and (best is None or score > best[0]):
-            best = (score, candidate, loaded, index)
-        if score and (layout is None or map_headers(_unique_names(rows[index]), layout).complete):
-            best = (score, candidate, loaded, index)
+            best = (score, candidate, loaded, index, texts, span)
+        if score and (layout is None or map_headers(_unique_names(texts), layout).complete):
+            best = (score, candidate, loaded, index, texts, span)
             break
     best = best or guessed
     if best is None:
         raise _no_header(name, layout)
-    _, sheet_name, loaded, index = best
+    _, sheet_name, loaded, index, texts, span = best
     grid = loaded.frame
-    header = _unique_names(grid.row(index))
+    header = _unique_names(texts)
+    typed = _typed_keys(layout)
+    wanted = [p for p, h in enumerate(header) if any(k in typed for k in keys_of(h))]
+    number_cells = {
+        header[column]: [row + 1 for row in rows if row > index]
+        for column, rows in book.numbers(sheet_name, wanted).items()
+    }
     cell_errors = [
         (row + 1, header[column], value) for row, column, value in loaded.errors if row > index
     ]
@@ -352,6 +443,8 @@ def _read_xlsx(
     notes = []
     if len(sheet_names) > 1:
         notes.append(note("NOTE_SHEET", name, value=sheet_name))
+    if span == 2:
+        notes.append(note("NOTE_TWO_ROW_HEADER", name, row=index, value=index + 1))
     return RawTable(
         path,
         name,
@@ -361,6 +454,8 @@ def _read_xlsx(
         sheet=sheet_name,
         notes=notes,
         cell_errors=cell_errors,
+        number_cells={h: rows for h, rows in number_cells.items() if rows},
+        group_row=index if span == 2 else 0,
     )
 
 
@@ -559,6 +654,8 @@ def _finish(table: RawTable, layout: Layout | None) -> None:
     frame = frame.filter(pl.col("_filled") > 0)
     id_column = _id_column(table.headers, layout)
     frame, removed = _drop_trailer(frame, cells, id_column)
+    frame, inside = _drop_inner_totals(frame, cells, _key_columns(table.headers, layout))
+    removed = sorted(removed + inside, key=lambda r: r.row)
     table.frame = frame.drop("_filled")
     _drop_empty_unnamed_columns(table)
     table.blank_rows = blank
@@ -589,6 +686,55 @@ def _id_column(headers: list[str], layout: Layout | None) -> str | None:
     if layout is None:
         return None
     return map_headers(headers, layout).column_of(layout.id_column.field)
+
+
+def _key_columns(headers: list[str], layout: Layout | None) -> list[str]:
+    """The file's columns that identify a family or a person (IDs, No KK): a total row has
+    none of them (or a 'JUMLAH' label in one)."""
+    found: list[str] = []
+    for lay in _scan_layouts(layout):
+        mapping = map_headers(headers, lay)
+        for name in ("source_family_id", "source_person_id", "no_kk"):
+            column = mapping.column_of(name)
+            if column is not None and column not in found:
+                found.append(column)
+    return found
+
+
+def _drop_inner_totals(
+    frame: pl.DataFrame, cells: list[str], keys: list[str]
+) -> tuple[pl.DataFrame, list[RemovedRow]]:
+    """Remove total and sub-total rows inside the table (a JUMLAH row after each desa block):
+    rows whose identifying columns are empty (or say JUMLAH/TOTAL, or hold a count of a few
+    digits) and that either carry a total
+    label in one of their first three columns or hold only numbers."""
+    if not keys or frame.height == 0:
+        return frame, []
+    label = r"(?i)^\s*(grand\s*total|sub\s*total|total|jumlah)\b"
+    # A key cell of a total row is empty, a label, or a count (a few digits, never an ID).
+    no_key = pl.all_horizontal(
+        pl.col(k).is_null()
+        | pl.col(k).str.contains(r"^\s*[0-9]{0,6}\s*$")
+        | pl.col(k).str.contains(label)
+        for k in keys
+    )
+    candidates = frame.filter(no_key)
+    if candidates.height == 0:
+        return frame, []
+    labelled = pl.any_horizontal(pl.col(c).str.contains(label).fill_null(False) for c in cells[:3])
+    numeric = pl.all_horizontal(
+        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") | pl.col(c).str.contains(_NUMERIC)
+        for c in cells
+    )
+    totals = candidates.filter(labelled | numeric)
+    if totals.height == 0:
+        return frame, []
+    removed = []
+    for row in totals.to_dicts():
+        values = [str(row[c]).strip() for c in cells if row[c] is not None and str(row[c]).strip()]
+        removed.append(RemovedRow(row[ROW], "total", safe_value(" | ".join(values))))
+    rows = totals.get_column(ROW)
+    return frame.filter(~pl.col(ROW).is_in(rows.implode())), removed
 
 
 def _trailer_reason(values: list[str], id_value: str) -> str | None:

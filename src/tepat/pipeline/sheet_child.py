@@ -9,6 +9,8 @@ come one JSON line at a time on stdin, answers go one JSON line at a time on std
     {"op": "names"}                                  -> {"names": [...], "peak_kb": n}
     {"op": "load", "sheet": "…" | 0, "n_rows": null, "out": "/tmp/…/1.arrow"}
                                                       -> {"errors": [[row, col, "#N/A"]], …}
+    {"op": "numbers", "sheet": …, "columns": [3, 7], "n_rows": null}
+                                                      -> {"numbers": {"3": [row, …]}, …}
     any failure that Python can still catch           -> {"fail": "text"}
 
 A loaded sheet is written as an Arrow IPC file (every cell as text) that the parent reads with
@@ -69,9 +71,32 @@ def load(reader: object, request: dict[str, object]) -> dict[str, object]:
     return {"errors": errors, "rows": table.num_rows, "peak_kb": peak_kb()}
 
 
+def numbers(reader: object, request: dict[str, object]) -> dict[str, object]:
+    """The rows (0-based, as in `load`) of the given columns whose cell is stored as a number
+    (or a boolean), not as text: the sheet loaded again, only those columns, as booleans. A
+    number cell becomes true/false, a text or date cell null (`to_arrow` without errors, so the
+    usual all-text column costs no error objects). Loading as float would not do: calamine
+    turns a text cell '3513010101010101' into a float without a word (tested)."""
+    import pyarrow.compute as pc
+
+    columns = sorted({int(c) for c in request["columns"]})  # type: ignore[attr-defined]
+    if not columns:
+        return {"numbers": {}, "peak_kb": peak_kb()}
+    loaded = reader.load_sheet(  # type: ignore[attr-defined]
+        request["sheet"], header_row=None, skip_rows=0, n_rows=request.get("n_rows"),
+        use_columns=columns, dtypes=dict.fromkeys(columns, "boolean"))
+    batch = loaded.to_arrow()
+    found: dict[str, list[int]] = {}
+    for column, values in zip(columns, batch.columns, strict=True):
+        found[str(column)] = pc.indices_nonzero(values.is_valid()).to_pylist()
+    return {"numbers": found, "peak_kb": peak_kb()}
+
+
 def answer(reader: object, request: dict[str, object]) -> dict[str, object]:
     if request["op"] == "names":
         return {"names": list(reader.sheet_names), "peak_kb": peak_kb()}  # type: ignore[attr-defined]
+    if request["op"] == "numbers":
+        return numbers(reader, request)
     return load(reader, request)
 
 

@@ -16,6 +16,7 @@ and map the distinct values of coded columns.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -309,6 +310,17 @@ def _by_role(
 # Headers, and splitting a combined file
 
 
+def _one_sheet(raw: RawTable, family_layout: Layout, person_layout: Layout) -> bool:
+    """A village download: one sheet, one row per person, the family's key (ID keluarga or
+    No KK) repeated on each row, the person's columns (Nama and NIK, Hubungan or Tanggal
+    Lahir), with or without a person ID column."""
+    person = map_headers(raw.headers, person_layout).fields
+    family = map_headers(raw.headers, family_layout).fields
+    has_key = "source_family_id" in family or "no_kk" in family
+    has_person = "nama" in person and any(f in person for f in ("nik", "hubungan", "tanggal_lahir"))
+    return has_key and has_person
+
+
 def _build_units(
     family_raw: RawTable,
     person_raw: RawTable | None,
@@ -318,13 +330,26 @@ def _build_units(
 ) -> tuple[_Unit | None, _Unit | None, bool, dict[str, list[str]]]:
     person_id = person_layout.id_column.field
     person_map: HeaderMapping | None = None
-    combined = (
-        person_raw is None and person_id in map_headers(family_raw.headers, person_layout).fields
+    combined = person_raw is None and (
+        person_id in map_headers(family_raw.headers, person_layout).fields
+        or _one_sheet(family_raw, family_layout, person_layout)
     )
+    by_kk = False
     if combined:
         person_map = map_headers(family_raw.headers, person_layout)
         claimed = set(person_map.fields.values()) - {person_map.fields.get("source_family_id")}
         family_map = map_headers(family_raw.headers, family_layout, exclude=claimed)
+        if "source_family_id" not in family_map.fields and "no_kk" in family_map.fields:
+            by_kk = True  # the family is the rows sharing a KK number
+            kk = family_map.fields["no_kk"]
+            family_map = _with_field(family_map, "source_family_id", kk)
+            person_map = _with_field(person_map, "source_family_id", kk)
+            ctx.notes.append(note("NOTE_FAMILY_BY_KK", family_raw.file, column=kk))
+        if person_id not in person_map.fields:
+            person_map = HeaderMapping(
+                person_map.fields, person_map.ignored,
+                [c for c in person_map.missing if c.field != person_id],
+            )
         ignored = {family_raw.file: list(family_map.ignored)}
         maps = [(family_raw, family_map), (family_raw, person_map)]
     else:
@@ -352,6 +377,8 @@ def _build_units(
         )
         _check_cells(family_unit, ctx, skip=["source_family_id"])  # checked with the persons
         _check_cells(person_unit, ctx)
+        if by_kk:
+            _kk_keys(family_unit, person_unit, ctx)
         family_unit = _group_families(family_unit, person_unit)
         ctx.notes.append(
             note(
@@ -369,6 +396,61 @@ def _build_units(
             )
             _check_cells(person_unit, ctx)
     return family_unit, person_unit, combined, ignored
+
+
+def _with_field(mapping: HeaderMapping, field_name: str, column: str) -> HeaderMapping:
+    return HeaderMapping(
+        {field_name: column, **mapping.fields},
+        [h for h in mapping.ignored if h != column],
+        [c for c in mapping.missing if c.field != field_name],
+    )
+
+
+KEY_PREFIX_KK = "kk-"
+KEY_PREFIX_NIK = "nik-"
+
+
+def number_key(prefix: str, number: str) -> str:
+    """The stable key of a family (by KK) or a person (by NIK) in a file without IDs: a hash,
+    so that the number itself never becomes an ID shown in pages or links."""
+    digest = hashlib.blake2b(number.encode(), digest_size=10, person=b"tepat-key").hexdigest()
+    return prefix + digest
+
+
+def _number_keys(values: pl.Series, prefix: str) -> pl.Series:
+    distinct = values.drop_nulls().unique().to_list()
+    mapping = {v: number_key(prefix, v) for v in distinct}
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _kk_keys(families: _Unit, persons: _Unit, ctx: _Context) -> None:
+    """A file without family IDs: the family key is the KK number, which must be 16 whole
+    digits stored as text; any other KK is a row error (FAMILY_KEY_INVALID), and its row is left
+    out of the (blocked) import so that it does not also count as a family of its own."""
+    fid = "source_family_id"
+    frame = persons.frame
+    number = identity.normalize_number_expr(pl.col(fid))
+    stored = pl.col(f"_num_{fid}") if f"_num_{fid}" in frame.columns else pl.lit(False)
+    frame = frame.with_columns(number.alias("_kk_key"), stored.alias("_kk_stored"))
+    whole = pl.col("_kk_key").str.contains(r"^[0-9]{16}$").fill_null(False)
+    bad = frame.filter(pl.col("_kk_key").is_not_null() & (~whole | pl.col("_kk_stored")))
+    column = persons.header(fid)
+    for row, raw, stored_number, key in bad.select(ROW, fid, "_kk_stored", "_kk_key").iter_rows():
+        if stored_number:
+            detail = ("tersimpan sebagai angka, angka terakhirnya mungkin hilang / stored as a "
+                      "number, its last digit may be lost")
+        elif re.fullmatch(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+", key):
+            detail = "notasi ilmiah, angkanya sudah hilang / scientific notation, digits lost"
+        else:
+            detail = "bukan 16 angka / not 16 digits"
+        ctx.errors.add("FAMILY_KEY_INVALID", file=persons.file, row=row, column=column,
+                       value=raw, detail=detail)
+    keep = ~pl.col(ROW).is_in(bad.get_column(ROW).implode())
+    frame = frame.filter(keep)
+    persons.frame = frame.with_columns(
+        _number_keys(frame.get_column("_kk_key"), KEY_PREFIX_KK).alias(fid)
+    ).drop("_kk_key", "_kk_stored")
+    families.frame = families.frame.filter(keep).with_columns(persons.frame.get_column(fid))
 
 
 def _report_missing(maps: list[tuple[RawTable, HeaderMapping]], ctx: _Context) -> bool:
@@ -401,9 +483,18 @@ def _report_cell_errors(maps: list[tuple[RawTable, HeaderMapping]], ctx: _Contex
 
 
 def _prepare(raw: RawTable, mapping: HeaderMapping) -> pl.DataFrame:
-    """The mapped columns under their field names, trimmed, empty cells as null."""
+    """The mapped columns under their field names, trimmed, empty cells as null; for the
+    columns whose cells the sheet stored as numbers, `_num_<field>` says which."""
+    numbers = [
+        pl.col(ROW).is_in(pl.Series(raw.number_cells[src], dtype=pl.Int32).implode())
+        .alias(f"_num_{name}")
+        for name, src in mapping.fields.items()
+        if raw.number_cells.get(src)
+    ]
     return raw.frame.select(
-        *(convert.clean(pl.col(src)).alias(name) for name, src in mapping.fields.items()), ROW
+        *(convert.clean(pl.col(src)).alias(name) for name, src in mapping.fields.items()),
+        *numbers,
+        ROW,
     )
 
 
@@ -413,11 +504,13 @@ def _group_families(families: _Unit, persons: _Unit) -> _Unit:
     give different values, and the head member's columns for the family fields that only the
     person columns carry (the head's NIK, name, sex, birth date, …)."""
     fid = "source_family_id"
-    columns = [c for c in families.frame.columns if c not in (fid, ROW)]
+    columns = [c for c in families.frame.columns if c not in (fid, ROW) and not c.startswith("_")]
+    helpers = [c for c in families.frame.columns if c.startswith("_num_")]
     rows = families.frame.filter(pl.col(fid).is_not_null())
     grouped = rows.group_by(fid, maintain_order=True).agg(
         pl.col(ROW).min(),
         *(pl.col(c).drop_nulls().first() for c in columns),
+        *(pl.col(c).first() for c in helpers),
         pl.any_horizontal(
             [pl.col(c).drop_nulls().n_unique() > 1 for c in columns] or [pl.lit(False)]
         ).alias("_f_FAMILY_ROWS_DISAGREE"),
@@ -435,7 +528,14 @@ def _group_families(families: _Unit, persons: _Unit) -> _Unit:
         heads = (
             persons.frame.filter(is_head & pl.col(fid).is_not_null())
             .group_by(fid, maintain_order=True)
-            .agg(pl.col(per).first().alias(fam) for fam, per in derived.items())
+            .agg(
+                *(pl.col(per).first().alias(fam) for fam, per in derived.items()),
+                *(
+                    pl.col(f"_num_{per}").first().alias(f"_num_{fam}")
+                    for fam, per in derived.items()
+                    if f"_num_{per}" in persons.frame.columns
+                ),
+            )
         )
         grouped = grouped.join(heads, on=fid, how="left", maintain_order="left")
         fields.update({fam: persons.header(per) for fam, per in derived.items()})
@@ -459,7 +559,7 @@ def _check_cells(unit: _Unit, ctx: _Context, *, skip: Iterable[str] = ()) -> Non
     Every flagged cell is one error (the filter and `bad_cell_code` agree, a Hypothesis test
     holds them to it), so all are counted at once and objects are built only while there is room.
     """
-    columns = [c for c in unit.frame.columns if c != ROW and c not in skip]
+    columns = [c for c in unit.frame.columns if not c.startswith("_") and c not in skip]
     if not columns:
         return
     flagged = unit.frame.filter(pl.any_horizontal(convert.bad_cell_expr(c) for c in columns))
@@ -538,15 +638,20 @@ def _check_orphans(persons: _Unit, families: _Unit, ctx: _Context) -> None:
 
 def _validate_units(families: _Unit, persons: _Unit | None, ctx: _Context) -> None:
     _check_ids(families, "source_family_id", ctx, unique=not ctx.combined)
+    synthesized = persons is not None and not persons.has("source_person_id")
     if persons is not None:
         _check_ids(persons, "source_family_id", ctx, unique=False)
-        _check_ids(persons, "source_person_id", ctx, unique=True)
+        if not synthesized:
+            _check_ids(persons, "source_person_id", ctx, unique=True)
         _check_orphans(persons, families, ctx)
-    for unit in (families, persons):
-        if unit is not None:
-            _convert_codes(unit, ctx)
-            _convert_dates(unit, ctx)
-            _convert_numbers(unit, ctx)
+    units = [u for u in (families, persons) if u is not None]
+    orders = _date_orders(units, ctx)
+    for unit in units:
+        _convert_codes(unit, ctx)
+        _convert_dates(unit, ctx, orders[unit.file])
+        _convert_numbers(unit, ctx)
+    if synthesized and persons is not None:
+        _synthesize_person_ids(persons, ctx)
     _convert_region(families, ctx)
     if persons is not None:
         _age_band(persons, ctx)
@@ -606,15 +711,49 @@ def _required_code_errors(
     ctx.errors.add_rows(code, bad, raw, file=unit.file, column=header, expected=expected)
 
 
-def _convert_dates(unit: _Unit, ctx: _Context) -> None:
+def _date_orders(units: list[_Unit], ctx: _Context) -> dict[str, convert.DateOrder]:
+    """The day/month order of each file, from the values of all its date columns."""
+    values: dict[str, set[str]] = {}
+    for unit in units:
+        dates = [c.field for c in unit.layout.columns if c.kind is Kind.DATE and unit.has(c.field)]
+        found = values.setdefault(unit.file, set())
+        for column_values in convert.distinct_values(unit.frame, dates).values():
+            found.update(column_values)
+    orders = {}
+    for file, found in values.items():
+        order = convert.date_order(found)
+        orders[file] = order
+        if order.mixed:
+            ctx.notes.append(note("NOTE_DATE_ORDER_MIXED", file, count=order.day_first,
+                                  value=order.month_first))
+        elif order.decided:
+            ctx.notes.append(note(
+                "NOTE_DATE_ORDER", file,
+                value="hari/bulan/tahun / day/month/year" if order.order == "dmy"
+                else "bulan/hari/tahun / month/day/year",
+                count=max(order.day_first, order.month_first)))
+    return orders
+
+
+def _convert_dates(unit: _Unit, ctx: _Context, order: convert.DateOrder) -> None:
+    """Dates as text in the file's day/month order, and cells stored as numbers (Excel date
+    serials, whatever their digit count) as serials."""
     dates = [c for c in unit.layout.columns if c.kind is Kind.DATE and unit.has(c.field)]
     for column in dates:
         raw = _with_raw(unit, column.field)
         distinct = convert.distinct_values(unit.frame, [raw])[raw]
-        mapping = convert.parse_dates(distinct, ctx.today)
-        unit.frame = unit.frame.with_columns(
-            convert.map_dates(raw, mapping).alias(column.field)
-        ).with_columns(
+        mapping = convert.parse_dates(distinct, ctx.today, order.order)
+        ambiguous = [v for v in distinct if convert.is_ambiguous_date(v)] if (
+            not order.decided or order.mixed) else []
+        parsed = convert.map_dates(raw, mapping)
+        number = f"_num_{column.field}"
+        if number in unit.frame.columns:
+            parsed = pl.when(pl.col(number)).then(convert.serial_date_expr(pl.col(raw), ctx.today)
+                                                   ).otherwise(parsed)
+            is_ambiguous = (~pl.col(number)) & pl.col(raw).is_in(ambiguous)
+        else:
+            is_ambiguous = pl.col(raw).is_in(ambiguous)
+        unit.frame = unit.frame.with_columns(parsed.alias(column.field)).with_columns(
             (pl.col(raw).is_not_null() & pl.col(column.field).is_null()).alias(
                 f"_u_{column.field}"
             ),
@@ -623,34 +762,65 @@ def _convert_dates(unit: _Unit, ctx: _Context) -> None:
             unit.frame = unit.frame.with_columns(
                 pl.col(raw).is_null().alias("_f_BIRTHDATE_MISSING"),
                 pl.col("_u_tanggal_lahir").alias("_f_BIRTHDATE_INVALID"),
+                (is_ambiguous & pl.col("tanggal_lahir").is_not_null()).fill_null(False)
+                .alias("_f_BIRTHDATE_AMBIGUOUS"),
             )
 
 
 def _convert_numbers(unit: _Unit, ctx: _Context) -> None:
-    """NIK and KK: normalised text, and the problem codes of tepat.core.identity as flags."""
+    """NIK and KK: normalised text, the problem codes of tepat.core.identity as flags, and the
+    cell's type. A number cell is flagged STORED_AS_NUMBER whatever the rest of the column
+    holds; when it holds 16 digits it cannot be exact (Excel keeps 15 significant digits and
+    writes the 16th as 0; more than 15 went through a float's precision) and is also flagged
+    NUMBER_MANGLED, as scientific notation is by tepat.core.identity. `_mangled_<field>` marks
+    every mangled value: it is kept as text, flagged, and never used to match anyone."""
     for column in (c for c in unit.layout.columns if c.kind is Kind.NIK and unit.has(c.field)):
+        name = column.field
+        prefix = "KK" if name == "no_kk" else "NIK"
         unit.frame = unit.frame.with_columns(
-            identity.normalize_number_expr(pl.col(column.field)).alias(column.field)
+            identity.normalize_number_expr(pl.col(name)).alias(name)
         )
-        if column.field == "no_kk":
+        if name == "no_kk":
             problems = identity.kk_problems_expr(
-                pl.col(column.field), regions=ctx.regions, today=ctx.today
+                pl.col(name), regions=ctx.regions, today=ctx.today
             )
         else:
             problems = identity.nik_problems_expr(
-                pl.col(column.field),
+                pl.col(name),
                 pl.col("tanggal_lahir") if unit.has("tanggal_lahir") else None,
                 pl.col("jenis_kelamin") if unit.has("jenis_kelamin") else None,
                 regions=ctx.regions,
                 today=ctx.today,
             )
-        unit.frame = unit.frame.with_columns(problems.alias(f"_fl_{column.field}"))
-        _numeric_column_check(unit, column, ctx)
+        stored = (
+            (pl.col(f"_num_{name}") & pl.col(name).is_not_null())
+            if f"_num_{name}" in unit.frame.columns
+            else pl.lit(False)
+        )
+        inexact = stored & pl.col(name).str.contains(r"^[0-9]{16}$").fill_null(False)
+        unit.frame = unit.frame.with_columns(
+            problems.alias(f"_fl_{name}"),
+            stored.alias(f"_f_{prefix}_STORED_AS_NUMBER"),
+            inexact.alias(f"_f_{prefix}_NUMBER_MANGLED"),
+        ).with_columns(
+            (
+                pl.col(f"_f_{prefix}_NUMBER_MANGLED")
+                | pl.col(f"_fl_{name}").list.contains(f"{prefix}_NUMBER_MANGLED").fill_null(False)
+            ).alias(f"_mangled_{name}")
+        )
+        count = unit.frame.get_column(f"_f_{prefix}_STORED_AS_NUMBER").sum()
+        if count:
+            ctx.notes.append(
+                note("NOTE_STORED_AS_NUMBER", unit.file, column=unit.header(name), count=count)
+            )
+        elif f"_num_{name}" not in unit.frame.columns:
+            _numeric_column_note(unit, column, ctx)
 
 
-def _numeric_column_check(unit: _Unit, column: Column, ctx: _Context) -> None:
-    """A column of 16-digit numbers that nearly all end in 0 went through Excel's 15-digit
-    number precision: the last digit is lost even though the text looks fine."""
+def _numeric_column_note(unit: _Unit, column: Column, ctx: _Context) -> None:
+    """A file without cell types (CSV) whose column of 16-digit numbers nearly all end in 0
+    probably went through Excel's 15-digit number precision: a note for the whole column (the
+    cells cannot be told apart, so none is flagged)."""
     value = pl.col(column.field)
     is_number = value.str.contains(r"^[0-9]{16}$").fill_null(False)
     stats = unit.frame.select(
@@ -659,10 +829,6 @@ def _numeric_column_check(unit: _Unit, column: Column, ctx: _Context) -> None:
     numbers, zeros = stats
     if numbers < NUMERIC_NIK_MIN_ROWS or zeros < NUMERIC_NIK_SHARE * numbers:
         return
-    prefix = "KK" if column.field == "no_kk" else "NIK"
-    unit.frame = unit.frame.with_columns(
-        (is_number & value.str.ends_with("0")).alias(f"_f_{prefix}_NUMBER_MANGLED")
-    )
     ctx.notes.append(
         note(
             "NOTE_NIK_NUMERIC",
@@ -670,6 +836,55 @@ def _numeric_column_check(unit: _Unit, column: Column, ctx: _Context) -> None:
             column=unit.header(column.field),
             count=zeros,
             value=numbers,
+        )
+    )
+
+
+# NIK problems that compare the NIK with other columns: they do not make the NIK itself unfit
+# to identify a person (a corrected birth date must not change the person's key).
+_CROSS_CHECKS = ("NIK_BIRTHDATE_MISMATCH", "NIK_SEX_MISMATCH")
+
+
+def _synthesize_person_ids(persons: _Unit, ctx: _Context) -> None:
+    """A file without a person ID column: each person's `source_person_id` is made from a valid
+    NIK (no problem of its own, not mangled, once in the file) as `nik-<hash>`, else from the
+    family key and the person's position among that family's rows in file order
+    (`<family key>#2`). Documented in docs/data-dictionary.md, with its limits."""
+    fid, frame = "source_family_id", persons.frame
+    if persons.has("nik"):
+        own = (
+            pl.col("_fl_nik")
+            .list.eval(pl.element().filter(~pl.element().is_in(list(_CROSS_CHECKS))))
+            .list.len()
+            == 0
+        )
+        usable = pl.col("nik").is_not_null() & own.fill_null(False) & ~pl.col("_mangled_nik")
+        candidate = pl.when(usable).then(pl.col("nik"))
+        frame = frame.with_columns(
+            pl.when(candidate.is_not_null() & ~candidate.is_duplicated())
+            .then(pl.col("nik"))
+            .alias("_key_nik")
+        )
+        by_nik = _number_keys(frame.get_column("_key_nik"), KEY_PREFIX_NIK)
+    else:
+        by_nik = pl.Series([None] * frame.height, dtype=pl.String)
+    position = pl.col(ROW).rank("ordinal").over(fid).cast(pl.String)
+    frame = frame.with_columns(by_nik.alias("_by_nik")).with_columns(
+        pl.coalesce(
+            pl.col("_by_nik"),
+            pl.when(pl.col(fid).is_not_null()).then(
+                pl.concat_str(pl.col(fid), pl.lit("#"), position)
+            ),
+        ).alias("source_person_id")
+    )
+    nik_count = frame.get_column("_by_nik").is_not_null().sum()
+    persons.frame = frame.drop(c for c in ("_key_nik", "_by_nik") if c in frame.columns)
+    ctx.notes.append(
+        note(
+            "NOTE_PERSON_IDS",
+            persons.file,
+            count=nik_count,
+            value=frame.height - nik_count,
         )
     )
 
@@ -789,15 +1004,27 @@ def _person_regions(persons: _Unit, families: _Unit) -> None:
 
 
 def _duplicate_flags(families: _Unit, persons: _Unit | None) -> None:
-    def duplicated(name: str) -> pl.Expr:
-        return pl.col(name).is_not_null() & pl.col(name).is_duplicated()
+    """Duplicated NIK / KK numbers; a mangled number (lost digits) is never compared."""
+
+    def duplicated(unit: _Unit, name: str) -> pl.Expr:
+        mangled = f"_mangled_{name}"
+        value = pl.col(name)
+        if mangled in unit.frame.columns:
+            value = pl.when(~pl.col(mangled)).then(value)
+        return value.is_not_null() & value.is_duplicated()
 
     if families.has("no_kk"):
-        families.frame = families.frame.with_columns(duplicated("no_kk").alias("_f_KK_DUPLICATE"))
+        families.frame = families.frame.with_columns(
+            duplicated(families, "no_kk").alias("_f_KK_DUPLICATE")
+        )
     if families.has("nik"):
-        families.frame = families.frame.with_columns(duplicated("nik").alias("_f_NIK_DUPLICATE"))
+        families.frame = families.frame.with_columns(
+            duplicated(families, "nik").alias("_f_NIK_DUPLICATE")
+        )
     if persons is not None and persons.has("nik"):
-        persons.frame = persons.frame.with_columns(duplicated("nik").alias("_f_NIK_DUPLICATE"))
+        persons.frame = persons.frame.with_columns(
+            duplicated(persons, "nik").alias("_f_NIK_DUPLICATE")
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -110,6 +110,19 @@ class Workbook:
         errors = [(int(r), int(c), str(t)) for r, c, t in reply["errors"]]
         return Grid(frame.select(pl.all().cast(pl.String)), errors)
 
+    def numbers(self, sheet: str | int, columns: list[int],
+                n_rows: int | None = None) -> dict[int, list[int]]:
+        """Column -> the frame rows (0-based, as in `load`) whose cell is stored as a number or
+        a boolean rather than as text. A .xlsx knows each cell's type; `load` gives every cell
+        as text, so a NIK typed as a number (Excel keeps 15 digits) looks like a good one."""
+        if not columns:
+            return {}
+        reply = self._ask({"op": "numbers", "sheet": sheet, "columns": sorted(set(columns)),
+                           "n_rows": n_rows})
+        found = reply["numbers"]
+        assert isinstance(found, dict)
+        return {int(column): [int(r) for r in rows] for column, rows in found.items()}
+
     def close(self) -> None:
         if self._process.returncode is None:
             if self._process.stdin is not None:

@@ -478,11 +478,14 @@ def _matching(desa_code: str, family: NewFamily) -> tuple[Q, set[str], str | Non
     niks = {n for m in family.members if m.get("nik") and (n := normalize_number(m.get("nik")))}
     kk = normalize_number(family.no_kk)
     match = Q(pk__in=[])
+    # A registry NIK or KK whose digits were lost (issue 17 §2) never matches anyone.
     if kk:
-        match |= Q(no_kk=kk)
+        match |= Q(no_kk=kk) & ~Q(flags__contains="KK_NUMBER_MANGLED")
     if niks:
-        match |= Q(nik__in=niks) | Q(pk__in=Person.objects.filter(nik__in=niks)
-                                     .values("family_id"))  # a subquery: not checked
+        match |= (Q(nik__in=niks) & ~Q(flags__contains="NIK_NUMBER_MANGLED")) | Q(
+            pk__in=Person.objects.filter(nik__in=niks)
+            .exclude(flags__contains="NIK_NUMBER_MANGLED")
+            .values("family_id"))  # a subquery: not checked
     head = next((m for m in family.members if m.get("hubungan") == "1"), None)
     head_key = {}
     if head and head.get("tanggal_lahir"):
@@ -509,6 +512,7 @@ def duplicate_matches(desa_code: str, family: NewFamily) -> list[tuple[Family, l
     _match, niks, kk, head_key = _matching(desa_code, family)
     holding = set(Person.objects.unscoped("usulan: which matched families hold a proposed NIK")
                   .filter(nik__in=niks, family_id__in=[f.pk for f in found])
+                  .exclude(flags__contains="NIK_NUMBER_MANGLED")
                   .values_list("family_id", flat=True)) if niks and found else set()
     head_name = family.kepala_keluarga.strip().casefold()
     matches = []
