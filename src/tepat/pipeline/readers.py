@@ -287,12 +287,24 @@ def _header_rows(
         lower = upper + 1
         if upper < 0 or lower >= min(len(rows), HEADER_SCAN_ROWS):
             continue
+        if _holds_data(rows[lower]):  # a data row under the headers is no sub-header row
+            continue
         names = _two_row_names(rows[upper], rows[lower], keys)
         pair_score = _distinct_matches(names, keys)
         if pair_score > best[0]:
             best = (pair_score, lower, names, 2)
     _, index, names, span = best
     return index, names, span
+
+
+_DATA_CELL = re.compile(r"^\s*[0-9][0-9.,/:\- ]*$")
+
+
+def _holds_data(row: Sequence[object]) -> bool:
+    """A row with a number or a date in it (a row number, a NIK, a birth date): data, not a
+    header. Found when a first data row whose values are also known labels ("Kepala Keluarga"
+    under "Hubungan") was taken for the second row of the headers."""
+    return any(cell is not None and _DATA_CELL.match(str(cell)) for cell in row)
 
 
 def _distinct_matches(names: Sequence[object], keys: set[str]) -> int:
