@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.conf import settings
 from django.urls import reverse
 
 from tepat import synth
@@ -109,6 +110,8 @@ def test_upload_shows_the_change_set_then_confirm_writes_it(
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.message
+    folder = Path(settings.IMPORT_DIR) / str(batch.pk)  # the checked rows are gone once written
+    assert not list(folder.glob("*.parquet"))
     first = Family.objects.get(source_family_id=data.families[FID][0])
     assert "FAMILY_NO_MEMBERS" in first.flag_list
     assert AuditEvent.objects.filter(action="registry.batch.confirmed",

@@ -276,6 +276,13 @@ def _save_frames(batch: SourceBatch, families: Any, persons: Any) -> tuple[Any, 
     return families, persons
 
 
+def _drop_frames(batch: SourceBatch) -> None:
+    """The checked rows (NIKs included) are needed only until the batch is written or
+    cancelled; the uploads themselves stay, as before, for the error report and a re-run."""
+    for name in ("keluarga.parquet", "individu.parquet"):
+        (_frames_dir(batch) / name).unlink(missing_ok=True)
+
+
 def _load_frames(batch: SourceBatch) -> tuple[Any, Any]:
     import polars as pl
 
@@ -328,6 +335,7 @@ def cancel_import(batch: SourceBatch, *, user: Any) -> SourceBatch:
               message="Dibatalkan; data tidak berubah / cancelled; the data is unchanged")
         log_event("registry.batch.cancelled", actor=user, obj=batch,
                   data={"changeset": _counts_only(batch.changeset)})
+    _drop_frames(batch)
     return batch
 
 
@@ -417,6 +425,7 @@ def _write_now(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Buil
                                 "system error while saving; data unchanged")
     else:
         return _stale(batch)
+    _drop_frames(batch)
     _refresh_planner_statistics()
     batch.timings = {**batch.timings, "total": round(time.perf_counter() - clock, 3)}
     batch.save(update_fields=["timings"])
