@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tepat import synth

@@ -6,6 +6,7 @@ FAMILY_NO_MEMBERS flag of emptied families (DESIGN.md §10)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,10 @@ import polars as pl
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
-from django.utils import timezone
 
 from tepat.core.spreadsheet import csv_writer, workbook
 from tepat.pipeline import changeset as cs
 from tepat.registry.models import BatchStatus, SourceBatch
-from tepat.registry.scoping import unscoped_access
 from tepat.registry.writer import CHUNK, FAMILY_FIELDS, PERSON_FIELDS, family_ids
 
 CHANGE_LIST_STEM = "perubahan"
@@ -34,13 +33,28 @@ def thresholds() -> cs.Thresholds:
     )
 
 
+@dataclass(frozen=True)
+class TargetLists:
+    """How the registry reads the target list in force. Target lists belong to the
+    verification app, which sits above the registry: it registers its readers when Django
+    starts (`verification.apps`), so that the registry never imports it."""
+
+    entries: Callable[[], tuple[pl.DataFrame, list[dict[str, Any]]]]
+    last_id: Callable[[], int]
+
+
+_TARGET_LISTS: list[TargetLists] = []
+
+
+def register_target_lists(readers: TargetLists) -> None:
+    _TARGET_LISTS[:] = [readers]
+
+
 def fingerprint() -> str:
     """What the change set was built against: the last finished import and the last target
     list. A write whose fingerprint differs rebuilds its change set and asks again."""
-    from tepat.verification.models import TargetList  # the registry sits below verification
-
     done = SourceBatch.objects.filter(status=BatchStatus.DONE).aggregate(m=Max("id"))["m"]
-    lists = TargetList.objects.aggregate(m=Max("id"))["m"]
+    lists = _TARGET_LISTS[0].last_id() if _TARGET_LISTS else 0
     return f"batch:{done or 0};lists:{lists or 0}"
 
 
@@ -64,18 +78,10 @@ def old_keys(source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def target_entries() -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Entries of the target list in force (the latest decree dated today or before)."""
-    from tepat.verification.models import TargetList, TargetListEntry
-
-    current = (TargetList.objects.filter(sk_date__lte=timezone.localdate())
-               .order_by("-sk_date", "-id").first())
-    if current is None:
+    """(family_id, target_list_id) of the target list in force, and that list's name and SK."""
+    if not _TARGET_LISTS:
         return pl.DataFrame(schema=cs.TARGET_SCHEMA), []
-    with unscoped_access("service: import change set, target-list families it touches"):
-        rows = list(TargetListEntry.objects.filter(target_list=current, family__isnull=False)
-                    .values_list("family_id", "target_list_id"))
-    about = [{"id": current.pk, "name": current.name, "sk_number": current.sk_number}]
-    return pl.DataFrame(rows, schema=cs.TARGET_SCHEMA, orient="row"), about
+    return _TARGET_LISTS[0].entries()
 
 
 def _old_values(table: str, ids: list[int], fields: list[str], key: str) -> pl.DataFrame:
