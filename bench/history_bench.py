@@ -12,7 +12,7 @@ third, null otherwise), three target lists of `--list-size` families (2023, 2024
 PINDAH, MENINGGAL, GANDA; some 2023 families come back in 2025), a pendamping with visits and
 interventions. Then it times the family page of a family with all of that, for the admin
 kabupaten and a kecamatan operator, and the cohort page 2024 → 2025 for both: computed (the
-cache emptied before each request) and kept (the figures in the cache, `history.cohort`).
+kept figures dropped before each request) and kept (`history.KeptCohort`, one row).
 """
 
 from __future__ import annotations
@@ -260,8 +260,7 @@ def main() -> None:
     _editions(rng)
     _lists(args.list_size, rng)
 
-    from django.core.cache import cache
-
+    from tepat.history.models import KeptCohort
     from tepat.registry.models import FamilyEdition, PersonEdition
     from tepat.verification.models import TargetList, TargetListEntry, Verification
 
@@ -296,8 +295,8 @@ def main() -> None:
           args.repeat)
     _time("GET family page with timeline (kecamatan)", lambda: kecamatan.get(family_url),
           args.repeat)
-    def cold(client):  # the cohort computed: the cache emptied before every request
-        cache.clear()
+    def cold(client):  # the cohort computed: the kept figures dropped before every request
+        KeptCohort.objects.all().delete()
         return client.get("/daftar-sasaran/kohort/", cohort)
 
     _time("GET cohort 2024 → 2025 (admin, regency), computed", lambda: cold(admin),

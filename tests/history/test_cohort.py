@@ -127,3 +127,17 @@ def test_a_kept_cohort_is_read_again_after_an_approved_change(lists, users):
                                  decided_by=users.admin, decided_at=timezone.now())
     fresh = cohort(lists.earlier, lists.later, area=KABUPATEN).table.total
     assert pair(fresh.left["mampu"]) == (0, 0) and pair(fresh.left["meninggal"]) == (1, 2)
+
+
+def test_a_kecamatan_cut_from_the_kept_regency_equals_its_own_reading(lists):
+    from tepat.core import cohort as core
+    from tepat.history.cohort import _read
+    from tepat.history.models import KeptCohort
+
+    cohort(lists.earlier, lists.later, area=KABUPATEN)
+    assert KeptCohort.objects.count() == 1  # computed once, then read back
+    for kecamatan in (TEGALSIWALAN, SUKAPURA):
+        cut = cohort(lists.earlier, lists.later, area=kecamatan).table
+        own = _read(lists.earlier, lists.later, kecamatan, None)
+        assert core.table_to_json(cut) == core.table_to_json(own)
+    assert KeptCohort.objects.count() == 1

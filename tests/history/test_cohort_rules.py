@@ -89,3 +89,11 @@ def test_counts_are_per_kecamatan_in_keluarga_and_jiwa():
     assert (sukapura.left[c.OTHER].keluarga, sukapura.joined[c.REENTRY].jiwa) == (1, 6)
     assert (table.total.later.keluarga, table.total.later.jiwa) == (2, 11)
     assert c.share(1, 3) == 33.3 and c.share(1, 0) is None
+
+
+@given(earlier_rows, later_rows)
+def test_a_table_kept_as_json_reads_back_the_same(earlier, later):
+    table = c.cohort(earlier, later)
+    assert c.table_from_json(c.table_to_json(table)) == table
+    for row in table.rows:
+        assert c.one_kecamatan(table, row.kecamatan).total.earlier == row.earlier

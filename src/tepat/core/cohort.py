@@ -161,6 +161,45 @@ def cohort(earlier: Iterable[EarlierRow], later: Iterable[LaterRow]) -> CohortTa
     return CohortTable(rows, total)
 
 
+def one_kecamatan(table: CohortTable, code: str) -> CohortTable:
+    """The table of one kecamatan, cut from the regency's: each row counts the families of its
+    kecamatan (their entry's) only, so the kecamatan's own cohort is its row."""
+    rows = [row for row in table.rows if row.kecamatan == code]
+    total = CohortRow("")
+    for row in rows:
+        total.merge(row)
+    return CohortTable(rows, total)
+
+
+def _count_json(count: Count) -> list[int]:
+    return [count.keluarga, count.jiwa]
+
+
+def _row_json(row: CohortRow) -> dict:
+    return {"kecamatan": row.kecamatan, "earlier": _count_json(row.earlier),
+            "later": _count_json(row.later),
+            "left": {c: _count_json(n) for c, n in row.left.items()},
+            "joined": {c: _count_json(n) for c, n in row.joined.items()}}
+
+
+def table_to_json(table: CohortTable) -> dict:
+    """The table as plain JSON (kept in the database by tepat.history)."""
+    return {"rows": [_row_json(row) for row in table.rows], "total": _row_json(table.total)}
+
+
+def _row_from_json(data: dict) -> CohortRow:
+    row = CohortRow(data["kecamatan"], Count(*data["earlier"]), Count(*data["later"]))
+    for category, pair in data["left"].items():
+        row.left[category] = Count(*pair)
+    for category, pair in data["joined"].items():
+        row.joined[category] = Count(*pair)
+    return row
+
+
+def table_from_json(data: dict) -> CohortTable:
+    return CohortTable([_row_from_json(r) for r in data["rows"]], _row_from_json(data["total"]))
+
+
 def share(part: int, whole: int) -> float | None:
     """Percentage, one decimal; None when the whole is zero."""
     return round(100 * part / whole, 1) if whole else None
