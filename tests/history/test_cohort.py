@@ -141,3 +141,14 @@ def test_a_kecamatan_cut_from_the_kept_regency_equals_its_own_reading(lists):
         own = _read(lists.earlier, lists.later, kecamatan, None)
         assert core.table_to_json(cut) == core.table_to_json(own)
     assert KeptCohort.objects.count() == 1
+
+
+def test_once_a_list_is_fixed_its_cohorts_are_kept_before_anyone_asks(lists):
+    from tepat.history.cohort import keep_cohorts_task
+    from tepat.history.models import KeptCohort
+
+    assert keep_cohorts_task.call(lists.later.pk) == 2  # from 2023 and from 2024
+    assert set(KeptCohort.objects.values_list("earlier_id", "later_id")) == {
+        (lists.oldest.pk, lists.later.pk), (lists.earlier.pk, lists.later.pk)}
+    kept = cohort(lists.earlier, lists.later, area=KABUPATEN).table.total
+    assert pair(kept.earlier) == (4, 9)

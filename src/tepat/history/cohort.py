@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+from django.tasks import task
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -193,6 +194,22 @@ def keep_cohort(earlier: TargetList, later: TargetList, stamp: str,
                 defaults={"stamp": stamp, "table": core.table_to_json(table)})
     except IntegrityError:
         pass  # the other reader's row, with the same figures
+
+
+@task()
+def keep_cohorts_task(later_id: int) -> int:
+    """Once a list is fixed (or an approved change alters an outcome): the regency's cohort of
+    every earlier list to it, kept before the first reader asks. Returns how many."""
+    later = TargetList.objects.get(pk=later_id)
+    kecamatan = (TargetListEntry.objects.unscoped("cohort: the regency of a fixed list")
+                 .filter(target_list=later).values_list("kecamatan_id", flat=True).first())
+    if kecamatan is None:
+        return 0
+    lists = list(TargetList.objects.order_by("sk_date", "id"))
+    before = lists_before(later, lists)
+    for earlier in before:
+        regency_table(earlier, later, regency_of(kecamatan), lists)
+    return len(before)
 
 
 def cohort(earlier: TargetList, later: TargetList, *, area: str,

@@ -31,6 +31,7 @@ from tepat.audit.services import log_access
 from tepat.core.identity import mask
 from tepat.core.outcomes import Review
 from tepat.core.reveals import PURPOSES
+from tepat.history.cohort import keep_cohorts_task
 from tepat.regions.models import Region
 from tepat.registry.models import Source
 from tepat.verification import campaigns as service
@@ -239,6 +240,7 @@ def campaign_finalize(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleError as error:
             add_problems(form, error, request)
         else:
+            keep_cohorts_task.enqueue(target_list.pk)  # the cohort page answers at once
             messages.success(request, _("Kampanye difinalkan. %(name)s "
                                         "(%(sk)s) terbentuk: %(k)s keluarga, %(j)s jiwa.") % {
                 "name": target_list.name, "sk": target_list.sk_number,
