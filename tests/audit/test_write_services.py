@@ -64,6 +64,11 @@ READS = {
     "tepat.registry.importing.import_task": "the background task: calls run_import",
     "tepat.registry.importing.this_worker": "host:pid",
     "tepat.registry.importing.order_files": "orders two paths",
+    "tepat.registry.importing.crossed_thresholds": "reads the batch's change set",
+    "tepat.registry.importing.threshold_texts": "texts of the crossed thresholds",
+    "tepat.registry.importing.refusal_message": "a message",
+    "tepat.registry.importing.preview_files": "the change set of files, nothing written "
+                                              "(tepat import --dry-run)",
     "tepat.verification.campaigns.scope_families": "a queryset",
     "tepat.verification.campaigns.approved_findings": "what of a verification may reach a list",
     "tepat.verification.services.in_area": "a permission check",
