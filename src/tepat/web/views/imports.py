@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -128,11 +130,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def import_changes(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     """Every record of every category of the change set (NIK masked), as xlsx or csv."""
     batch = get_batch_for_user(request.user, pk)
-    path = change_list_path(batch, fmt)
-    if path is None:
-        raise Http404("no change list")
-    return FileResponse(path.open("rb"), as_attachment=True, content_type=CONTENT_TYPES[fmt],
-                        filename=f"perubahan-impor-{batch.pk}.{fmt}")
+    return _download(change_list_path(batch, fmt), f"perubahan-impor-{batch.pk}", fmt)
 
 
 @import_required
@@ -149,8 +147,12 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def import_errors(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     batch = get_batch_for_user(request.user, pk)
-    path = report_path(batch, fmt)
+    return _download(report_path(batch, fmt), f"kesalahan-impor-{batch.pk}", fmt)
+
+
+def _download(path: Path | None, stem: str, fmt: str) -> FileResponse:
+    """A file kept beside the batch, as an attachment; 404 when the batch has none."""
     if path is None:
-        raise Http404("no error report")
+        raise Http404("no such file for this import")
     return FileResponse(path.open("rb"), as_attachment=True, content_type=CONTENT_TYPES[fmt],
-                        filename=f"kesalahan-impor-{batch.pk}.{fmt}")
+                        filename=f"{stem}.{fmt}")
