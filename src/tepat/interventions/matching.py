@@ -55,7 +55,7 @@ from tepat.pipeline.messages import Note, mask_numbers, render, safe_value
 from tepat.pipeline.readers import HEADER_SCAN_ROWS, ROW, file_sha256, read_sheet
 from tepat.pipeline.workbook import open_workbook
 from tepat.regions.models import Level, Region
-from tepat.registry.models import Family, Person
+from tepat.registry.models import Family, Person, kk_in, nik_in
 from tepat.verification.errors import RuleError
 
 # ---------------------------------------------------------------------------------------------
@@ -475,12 +475,10 @@ def _nik_index(actor: Any, niks: set[str]) -> dict[str, dict[int, int | None]]:
     index: dict[str, dict[int, int | None]] = defaultdict(dict)
     for chunk in _chunks(sorted(niks)):
         # A NIK whose digits were lost (issue 17 §2) is kept, flagged, and never matched.
-        for nik, person, family in (Person.objects.for_user(actor).filter(nik__in=chunk)
-                                    .exclude(flags__contains="NIK_NUMBER_MANGLED")
+        for nik, person, family in (Person.objects.for_user(actor).filter(nik_in(chunk))
                                     .values_list("nik", "pk", "family_id")):
             index[nik][family] = person
-        for nik, family in (Family.objects.for_user(actor).filter(nik__in=chunk)
-                            .exclude(flags__contains="NIK_NUMBER_MANGLED")
+        for nik, family in (Family.objects.for_user(actor).filter(nik_in(chunk))
                             .values_list("nik", "pk")):
             index[nik].setdefault(family, None)
     return index
@@ -489,8 +487,7 @@ def _nik_index(actor: Any, niks: set[str]) -> dict[str, dict[int, int | None]]:
 def _kk_index(actor: Any, numbers: set[str]) -> dict[str, list[int]]:
     index: dict[str, list[int]] = defaultdict(list)
     for chunk in _chunks(sorted(numbers)):
-        for kk, family in (Family.objects.for_user(actor).filter(no_kk__in=chunk)
-                           .exclude(flags__contains="KK_NUMBER_MANGLED")
+        for kk, family in (Family.objects.for_user(actor).filter(kk_in(chunk))
                            .values_list("no_kk", "pk")):
             index[kk].append(family)
     return index

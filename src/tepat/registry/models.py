@@ -166,6 +166,17 @@ class SourceRecord(models.Model):
         return [f for f in self.flags.split(",") if f]
 
 
+def nik_in(niks: object) -> models.Q:
+    """Records whose NIK is one of `niks` and may be matched: a NIK flagged as mangled (its
+    digits lost through Excel's number precision, issue 17 §2) is kept but never matches."""
+    return models.Q(nik__in=niks) & ~models.Q(flags__contains="NIK_NUMBER_MANGLED")
+
+
+def kk_in(numbers: object) -> models.Q:
+    """Families whose No. KK is one of `numbers` and may be matched (never a mangled KK)."""
+    return models.Q(no_kk__in=numbers) & ~models.Q(flags__contains="KK_NUMBER_MANGLED")
+
+
 class Family(SourceRecord):
     source_family_id = models.CharField(_("ID keluarga"), max_length=64)
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True, db_index=True)

@@ -27,7 +27,7 @@ from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
-from tepat.registry.models import Family, Person
+from tepat.registry.models import Family, Person, kk_in, nik_in
 from tepat.verification import stats
 from tepat.verification.errors import Conflict, RuleError, formula_problems
 from tepat.verification.evidence import checked_document, resized_photo
@@ -480,11 +480,10 @@ def _matching(desa_code: str, family: NewFamily) -> tuple[Q, set[str], str | Non
     match = Q(pk__in=[])
     # A registry NIK or KK whose digits were lost (issue 17 §2) never matches anyone.
     if kk:
-        match |= Q(no_kk=kk) & ~Q(flags__contains="KK_NUMBER_MANGLED")
+        match |= kk_in([kk])
     if niks:
-        match |= (Q(nik__in=niks) & ~Q(flags__contains="NIK_NUMBER_MANGLED")) | Q(
-            pk__in=Person.objects.filter(nik__in=niks)
-            .exclude(flags__contains="NIK_NUMBER_MANGLED")
+        match |= nik_in(niks) | Q(
+            pk__in=Person.objects.filter(nik_in(niks))
             .values("family_id"))  # a subquery: not checked
     head = next((m for m in family.members if m.get("hubungan") == "1"), None)
     head_key = {}
@@ -511,8 +510,7 @@ def duplicate_matches(desa_code: str, family: NewFamily) -> list[tuple[Family, l
     found = possible_duplicates(desa_code, family)
     _match, niks, kk, head_key = _matching(desa_code, family)
     holding = set(Person.objects.unscoped("usulan: which matched families hold a proposed NIK")
-                  .filter(nik__in=niks, family_id__in=[f.pk for f in found])
-                  .exclude(flags__contains="NIK_NUMBER_MANGLED")
+                  .filter(nik_in(niks), family_id__in=[f.pk for f in found])
                   .values_list("family_id", flat=True)) if niks and found else set()
     head_name = family.kepala_keluarga.strip().casefold()
     matches = []
