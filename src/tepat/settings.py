@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tepat.indicators",
     "tepat.reports",
     "tepat.history",
+    "tepat.linkage",
     "tepat.web",
 ]
 

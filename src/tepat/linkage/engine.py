@@ -1,0 +1,322 @@
+"""The linkage engine: Splink 5 (Fellegi–Sunter) on DuckDB over a Polars frame of person records.
+
+No Django here: the app (`tepat.linkage.runs`) reads the registry into a frame, calls these
+functions, and writes what they return. Benchmarks and the evaluation command call them too.
+
+A record is one row of `RECORD_COLUMNS`: `unique_id` (an integer of ours), `source` and
+`record_id` (the record's ID in its source file), and what the comparisons read. `prepare` adds
+the derived columns (normalised name, its sorted tokens and phonetic keys, NIK parts, birth-date
+parts); with `indonesian=False` the names are only upper-cased (the baseline the accuracy
+benchmark shows beside ours).
+
+The model's m and u probabilities are estimated from the data (issue 18 §1): the prior from
+deterministic rules, u by random sampling, m by expectation maximisation over two blockings that
+each leave the other's comparisons free. Nothing is set by hand except the shape of the levels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+from tepat.core import linkage as ident
+
+Progress = Callable[[float, str], None]
+
+RECORD_COLUMNS = ("unique_id", "source", "record_id", "nik", "no_kk", "nama", "tanggal_lahir",
+                  "jenis_kelamin", "desa", "kecamatan", "hubungan")
+RECORD_SCHEMA = {"unique_id": pl.Int64, "source": pl.String, "record_id": pl.String,
+                 "nik": pl.String, "no_kk": pl.String, "nama": pl.String,
+                 "tanggal_lahir": pl.Date, "jenis_kelamin": pl.String, "desa": pl.String,
+                 "kecamatan": pl.String, "hubungan": pl.String}
+
+# The comparison keys, in the order the model holds them; `tepat.core.linkage` words them.
+COMPARISONS = ("nik", "kk", "nama", "tanggal_lahir", "jenis_kelamin", "wilayah", "hubungan")
+
+# Defaults until the accuracy benchmark says otherwise (docs/benchmarks.md, issue 18 §4).
+ACCEPT_THRESHOLD = 0.995
+REVIEW_THRESHOLD = 0.5
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+def empty_records() -> pl.DataFrame:
+    return pl.DataFrame(schema=RECORD_SCHEMA)
+
+
+def prepare(records: pl.DataFrame, *, indonesian: bool = True) -> pl.DataFrame:
+    """The columns Splink compares and blocks on, derived from `RECORD_COLUMNS`."""
+    frame = records.select(list(RECORD_SCHEMA)).cast(RECORD_SCHEMA)  # type: ignore[arg-type]
+    nik = pl.col("nik")
+    if indonesian:
+        names = [
+            ident.normalise_name_expr(pl.col("nama")).alias("name"),
+        ]
+    else:
+        names = [pl.col("nama").str.to_uppercase().str.strip_chars().alias("name")]
+    frame = frame.with_columns(
+        *names,
+        pl.when(nik.str.contains(r"^[0-9]{16}$")).then(nik).alias("nik"),
+        pl.when(pl.col("no_kk").str.contains(r"^[0-9]{16}$")).then(pl.col("no_kk")).alias("kk"),
+        pl.col("tanggal_lahir").alias("birth"),
+        pl.col("jenis_kelamin").alias("sex"),
+    ).with_columns(pl.when(pl.col("name") != "").then(pl.col("name")).alias("name"))
+    return frame.with_columns(
+        nik.str.slice(0, 6).alias("nik_region"),
+        nik.str.slice(6, 6).alias("nik_birth"),
+        nik.str.slice(12, 4).alias("nik_serial"),
+        ident.sorted_tokens_expr(pl.col("name")).alias("name_sorted"),
+        ident.name_phonetic_expr(pl.col("name")).alias("name_ph"),
+        ident.name_phonetic_last_expr(pl.col("name")).alias("name_ph_last"),
+        pl.col("birth").dt.year().alias("birth_year"),
+        pl.col("birth").dt.strftime("%m%d").alias("birth_md"),
+    ).select("unique_id", "source", "record_id", "nik", "nik_region", "nik_birth", "nik_serial",
+             "kk", "name", "name_sorted", "name_ph", "name_ph_last", "birth", "birth_year",
+             "birth_md", "sex", "desa", "kecamatan", "hubungan")
+
+
+# --- the model's shape -------------------------------------------------------------------------
+
+_PLACEHOLDER_MD = "('0101', '1231')"
+
+
+def _nik() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="nik", comparison_levels=[
+        cll.NullLevel("nik"),
+        cll.ExactMatchLevel("nik").configure(label_for_charts="exact"),
+        cll.CustomLevel("hamming(nik_l, nik_r) = 1", label_for_charts="one_digit"),
+        cll.CustomLevel("damerau_levenshtein(nik_l, nik_r) = 1", label_for_charts="transposed"),
+        cll.CustomLevel("nik_region_l = nik_region_r and nik_birth_l = nik_birth_r",
+                        label_for_charts="region_date"),
+        cll.ElseLevel(),
+    ])
+
+
+def _kk() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="kk", comparison_levels=[
+        cll.NullLevel("kk"), cll.ExactMatchLevel("kk").configure(label_for_charts="exact"),
+        cll.ElseLevel()])
+
+
+def _name() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="nama", comparison_levels=[
+        cll.NullLevel("name"),
+        cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
+            label_for_charts="exact"),
+        cll.CustomLevel("name_sorted_l = name_sorted_r", label_for_charts="sorted_tokens"),
+        cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="jaro_winkler_high"),
+        cll.JaroWinklerLevel("name", 0.80).configure(label_for_charts="jaro_winkler_mid"),
+        cll.ElseLevel(),
+    ])
+
+
+def _birth() -> cl.CustomComparison:
+    placeholder = (f"(birth_md_l in {_PLACEHOLDER_MD} or birth_md_r in {_PLACEHOLDER_MD})"
+                   " and birth_year_l = birth_year_r")
+    return cl.CustomComparison(output_column_name="tanggal_lahir", comparison_levels=[
+        cll.NullLevel("birth"),
+        cll.ExactMatchLevel("birth").configure(label_for_charts="exact"),
+        cll.CustomLevel(placeholder, label_for_charts="placeholder"),
+        cll.CustomLevel("birth_year_l = birth_year_r and month(birth_l) = day(birth_r) "
+                        "and day(birth_l) = month(birth_r)", label_for_charts="day_month_swapped"),
+        cll.CustomLevel("birth_md_l = birth_md_r and abs(birth_year_l - birth_year_r) = 1",
+                        label_for_charts="year_off_by_one"),
+        cll.ElseLevel(),
+    ])
+
+
+def _exact(column: str, name: str) -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name=name, comparison_levels=[
+        cll.NullLevel(column), cll.ExactMatchLevel(column).configure(label_for_charts="exact"),
+        cll.ElseLevel()])
+
+
+def _region() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="wilayah", comparison_levels=[
+        cll.NullLevel("kecamatan"),
+        cll.ExactMatchLevel("desa").configure(label_for_charts="same_desa"),
+        cll.ExactMatchLevel("kecamatan").configure(label_for_charts="same_kecamatan"),
+        cll.ElseLevel()])
+
+
+def blocking_rules() -> list[Any]:
+    """Near-linear candidate pairs (issue 18 §1): the same NIK; two of its three parts; the
+    same name key and birth date; the same name keys in one desa; one KK and a name key."""
+    return [
+        block_on("nik"),
+        block_on("nik_region", "nik_birth", "name_ph"),
+        block_on("nik_birth", "nik_serial"),
+        block_on("name_ph", "birth"),
+        block_on("name_ph", "name_ph_last", "desa"),
+        block_on("name_sorted", "birth_year"),
+        block_on("kk", "name_ph"),
+    ]
+
+
+def settings(*, indonesian: bool = True) -> SettingsCreator:
+    """The model's shape. Without `indonesian`, Splink's own comparisons with their defaults
+    (the accuracy benchmark's baseline)."""
+    if indonesian:
+        comparisons = [_nik(), _kk(), _name(), _birth(), _exact("sex", "jenis_kelamin"),
+                       _region(), _exact("hubungan", "hubungan")]
+    else:
+        comparisons = [cl.ExactMatch("nik"), cl.ExactMatch("kk"), cl.NameComparison("name"),
+                       cl.DateOfBirthComparison("birth", input_is_string=False),
+                       cl.ExactMatch("sex"), cl.ExactMatch("desa"), cl.ExactMatch("hubungan")]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["source", "record_id"],
+    )
+
+
+# --- training and prediction ------------------------------------------------------------------
+
+
+@dataclass
+class Trained:
+    model: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    con.execute("set preserve_insertion_order = false")
+    return con
+
+
+def _linker(prepared: pl.DataFrame, model: SettingsCreator | dict[str, Any],
+            con: duckdb.DuckDBPyConnection | None = None) -> Linker:
+    db_api = DuckDBAPI(connection=con or _connection())
+    table = db_api.register(prepared.to_arrow(), dataset_display_name="records")
+    return Linker(table, model, log_level=None)
+
+
+def _step(progress: Progress | None, fraction: float, label: str) -> None:
+    if progress is not None:
+        progress(fraction, label)
+
+
+def train(prepared: pl.DataFrame, *, indonesian: bool = True, seed: int = 1,
+          u_pairs: float = 2e6, progress: Progress | None = None) -> Trained:
+    """Estimate the model from the records themselves; returns Splink's model JSON."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    linker = _linker(prepared, settings(indonesian=indonesian))
+    _step(progress, 0.1, "prior")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nik", "birth"), block_on("name", "birth", "desa")], recall=0.8)
+    timings["prior"] = time.perf_counter() - started
+    _step(progress, 0.3, "u")
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    timings["u"] = time.perf_counter() - started - sum(timings.values())
+    _step(progress, 0.6, "m (NIK)")
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("nik"), estimate_without_term_frequencies=True)
+    _step(progress, 0.8, "m (nama)")
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("name_ph", "birth"), estimate_without_term_frequencies=True)
+    timings["m"] = time.perf_counter() - started - sum(timings.values())
+    model = linker.misc.save_model_to_json()
+    return Trained(model=model, timings=timings)
+
+
+def predict(prepared: pl.DataFrame, model: dict[str, Any], *,
+            threshold: float = REVIEW_THRESHOLD) -> pl.DataFrame:
+    """Every candidate pair at or above `threshold`, with each comparison's level and weight."""
+    linker = _linker(prepared, model)
+    pairs = linker.inference.predict(threshold_match_probability=threshold)
+    return pairs.as_duckdbpyrelation().pl()
+
+
+def predict_new(prepared: pl.DataFrame, fresh_ids: pl.Series, model: dict[str, Any], *,
+                threshold: float = REVIEW_THRESHOLD) -> pl.DataFrame:
+    """The pairs of new (or changed) records: with every other record, and among themselves.
+    Name frequencies come from every record, as in a full run."""
+    linker = _linker(prepared, model)
+    linker.table_management.compute_tf_table("name")
+    db_api = linker._db_api
+    is_new = pl.col("unique_id").is_in(fresh_ids.implode())
+    new = db_api.register(prepared.filter(is_new).to_arrow(), dataset_display_name="new")
+    old = db_api.register(prepared.filter(~is_new).to_arrow(), dataset_display_name="old")
+    found = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
+    if not prepared.filter(~is_new).is_empty():
+        found.append(linker.inference.predict_between(
+            new, old, threshold_match_probability=threshold))
+    frames = [f.as_duckdbpyrelation().pl() for f in found]
+    pairs = pl.concat(frames, how="diagonal_relaxed")  # type: ignore[arg-type]
+    low = pl.min_horizontal("unique_id_l", "unique_id_r")
+    high = pl.max_horizontal("unique_id_l", "unique_id_r")
+    return pairs.with_columns(low.alias("unique_id_l"), high.alias("unique_id_r"))
+
+
+def connected(unique_ids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
+    """Connected components of `edges` (unique_id_l, unique_id_r): unique_id → component (the
+    smallest unique_id of its component; a record without an edge is its own)."""
+    db_api = DuckDBAPI(connection=_connection())
+    nodes = pl.DataFrame({"unique_id": unique_ids}).to_arrow()
+    result = cluster_pairwise_predictions_at_threshold(
+        nodes, edges.select("unique_id_l", "unique_id_r").to_arrow(), db_api,
+        node_id_column_name="unique_id")
+    out = result.as_duckdbpyrelation().pl()
+    return out.select(pl.col("unique_id").cast(pl.Int64),
+                      pl.col("cluster_id").cast(pl.Int64).alias("component"))
+
+
+def stable_clusters(components: pl.DataFrame, previous: pl.DataFrame, next_id: int
+                    ) -> pl.DataFrame:
+    """Cluster IDs that survive re-runs. `previous`: unique_id → cluster of the last run.
+    A component keeps the previous cluster most of its records held (the largest share, then
+    the smallest ID); each previous cluster goes to one component only (the one holding most of
+    it); every other component gets a new ID from `next_id` up."""
+    held = components.join(previous, on="unique_id", how="inner")
+    votes = (held.group_by("component", "cluster").len()
+             .sort(["len", "cluster"], descending=[True, False]))
+    chosen: dict[int, int] = {}
+    taken: set[int] = set()
+    for component, cluster, _n in votes.iter_rows():
+        if component in chosen or cluster in taken:
+            continue
+        chosen[component] = cluster
+        taken.add(cluster)
+    fresh = sorted(set(components["component"].unique().to_list()) - set(chosen))
+    chosen.update({c: next_id + i for i, c in enumerate(fresh)})
+    mapping = pl.DataFrame({"component": list(chosen), "cluster": list(chosen.values())},
+                           schema={"component": pl.Int64, "cluster": pl.Int64})
+    return components.join(mapping, on="component").select("unique_id", "cluster")
+
+
+def match_weight_chart(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each comparison level's match weight, as Splink charts it (log2 of m/u)."""
+    rows = []
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else None
+            rows.append({"comparison": comparison["output_column_name"],
+                         "level": level.get("label_for_charts", ""),
+                         "m": m, "u": u, "weight": weight})
+    return rows
+
+
+def model_text(model: dict[str, Any]) -> str:
+    return json.dumps(model, sort_keys=True)

@@ -1,0 +1,201 @@
+"""The writes of a linkage job, each a named service with its audit event: a job queued, a
+model kept, a run's memberships and review pairs written (one event per run: the figures; the
+memberships are derived data, rebuilt from the source records and the decisions at will)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+
+from tepat.audit.services import ONE, log_event, write_service
+from tepat.linkage import engine
+from tepat.linkage.models import ClusterMember, LinkModel, LinkPair, LinkRun
+from tepat.registry.editions import insert
+
+CHUNK = 5000
+
+
+@write_service(ONE)
+def queue_run(kind: str, *, actor: Any = None) -> LinkRun:
+    with transaction.atomic():
+        run = LinkRun.objects.create(kind=kind, requested_by=actor if getattr(actor, "pk", None)
+                                     else None)
+        log_event("linkage.run.queued", actor=actor, obj=run, data={"kind": kind})
+    return run
+
+
+def thresholds() -> tuple[float, float]:
+    """(accept, review) match probabilities, from the settings (docs/operations.md)."""
+    return (float(getattr(settings, "TEPAT_LINK_ACCEPT", engine.ACCEPT_THRESHOLD)),
+            float(getattr(settings, "TEPAT_LINK_REVIEW", engine.REVIEW_THRESHOLD)))
+
+
+@write_service(ONE)
+def keep_model(model: dict[str, Any], *, records: int, timings: dict[str, float],
+               actor: Any = None, run: LinkRun | None = None,
+               indonesian: bool = True) -> LinkModel:
+    accept, review = thresholds()
+    with transaction.atomic():
+        kept = LinkModel.objects.create(
+            model=model, records=records, timings=timings, indonesian=indonesian,
+            accept_threshold=accept, review_threshold=review,
+            created_by=actor if getattr(actor, "pk", None) else None)
+        log_event("linkage.model.trained", actor=actor, obj=kept,
+                  data={"records": records, "run": run.pk if run else None,
+                        "accept": accept, "review": review})
+    return kept
+
+
+# --- memberships ---------------------------------------------------------------------------------
+
+_MEMBER_COLUMNS = ("person_id", "source", "record_id", "cluster", "probability", "record_hash",
+                   "kecamatan_id", "desa_id", "alone", "run_id")
+
+
+def _stored() -> pl.DataFrame:
+    rows = ClusterMember.objects.unscoped("linkage: memberships to compare").values_list(
+        "person_id", "cluster", "record_hash")
+    return pl.DataFrame(list(rows), schema={"unique_id": pl.Int64, "old_cluster": pl.Int64,
+                                            "old_hash": pl.String}, orient="row")
+
+
+def _write_members(run: LinkRun, clusters: pl.DataFrame) -> int:
+    """Insert new memberships, update those whose cluster or record changed; returns how many."""
+    joined = clusters.join(_stored(), on="unique_id", how="left")
+    new = joined.filter(pl.col("old_cluster").is_null())
+    changed = joined.filter(pl.col("old_cluster").is_not_null()
+                            & ((pl.col("old_cluster") != pl.col("cluster"))
+                               | (pl.col("old_hash") != pl.col("row_hash"))))
+    insert("linkage_clustermember", new.select(
+        pl.col("unique_id").alias("person_id"), "source", "record_id", "cluster",
+        pl.col("match_probability").alias("probability"),
+        pl.col("row_hash").fill_null("").alias("record_hash"),
+        pl.col("kecamatan").alias("kecamatan_id"), pl.col("desa").alias("desa_id"),
+        pl.lit(False).alias("alone"), pl.lit(run.pk).alias("run_id")))
+    rows = changed.select("cluster", "match_probability", pl.col("row_hash").fill_null(""),
+                          pl.lit(run.pk), "unique_id").rows()
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), CHUNK):
+            cur.executemany(
+                "UPDATE linkage_clustermember SET cluster = %s, probability = %s, "
+                "record_hash = %s, run_id = %s WHERE person_id = %s", rows[start:start + CHUNK])
+    return new.height + changed.height
+
+
+# --- the review queue ----------------------------------------------------------------------------
+
+
+def level_names(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison → gamma value → level label (Splink numbers the levels from the bottom: the
+    last, "else", is 0; the null level is -1)."""
+    names = {}
+    for comparison in model.get("comparisons", []):
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        found = {len(levels) - 1 - i: lv.get("label_for_charts", "") for i, lv in
+                 enumerate(levels)}
+        found[-1] = "null"
+        names[comparison["output_column_name"]] = found
+    return names
+
+
+def explain(pairs: pl.DataFrame, model: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Each pair's comparisons: key, level, weight (log2 Bayes factor), and the name's
+    Jaro-Winkler similarity."""
+    names = level_names(model)
+    similarity = duckdb.sql(
+        "select jaro_winkler_similarity(coalesce(name_l, ''), coalesce(name_r, '')) as s "
+        "from pairs").pl().get_column("s").to_list() if "name_l" in pairs.columns else []
+    keys = [k for k in engine.COMPARISONS if f"gamma_{k}" in pairs.columns]
+    out = []
+    for i, row in enumerate(pairs.select(
+            *[f"gamma_{k}" for k in keys], *[f"mw_{k}" for k in keys]).iter_rows()):
+        items = []
+        for j, key in enumerate(keys):
+            gamma, weight = row[j], row[len(keys) + j]
+            item = {"key": key, "level": names.get(key, {}).get(gamma, str(gamma)),
+                    "weight": round(float(weight or 0.0), 2)}
+            if key == "nama" and similarity:
+                item["similarity"] = round(float(similarity[i]), 3)
+            items.append(item)
+        out.append(items)
+    return out
+
+
+def _area(kecamatan_l: str, kecamatan_r: str) -> str:
+    return kecamatan_l if kecamatan_l == kecamatan_r else kecamatan_l.rsplit(".", 1)[0]
+
+
+def _write_queue(run: LinkRun, queue: pl.DataFrame, prepared: pl.DataFrame,
+                 full: bool) -> int:
+    """New pairs wait; pending ones are refreshed; a rejected pair comes back only when one
+    of its records changed; a full run drops pending pairs it no longer finds."""
+    hashes = _hashes()  # as the memberships were just written
+    queue = (queue.join(hashes.rename({"unique_id": "unique_id_l", "row_hash": "hash_l"}),
+                        on="unique_id_l", how="left")
+             .join(hashes.rename({"unique_id": "unique_id_r", "row_hash": "hash_r"}),
+                   on="unique_id_r", how="left"))
+    existing = {(p.left_id, p.right_id): p for p in LinkPair.objects.unscoped(
+        "linkage: the queue a run refreshes").filter(
+        left_id__in=queue.get_column("unique_id_l").to_list())} if queue.height else {}
+    explained = explain(queue, run.model.model if run.model else {})
+    new, update, seen = [], [], set()
+    for row, comparisons in zip(queue.iter_rows(named=True), explained, strict=True):
+        key = (row["unique_id_l"], row["unique_id_r"])
+        seen.add(key)
+        values = {"match_probability": row["match_probability"],
+                  "match_weight": row["match_weight"], "comparisons": comparisons, "run": run}
+        pair = existing.get(key)
+        if pair is None:
+            new.append(LinkPair(left_id=key[0], right_id=key[1], left_hash=row["hash_l"] or "",
+                                right_hash=row["hash_r"] or "",
+                                area_id=_area(row["kecamatan_l"], row["kecamatan_r"]),
+                                **values))
+        elif pair.state in (LinkPair.State.PENDING, LinkPair.State.UNSURE) or (
+                pair.state == LinkPair.State.REJECTED
+                and (pair.left_hash, pair.right_hash) != (row["hash_l"], row["hash_r"])):
+            if pair.state == LinkPair.State.REJECTED:
+                pair.state, pair.version = LinkPair.State.PENDING, pair.version + 1
+            pair.left_hash, pair.right_hash = row["hash_l"] or "", row["hash_r"] or ""
+            for name, value in values.items():
+                setattr(pair, name, value)
+            update.append(pair)
+    LinkPair.objects.bulk_create(new, batch_size=2000)
+    LinkPair.objects.bulk_update(update, ["state", "version", "left_hash", "right_hash",
+                                          "match_probability", "match_weight", "comparisons",
+                                          "run"], batch_size=2000)
+    if full:
+        stale = [p.pk for k, p in _pending().items() if k not in seen]
+        for start in range(0, len(stale), CHUNK):
+            LinkPair.objects.unscoped("linkage: stale pending pairs").filter(
+                pk__in=stale[start:start + CHUNK]).delete()
+    return len(new) + sum(1 for p in update if p.state == LinkPair.State.PENDING)
+
+
+def _hashes() -> pl.DataFrame:
+    rows = ClusterMember.objects.unscoped("linkage: record hashes").values_list(
+        "person_id", "record_hash")
+    return pl.DataFrame(list(rows), schema={"unique_id": pl.Int64, "row_hash": pl.String},
+                        orient="row")
+
+
+def _pending() -> dict[tuple[int, int], LinkPair]:
+    return {(p.left_id, p.right_id): p for p in LinkPair.objects.unscoped(
+        "linkage: pending pairs").filter(state=LinkPair.State.PENDING, manual=False).only(
+        "id", "left_id", "right_id")}
+
+
+@write_service(ONE)
+def write_run(run: LinkRun, clusters: pl.DataFrame, queue: pl.DataFrame,
+              prepared: pl.DataFrame, *, full: bool) -> dict[str, int]:
+    """A run's memberships and review pairs, in one transaction, with one audit event."""
+    with transaction.atomic():
+        changed = _write_members(run, clusters)
+        queued = _write_queue(run, queue, prepared, full)
+        log_event("linkage.run.written", obj=run, actor=run.requested_by,
+                  data={"kind": run.kind, "changed_members": changed, "queued": queued,
+                        "records": clusters.height})
+    return {"changed": changed, "queued": queued}
