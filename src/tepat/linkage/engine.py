@@ -206,7 +206,9 @@ def _linker(prepared: pl.DataFrame, model: SettingsCreator | dict[str, Any],
             con: duckdb.DuckDBPyConnection | None = None) -> Linker:
     db_api = DuckDBAPI(connection=con or _connection())
     table = db_api.register(prepared.to_arrow(), dataset_display_name="records")
-    return Linker(table, model, log_level=None)
+    linker = Linker(table, model, log_level=None)
+    linker._tepat_records = table  # type: ignore[attr-defined]
+    return linker
 
 
 def _step(progress: Progress | None, fraction: float, label: str) -> None:
@@ -265,6 +267,18 @@ def predict_new(prepared: pl.DataFrame, fresh_ids: pl.Series, model: dict[str, A
     low = pl.min_horizontal("unique_id_l", "unique_id_r")
     high = pl.max_horizontal("unique_id_l", "unique_id_r")
     return pairs.with_columns(low.alias("unique_id_l"), high.alias("unique_id_r"))
+
+
+def predict_against(rows: pl.DataFrame, registry: pl.DataFrame, model: dict[str, Any], *,
+                    threshold: float = REVIEW_THRESHOLD) -> pl.DataFrame:
+    """The pairs of outside rows (prepared, negative unique ids) with registry records; name
+    frequencies are the registry's."""
+    linker = _linker(registry, model)
+    linker.table_management.compute_tf_table("name")
+    new = linker._db_api.register(rows.to_arrow(), dataset_display_name="rows")
+    found = linker.inference.predict_between(new, linker._tepat_records,  # type: ignore
+                                             threshold_match_probability=threshold)
+    return found.as_duckdbpyrelation().pl()
 
 
 def connected(unique_ids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:

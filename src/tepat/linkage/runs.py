@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.tasks import task
 from django.utils import timezone
 
-from tepat.linkage import engine, writes
+from tepat.linkage import engine, matching, writes
 from tepat.linkage.models import ClusterMember, LinkModel, LinkPair, LinkRun
 from tepat.linkage.records import read
 from tepat.registry.scoping import unscoped_access
@@ -195,6 +195,7 @@ def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     lap("read")
     progress(0.1, "Menyiapkan rekaman / preparing records")
     prepared = engine.prepare(records, indonesian=model.indonesian)
+    matching.write_snapshot(prepared)
     lap("prepare")
     progress(0.2, "Membandingkan pasangan / scoring pairs")
     pairs = engine.predict(prepared, model.model, threshold=model.review_threshold)
@@ -301,6 +302,7 @@ def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
         return {"model": model, "records": 0, "timings": timings}
     progress(0.2, "Membandingkan rekaman baru / scoring new records")
     prepared = engine.prepare(records, indonesian=model.indonesian)
+    matching.write_snapshot(prepared)
     fresh_ids = fresh.get_column("unique_id")
     pairs = engine.predict_new(prepared, fresh_ids, model.model,
                                threshold=model.review_threshold)

@@ -1,0 +1,114 @@
+"""Records from outside the registry (an agency's list, an usulan's members, a new edition's
+rows) scored against every registry person record, with the model in force.
+
+    found = match(rows)   # rows: RECORD_COLUMNS less unique_id; one row per record
+    # → row (0-based position in `rows`), person_id, match_probability, match_weight,
+    #   comparisons (each comparison's level and weight, for the words of the page)
+
+The registry side is a prepared snapshot (Parquet beside the instance) rewritten when the
+registry changed since it was taken, so that a 10,000-row list is matched without re-reading
+1.75M records. The model in force is the instance's latest trained model, else the packaged
+default (trained on synthetic Probolinggo data, `default_model.json`), so that matching works
+on a fresh instance before anyone trains.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db.models import Count, Max
+
+from tepat.linkage import engine
+from tepat.linkage.models import LinkModel
+from tepat.linkage.records import read
+from tepat.linkage.writes import explain, thresholds
+from tepat.registry.models import Person
+from tepat.registry.scoping import unscoped_access
+
+DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
+
+
+@cache
+def default_model() -> dict[str, Any]:
+    return json.loads(DEFAULT_MODEL.read_text())
+
+
+def model_in_force() -> tuple[dict[str, Any], float, float, bool]:
+    """(model JSON, accept, review, Indonesian normalisation) of the latest trained model,
+    or the packaged default with the configured thresholds."""
+    kept = LinkModel.objects.order_by("-created_at", "-id").first()
+    if kept is not None:
+        return kept.model, kept.accept_threshold, kept.review_threshold, kept.indonesian
+    accept, review = thresholds()
+    return default_model(), accept, review, True
+
+
+def snapshot_path() -> Path:
+    return Path(settings.INSTANCE_DIR) / "linkage" / "registry.parquet"
+
+
+def _stamp() -> str:
+    with unscoped_access("linkage: has the registry changed"):
+        got = Person.objects.unscoped("linkage snapshot stamp").aggregate(
+            n=Count("id"), last=Max("updated_at"))
+    return f"{got['n']}:{got['last'].isoformat() if got['last'] else ''}"
+
+
+def write_snapshot(prepared: pl.DataFrame, stamp: str | None = None) -> None:
+    """Replace the snapshot atomically (a reader never sees half a file)."""
+    path = snapshot_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    prepared.write_parquet(tmp)
+    tmp.with_suffix(".stamp").write_text(stamp or _stamp())
+    os.replace(tmp.with_suffix(".stamp"), path.with_suffix(".stamp"))
+    os.replace(tmp, path)
+
+
+def registry_prepared(indonesian: bool = True) -> pl.DataFrame:
+    """Every registry person record, prepared for the engine (from the snapshot when fresh)."""
+    path, stamp = snapshot_path(), _stamp()
+    stamp_file = path.with_suffix(".stamp")
+    if path.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return pl.read_parquet(path)
+    with unscoped_access("linkage: every person record, to match against"):
+        prepared = engine.prepare(read(), indonesian=indonesian)
+    write_snapshot(prepared, stamp)
+    return prepared
+
+
+def match(rows: pl.DataFrame, *, threshold: float | None = None, best: int = 5
+          ) -> pl.DataFrame:
+    """The registry records each row may be, best first (at most `best` a row), at or above
+    `threshold` (the review threshold by default)."""
+    model, _accept, review, indonesian = model_in_force()
+    registry = registry_prepared(indonesian)
+    if rows.is_empty() or registry.is_empty():
+        return _empty()
+    # Rows get negative ids, so that they never collide with a registry person's id.
+    rows = rows.with_columns(source=pl.col("source").fill_null("list")).with_row_index("row")
+    rows = rows.with_columns((-1 - pl.col("row").cast(pl.Int64)).alias("unique_id"))
+    prepared = engine.prepare(rows.drop("row"), indonesian=indonesian)
+    pairs = engine.predict_against(prepared, registry, model,
+                                   threshold=review if threshold is None else threshold)
+    if pairs.is_empty():
+        return _empty()
+    pairs = pairs.with_columns(
+        (-1 - pl.min_horizontal("unique_id_l", "unique_id_r")).alias("row"),
+        pl.max_horizontal("unique_id_l", "unique_id_r").alias("person_id"))
+    pairs = (pairs.sort(["row", "match_probability"], descending=[False, True])
+             .group_by("row", maintain_order=True).head(best))
+    return pairs.select("row", "person_id", "match_probability", "match_weight").with_columns(
+        pl.Series("comparisons", explain(pairs, model), dtype=pl.Object))
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema={"row": pl.Int64, "person_id": pl.Int64,
+                                "match_probability": pl.Float64, "match_weight": pl.Float64,
+                                "comparisons": pl.Object})
