@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,16 +150,24 @@ def _region() -> cl.CustomComparison:
         cll.ElseLevel()])
 
 
+# What a prediction keeps: ids, probability, and each comparison's level (gamma_) and weight
+# (mw_). Keeping the compared values too doubled the time of a regency-sized prediction.
+_LEAN_OUTPUT = {"retain_matching_columns": False, "retain_intermediate_calculation_columns": True,
+                "additional_columns_to_retain": []}
+
+
 def blocking_rules() -> list[Any]:
-    """Near-linear candidate pairs (issue 18 §1): the same NIK; two of its three parts; the
-    same name key and birth date; the same name keys in one desa; one KK and a name key."""
+    """Near-linear candidate pairs (issue 18 §1): the same NIK; two of its three parts and a
+    name key; the same name key and birth date; the same name keys in one desa; the same
+    name words and birth year in one kecamatan; one KK and a name key. Every rule is bounded
+    by a region or a date, so that blocks grow with a desa, not with the regency."""
     return [
         block_on("nik"),
         block_on("nik_region", "nik_birth", "name_ph"),
-        block_on("nik_birth", "nik_serial"),
+        block_on("nik_birth", "nik_serial", "name_ph"),
         block_on("name_ph", "birth"),
         block_on("name_ph", "name_ph_last", "desa"),
-        block_on("name_sorted", "birth_year"),
+        block_on("name_sorted", "birth_year", "kecamatan"),
         block_on("kk", "name_ph"),
     ]
 
@@ -179,9 +186,7 @@ def settings(*, indonesian: bool = True) -> SettingsCreator:
         link_type="dedupe_only",
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=blocking_rules(),
-        retain_intermediate_calculation_columns=True,
-        retain_matching_columns=True,
-        additional_columns_to_retain=["source", "record_id"],
+        **_LEAN_OUTPUT,
     )
 
 
@@ -194,10 +199,14 @@ class Trained:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+# DuckDB's own limit (it spills to disk beyond it), so that a regency's run stays under the
+# issue's 6 GB with Python's frames beside it.
+MEMORY_LIMIT = "3GB"
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    if threads:
-        con.execute(f"set threads = {int(threads)}")
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     con.execute("set preserve_insertion_order = false")
     return con
 
@@ -206,6 +215,8 @@ def _linker(prepared: pl.DataFrame, model: SettingsCreator | dict[str, Any],
             con: duckdb.DuckDBPyConnection | None = None) -> Linker:
     db_api = DuckDBAPI(connection=con or _connection())
     table = db_api.register(prepared.to_arrow(), dataset_display_name="records")
+    if isinstance(model, dict):
+        model = {**model, **_LEAN_OUTPUT}
     linker = Linker(table, model, log_level=None)
     linker._tepat_records = table  # type: ignore[attr-defined]
     return linker
@@ -318,17 +329,19 @@ def stable_clusters(components: pl.DataFrame, previous: pl.DataFrame, next_id: i
 
 
 def match_weight_chart(model: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each comparison level's match weight, as Splink charts it (log2 of m/u)."""
+    """Each comparison level's match weight (log2 of m/u), as Splink charts it and as it
+    predicts with it: a level the data never showed has Splink's default m or u."""
+    settings_obj = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
     rows = []
-    for comparison in model.get("comparisons", []):
-        for level in comparison.get("comparison_levels", []):
-            if level.get("is_null_level"):
+    for comparison in settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
                 continue
-            m, u = level.get("m_probability"), level.get("u_probability")
-            weight = math.log2(m / u) if m and u else None
-            rows.append({"comparison": comparison["output_column_name"],
-                         "level": level.get("label_for_charts", ""),
-                         "m": m, "u": u, "weight": weight})
+            rows.append({"comparison": comparison.output_column_name,
+                         "level": level.label_for_charts,
+                         "m": level.m_probability, "u": level.u_probability,
+                         "weight": level._log2_bayes_factor,
+                         "trained": bool(level._m_is_trained and level._u_is_trained)})
     return rows
 
 

@@ -105,7 +105,9 @@ def match(rows: pl.DataFrame, *, threshold: float | None = None, best: int = 5
     pairs = (pairs.sort(["row", "match_probability"], descending=[False, True])
              .group_by("row", maintain_order=True).head(best))
     return pairs.select("row", "person_id", "match_probability", "match_weight").with_columns(
-        pl.Series("comparisons", explain(pairs, model), dtype=pl.Object))
+        pl.Series("comparisons", explain(pairs, model, pl.concat(
+            [prepared.select("unique_id", "name"), registry.select("unique_id", "name")])),
+            dtype=pl.Object))
 
 
 def _empty() -> pl.DataFrame:

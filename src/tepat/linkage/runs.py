@@ -212,7 +212,7 @@ def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     lap("cluster")
     progress(0.85, "Menyimpan / writing")
     queue = review_pairs(pairs, clusters, model.accept_threshold, model.review_threshold)
-    written = writes.write_run(run, clusters, queue, prepared, full=True)
+    written = writes.write_run(run, model, clusters, queue, prepared, full=True)
     lap("write")
     return {"model": model, "records": records.height, "pairs": pairs.height,
             "auto_links": edges.height, "review_pairs": written["queued"],
@@ -319,7 +319,7 @@ def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
              .select("unique_id", pl.coalesce("now", "cluster").alias("cluster")))
     queue = review_pairs(pairs, every, model.accept_threshold, model.review_threshold)
     lap("cluster")
-    written = writes.write_run(run, clusters, queue, prepared, full=False)
+    written = writes.write_run(run, model, clusters, queue, prepared, full=False)
     lap("write")
     return {"model": model, "records": fresh.height, "pairs": pairs.height,
             "auto_links": edges.height, "review_pairs": written["queued"],

@@ -89,35 +89,52 @@ def _write_members(run: LinkRun, clusters: pl.DataFrame) -> int:
 # --- the review queue ----------------------------------------------------------------------------
 
 
-def level_names(model: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison → gamma value → level label (Splink numbers the levels from the bottom: the
-    last, "else", is 0; the null level is -1)."""
-    names = {}
-    for comparison in model.get("comparisons", []):
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        found = {len(levels) - 1 - i: lv.get("label_for_charts", "") for i, lv in
-                 enumerate(levels)}
-        found[-1] = "null"
-        names[comparison["output_column_name"]] = found
-    return names
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """comparison → [(match weight, level label)] of its levels (the null level weighs 0).
+    A prediction keeps each comparison's weight only (`engine._LEAN_OUTPUT`); the level is
+    the one whose weight it is."""
+    found: dict[str, list[tuple[float, str]]] = {}
+    for row in engine.match_weight_chart(model):
+        if row["weight"] is not None:
+            found.setdefault(row["comparison"], []).append((row["weight"], row["level"]))
+    return found
 
 
-def explain(pairs: pl.DataFrame, model: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """Each pair's comparisons: key, level, weight (log2 Bayes factor), and the name's
-    Jaro-Winkler similarity."""
-    names = level_names(model)
-    similarity = duckdb.sql(
+def _level(weights: list[tuple[float, str]], weight: float | None) -> str:
+    if weight is None or weight == 0.0:
+        return "null"
+    return min(weights, key=lambda lw: abs(lw[0] - weight))[1] if weights else ""
+
+
+def _similarity(pairs: pl.DataFrame, names: pl.DataFrame) -> list[float]:
+    """Jaro-Winkler of the two normalised names of each pair (`names`: unique_id, name)."""
+    named = (pairs.select("unique_id_l", "unique_id_r")
+            .join(names.rename({"unique_id": "unique_id_l", "name": "name_l"}),
+                  on="unique_id_l", how="left", maintain_order="left")
+            .join(names.rename({"unique_id": "unique_id_r", "name": "name_r"}),
+                  on="unique_id_r", how="left", maintain_order="left"))
+    return duckdb.sql(
         "select jaro_winkler_similarity(coalesce(name_l, ''), coalesce(name_r, '')) as s "
-        "from pairs").pl().get_column("s").to_list() if "name_l" in pairs.columns else []
-    keys = [k for k in engine.COMPARISONS if f"gamma_{k}" in pairs.columns]
+        "from named").pl().get_column("s").to_list()
+
+
+def explain(pairs: pl.DataFrame, model: dict[str, Any], names: pl.DataFrame | None = None
+            ) -> list[list[dict[str, Any]]]:
+    """Each pair's comparisons: key, level, weight (log2 Bayes factor), and the names'
+    Jaro-Winkler similarity when `names` (unique_id, name) are given."""
+    levels = level_weights(model)
+    similarity = _similarity(pairs, names) if names is not None and pairs.height else []
+    keys = [k for k in engine.COMPARISONS if f"mw_{k}" in pairs.columns]
+    tf = ["mw_tf_adj_nama" if "mw_tf_adj_nama" in pairs.columns else None]
     out = []
-    for i, row in enumerate(pairs.select(
-            *[f"gamma_{k}" for k in keys], *[f"mw_{k}" for k in keys]).iter_rows()):
+    for i, row in enumerate(pairs.select(*[f"mw_{k}" for k in keys],
+                                         *[c for c in tf if c]).iter_rows()):
         items = []
         for j, key in enumerate(keys):
-            gamma, weight = row[j], row[len(keys) + j]
-            item = {"key": key, "level": names.get(key, {}).get(gamma, str(gamma)),
-                    "weight": round(float(weight or 0.0), 2)}
+            weight = row[j]
+            total = weight + (row[-1] or 0.0) if key == "nama" and tf[0] else weight
+            item = {"key": key, "level": _level(levels.get(key, []), weight),
+                    "weight": round(float(total or 0.0), 2)}
             if key == "nama" and similarity:
                 item["similarity"] = round(float(similarity[i]), 3)
             items.append(item)
@@ -129,19 +146,22 @@ def _area(kecamatan_l: str, kecamatan_r: str) -> str:
     return kecamatan_l if kecamatan_l == kecamatan_r else kecamatan_l.rsplit(".", 1)[0]
 
 
-def _write_queue(run: LinkRun, queue: pl.DataFrame, prepared: pl.DataFrame,
-                 full: bool) -> int:
+def _write_queue(run: LinkRun, model: LinkModel, queue: pl.DataFrame,
+                 prepared: pl.DataFrame, full: bool) -> int:
     """New pairs wait; pending ones are refreshed; a rejected pair comes back only when one
     of its records changed; a full run drops pending pairs it no longer finds."""
-    hashes = _hashes()  # as the memberships were just written
-    queue = (queue.join(hashes.rename({"unique_id": "unique_id_l", "row_hash": "hash_l"}),
+    hashes = _hashes().join(prepared.select("unique_id", "kecamatan"), on="unique_id",
+                            how="left")  # as the memberships were just written
+    queue = (queue.join(hashes.rename({"unique_id": "unique_id_l", "row_hash": "hash_l",
+                                       "kecamatan": "kecamatan_l"}),
                         on="unique_id_l", how="left")
-             .join(hashes.rename({"unique_id": "unique_id_r", "row_hash": "hash_r"}),
+             .join(hashes.rename({"unique_id": "unique_id_r", "row_hash": "hash_r",
+                                  "kecamatan": "kecamatan_r"}),
                    on="unique_id_r", how="left"))
     existing = {(p.left_id, p.right_id): p for p in LinkPair.objects.unscoped(
         "linkage: the queue a run refreshes").filter(
         left_id__in=queue.get_column("unique_id_l").to_list())} if queue.height else {}
-    explained = explain(queue, run.model.model if run.model else {})
+    explained = explain(queue, model.model, prepared.select("unique_id", "name"))
     new, update, seen = [], [], set()
     for row, comparisons in zip(queue.iter_rows(named=True), explained, strict=True):
         key = (row["unique_id_l"], row["unique_id_r"])
@@ -189,12 +209,12 @@ def _pending() -> dict[tuple[int, int], LinkPair]:
 
 
 @write_service(ONE)
-def write_run(run: LinkRun, clusters: pl.DataFrame, queue: pl.DataFrame,
+def write_run(run: LinkRun, model: LinkModel, clusters: pl.DataFrame, queue: pl.DataFrame,
               prepared: pl.DataFrame, *, full: bool) -> dict[str, int]:
     """A run's memberships and review pairs, in one transaction, with one audit event."""
     with transaction.atomic():
         changed = _write_members(run, clusters)
-        queued = _write_queue(run, queue, prepared, full)
+        queued = _write_queue(run, model, queue, prepared, full)
         log_event("linkage.run.written", obj=run, actor=run.requested_by,
                   data={"kind": run.kind, "changed_members": changed, "queued": queued,
                         "records": clusters.height})
