@@ -1,0 +1,296 @@
+"""Person records prepared for linkage (issue 18), and the words that explain a link.
+
+The Splink engine compares records of one person written by different hands (P3KE, DTSEN, DTKS,
+agency lists, usulan baru). The same woman appears as 'Hj. Sitti Aminah', 'SITI AMINAH' and
+'ST. AMINAH BINTI SAMSUL'; the same man as 'MOCH. SOLEH' and 'Muhammad Soleh'. Comparing names
+as written would call them different people, so each name is first brought to one spelling:
+
+- Upper case, accents and punctuation gone, single spaces: only letters carry the name.
+  Apostrophes are deleted, not spaced ("MA'RUF" is MARUF); other marks split words.
+- Titles dropped wherever they stand (H., HJ., DRS., S.PD., K.H., ALM., NY., ...): they are
+  honours, degrees or states, given to some records of a person and not to others. Dotted titles
+  are matched as their letter groups ('S.PD.I' is the words S PD I). 'ST' is ambiguous: as the
+  first word it is Siti ('St. Aminah'), elsewhere it is the degree S.T.
+- Common spellings of one name become one: MOCH./MOH./MUH./MD./M. (an initial M as the first
+  word) become MUHAMMAD; SITTI/ST. SITI; ABD. ABDUL; NOER/NOOR NUR.
+- Old spelling (before 1972, still on many people's documents) is rewritten: CH→KH everywhere
+  (ACHMAD is AKHMAD). A name that shows a mark of the old spelling (OE, DJ, TJ, SJ, or a word
+  starting NJ) is read wholly as old spelling: OE→U, DJ→J, TJ→C, SJ→SY, NJ→NY, and every other
+  J→Y, because the old spelling wrote the y-sound as J (TJAHJO is CAHYO, WIDJAJA is WIJAYA).
+  Without such a mark J stays J: RAJA, ANJAR and SANJAYA are modern names.
+- BIN/BINTI and what follows (not as the first word) is the father's name: kept apart as the
+  patronym, so 'SITI AMINAH' and 'SITI AMINAH BINTI SAMSUL' have the same name and one patronym.
+- Doubled consonants (NN LL MM TT DD SS KK RR FF HH) are written once: SITTI, ABDULLAH/ABDULAH.
+- A name with no letters left is missing (None / null), not ''.
+
+`sorted_tokens` makes word order irrelevant ('AMINAH SITI'); `name_phonetic`/`name_phonetic_last`
+give a short key for blocking on the first and last word of a normalised name: the first letter's
+class, then the consonant classes without vowels (A E I O U Y W), runs merged, at most 5 letters.
+Classes: B P F V → P; D T → T; G K Q X → K; J Z → J; others stay. KH is read as H and a final H
+is dropped (AKHMAD/AHMAD, FATIMAH/FATIMA), so MUHAMAD/MUHAMMAD, SUPRIADI/SUPRIYADI share a key.
+
+Every scalar function has a Polars twin (`*_expr`) for 1.75M rows; tests/core/test_linkage.py
+keeps each pair in agreement with Hypothesis, so change both or neither. Plain Python + Polars:
+no Django, no Splink.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import partial
+from typing import Literal
+
+import polars as pl
+
+Language = Literal["id", "en"]
+
+# ---------------------------------------------------------------------------------------------
+# Tables of the name rules
+
+_APOSTROPHES = "'`\u2018\u2019\u02bc\u00b4"
+_NOT_LETTERS = r"[^A-Za-z]+"
+_PATRONYM_MARKS = ("BIN", "BINTI")
+
+_TITLES = [
+    "H", "HJ", "HJH", "HAJI", "HAJJAH", "DR", "DRS", "DRA", "DRG", "IR", "KH", "K H", "USTADZ",
+    "UST", "USTADZAH", "ALM", "ALMH", "ALMARHUM", "ALMARHUMAH", "NY", "TN",
+    "S PD", "S PD I", "S PDI", "SPD", "SPDI", "S AG", "SAG", "S E", "SE", "S H", "SH", "S KOM",
+    "SKOM", "S SOS", "SSOS", "S SI", "S IP", "S KEP", "S KM", "S T", "A MD", "AMD",
+    "M PD", "MPD", "M PD I", "M SI", "MSI",
+]  # fmt: skip
+"""Titles as their letter groups; 'ST' is handled apart (Siti as the first word)."""
+
+_VARIANTS = {
+    "MUHAMMAD": [
+        "MUHAMMAD", "MUHAMAD", "MOHAMMAD", "MOHAMAD", "MOCHAMMAD", "MOCHAMAD", "MUCHAMMAD",
+        "MUCHAMAD", "MOHAMMED", "MOHAMED", "MUHAMMED", "MUHAMED", "MOH", "MOCH", "MOHD", "MUH",
+        "MHD", "MD",
+    ],
+    "SITI": ["SITI", "SITTI"],
+    "ABDUL": ["ABDUL", "ABD"],
+    "NUR": ["NUR", "NOER", "NOOR"],
+}  # fmt: skip
+"""Canonical word → the spellings it stands for (looked up after the spelling rules)."""
+
+_OLD_SPELLING_MARK = r"OE|DJ|TJ|SJ|^NJ"
+_OLD_SPELLING = [("OE", "U"), ("J", "Y"), ("DY", "J"), ("TY", "C")]  # in this order
+_DOUBLED = "NLMTDSKRFH"
+
+_PHONETIC_FROM, _PHONETIC_TO = "EIOUBFVDGQXZ", "AAAAPPPTKKKJ"
+_PHONETIC_LETTERS = "APTKJSCMNLRHYW"
+_SEMIVOWELS = "[AYW]"  # dropped after the first letter
+_PHONETIC_LENGTH = 5
+
+# ---------------------------------------------------------------------------------------------
+# Names, one at a time
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(str.maketrans("", "", _APOSTROPHES)))
+    return re.sub(_NOT_LETTERS, " ", text).upper().strip()
+
+
+def _split_at_patronym(tokens: list[str]) -> tuple[list[str], list[str]]:
+    for index, token in enumerate(tokens[1:], start=1):
+        if token in _PATRONYM_MARKS:
+            return tokens[:index], tokens[index + 1 :]
+    return tokens, []
+
+
+_TITLE_WORDS = sorted((tuple(title.split()) for title in _TITLES), key=len, reverse=True)
+
+
+def _drop_titles(tokens: list[str]) -> list[str]:
+    kept, index = [], 0
+    while index < len(tokens):
+        title = next((t for t in _TITLE_WORDS if tuple(tokens[index : index + len(t)]) == t), ())
+        kept.extend(tokens[index : index + 1] if not title else [])
+        index += len(title) or 1
+    return kept
+
+
+def _expand_first_word(tokens: list[str]) -> list[str]:
+    """An initial M first is Muhammad and ST first is Siti; any other ST is the degree S.T."""
+    first = {"M": ["MUHAMMAD"], "ST": ["SITI"]}.get(tokens[0], tokens[:1]) if tokens else []
+    return first + [token for token in tokens[1:] if token != "ST"]
+
+
+def _spell(word: str) -> str:
+    word = word.replace("CH", "KH")
+    if re.search(_OLD_SPELLING_MARK, word):
+        for old, new in _OLD_SPELLING:
+            word = word.replace(old, new)
+    return re.sub(f"([{_DOUBLED}])\\1+", r"\1", word)
+
+
+_CANONICAL = {_spell(v): word for word, spellings in _VARIANTS.items() for v in spellings}
+
+
+def _normalise_words(tokens: list[str]) -> str | None:
+    words = [_spell(token) for token in _expand_first_word(_drop_titles(tokens))]
+    return " ".join(_CANONICAL.get(word, word) for word in words) or None
+
+
+def split_patronym(text: str | None) -> tuple[str | None, str | None]:
+    """The normalised name and the normalised patronym (what follows BIN/BINTI), or None."""
+    if text is None:
+        return None, None
+    name, patronym = _split_at_patronym(_clean(text).split())
+    return _normalise_words(name), _normalise_words(patronym)
+
+
+def normalise_name(text: str | None) -> str | None:
+    """The name in one spelling (see the module docstring), without its patronym."""
+    return split_patronym(text)[0]
+
+
+def sorted_tokens(name: str | None) -> str | None:
+    """The words of a normalised name in alphabetical order: 'AMINAH SITI' is 'SITI AMINAH'."""
+    return None if name is None else " ".join(sorted(name.split(" ")))
+
+
+_PHONETIC_CLASSES = str.maketrans(_PHONETIC_FROM, _PHONETIC_TO)
+
+
+def _phonetic(word: str) -> str:
+    word = re.sub(r"(.)H$", r"\1", word.replace("KH", "H")).translate(_PHONETIC_CLASSES)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    return (word[:1] + re.sub(_SEMIVOWELS, "", word[1:]))[:_PHONETIC_LENGTH]
+
+
+def name_phonetic(name: str | None) -> str | None:
+    """The blocking key of the first word of a normalised name."""
+    return None if not name else _phonetic(name.split(" ")[0])
+
+
+def name_phonetic_last(name: str | None) -> str | None:
+    """The blocking key of the last word of a normalised name."""
+    return None if not name else _phonetic(name.split(" ")[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Names, a column at a time (the twins; every step above as a whole-column string operation).
+# Words are handled as units ' WORD ' (a space each side, two between words), so that a title
+# or a spelling can be replaced as a whole word with one Aho-Corasick pass (`replace_many`).
+# Each step is a stage of `with_columns`, so that no intermediate is computed twice.
+
+
+def _unit(words: str) -> str:
+    return " " + "  ".join(words.split()) + " "
+
+
+def _runs_pattern(letters: str) -> tuple[str, str]:
+    """A regex for runs of any of the letters and its replacement (Polars has no backrefs)."""
+    pattern = "|".join(f"({letter}){letter}+" for letter in letters)
+    return pattern, "".join(f"${{{index}}}" for index in range(1, len(letters) + 1))
+
+
+_TITLE_UNITS = [_unit(" ".join(title)) for title in _TITLE_WORDS]
+_PATRONYM = r"^(.+?) (?:BINTI|BIN)(?: (.*))?$"
+
+
+def _cleaned(text: pl.Expr) -> pl.Expr:
+    return (
+        text.str.replace_many(dict.fromkeys(_APOSTROPHES, ""))
+        .str.normalize("NFKD")
+        .str.replace_all(_NOT_LETTERS, " ")
+        .str.to_uppercase()
+        .str.strip_chars(" ")
+    )
+
+
+def _words_without_titles(words: pl.Expr) -> pl.Expr:
+    """The words as units with the titles removed and the first word expanded."""
+    units = pl.concat_str(pl.lit(" "), words.str.replace_all(" ", "  ", literal=True), pl.lit(" "))
+    return (
+        units.str.replace_many(_TITLE_UNITS, [""] * len(_TITLE_UNITS), leftmost=True)
+        .str.replace(r"^ M ", " MUHAMMAD ")
+        .str.replace(r"^ ST ", " SITI ")
+        .str.replace_all(" ST ", "", literal=True)
+    )
+
+
+def _spelled(word: pl.Expr) -> pl.Expr:
+    """`_spell` on every word of a list (`list.eval` runs it once over all words of the column)."""
+    old = word
+    for before, after in _OLD_SPELLING:
+        old = old.str.replace_all(before, after, literal=True)
+    doubled, single = _runs_pattern(_DOUBLED)
+    is_old = word.str.contains(_OLD_SPELLING_MARK)
+    return pl.when(is_old).then(old).otherwise(word).str.replace_all(doubled, single)
+
+
+def _normalised_words(frame: pl.DataFrame, column: str) -> pl.Series:
+    units = _words_without_titles(pl.col(column)).str.replace_all("CH", "KH", literal=True)
+    words = units.str.strip_chars(" ").str.split("  ")
+    return (
+        frame.select(words.list.eval(_spelled(pl.element()).replace(_CANONICAL)).list.join(" "))
+        .to_series()
+        .replace("", None)
+    )
+
+
+def _cleaned_parts(raw: pl.Series) -> pl.DataFrame:
+    """The cleaned name before BIN/BINTI (or all of it) and what follows, as 'name', 'patronym'."""
+    frame = raw.to_frame("raw").select(cleaned=_cleaned(pl.col("raw")))
+    frame = frame.with_columns(parts=pl.col("cleaned").str.extract_groups(_PATRONYM))
+    return frame.select(
+        name=pl.coalesce(pl.col("parts").struct.field("1"), "cleaned"),
+        patronym=pl.col("parts").struct.field("2"),
+    )
+
+
+def _split_batch(raw: pl.Series) -> pl.Series:
+    frame = _cleaned_parts(raw)
+    name, patronym = _normalised_words(frame, "name"), _normalised_words(frame, "patronym")
+    return pl.struct(name=name, patronym=patronym, eager=True)
+
+
+_NAME_PARTS = pl.Struct({"name": pl.String, "patronym": pl.String})
+
+
+def split_patronym_expr(text: pl.Expr) -> pl.Expr:
+    """Twin of `split_patronym`: a struct of the fields 'name' and 'patronym'."""
+    return text.map_batches(_split_batch, return_dtype=_NAME_PARTS, is_elementwise=True)
+
+
+def _name_batch(raw: pl.Series) -> pl.Series:
+    return _normalised_words(_cleaned_parts(raw), "name")
+
+
+def normalise_name_expr(text: pl.Expr) -> pl.Expr:
+    """Twin of `normalise_name` (the patronym is cut off without being normalised)."""
+    return text.map_batches(_name_batch, return_dtype=pl.String, is_elementwise=True)
+
+
+def sorted_tokens_expr(name: pl.Expr) -> pl.Expr:
+    """Twin of `sorted_tokens`."""
+    return name.str.split(" ").list.sort().list.join(" ")
+
+
+def _phonetic_batch(names: pl.Series, word: str) -> pl.Series:
+    runs, single = _runs_pattern(_PHONETIC_LETTERS)
+    frame = names.to_frame("name").select(
+        word=pl.col("name")
+        .str.extract(word)
+        .str.replace_all("KH", "H", literal=True)
+        .str.replace(r"(.)H$", "${1}")
+        .str.replace_many(list(_PHONETIC_FROM), list(_PHONETIC_TO))
+        .str.replace_all(runs, single)
+    )
+    first, rest = pl.col("word").str.slice(0, 1), pl.col("word").str.slice(1)
+    key = pl.concat_str(first, rest.str.replace_all(_SEMIVOWELS, ""))
+    return frame.select(key.str.slice(0, _PHONETIC_LENGTH)).to_series()
+
+
+def name_phonetic_expr(name: pl.Expr) -> pl.Expr:
+    """Twin of `name_phonetic`."""
+    first = partial(_phonetic_batch, word=r"^([A-Z]+)")
+    return name.map_batches(first, return_dtype=pl.String, is_elementwise=True)
+
+
+def name_phonetic_last_expr(name: pl.Expr) -> pl.Expr:
+    """Twin of `name_phonetic_last`."""
+    last = partial(_phonetic_batch, word=r"([A-Z]+)$")
+    return name.map_batches(last, return_dtype=pl.String, is_elementwise=True)
