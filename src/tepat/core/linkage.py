@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import partial
 from typing import Literal
 
@@ -74,7 +75,7 @@ _VARIANTS = {
 """Canonical word → the spellings it stands for (looked up after the spelling rules)."""
 
 _OLD_SPELLING_MARK = r"OE|DJ|TJ|SJ|^NJ"
-_OLD_SPELLING = [("OE", "U"), ("J", "Y"), ("DY", "J"), ("TY", "C")]  # in this order
+_OLD_SPELLING = {"OE": "U", "DJ": "J", "TJ": "C", "J": "Y"}  # at once, leftmost (SJ→SY, NJ→NY)
 _DOUBLED = "NLMTDSKRFH"
 
 _PHONETIC_FROM, _PHONETIC_TO = "EIOUBFVDGQXZ", "AAAAPPPTKKKJ"
@@ -119,8 +120,7 @@ def _expand_first_word(tokens: list[str]) -> list[str]:
 def _spell(word: str) -> str:
     word = word.replace("CH", "KH")
     if re.search(_OLD_SPELLING_MARK, word):
-        for old, new in _OLD_SPELLING:
-            word = word.replace(old, new)
+        word = re.sub("|".join(_OLD_SPELLING), lambda old: _OLD_SPELLING[old[0]], word)
     return re.sub(f"([{_DOUBLED}])\\1+", r"\1", word)
 
 
@@ -170,10 +170,11 @@ def name_phonetic_last(name: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Names, a column at a time (the twins; every step above as a whole-column string operation).
+# Names, a column at a time (the twins: every step above as a whole-column string operation).
 # Words are handled as units ' WORD ' (a space each side, two between words), so that a title
-# or a spelling can be replaced as a whole word with one Aho-Corasick pass (`replace_many`).
-# Each step is a stage of `with_columns`, so that no intermediate is computed twice.
+# or a spelling is replaced as a whole word by one Aho-Corasick pass (`replace_many`). The work
+# is eager, inside `map_batches`: a step that only some names need (accents, BIN/BINTI, old
+# spelling, doubled letters) runs on those rows only (`_on_rows`), which when/then cannot do.
 
 
 def _unit(words: str) -> str:
@@ -187,64 +188,62 @@ def _runs_pattern(letters: str) -> tuple[str, str]:
 
 
 _TITLE_UNITS = [_unit(" ".join(title)) for title in _TITLE_WORDS]
+_CANONICAL_UNITS = {_unit(spelling): _unit(word) for spelling, word in _CANONICAL.items()}
 _PATRONYM = r"^(.+?) (?:BINTI|BIN)(?: (.*))?$"
+_DOUBLED_RUNS = _runs_pattern(_DOUBLED)
 
 
-def _cleaned(text: pl.Expr) -> pl.Expr:
-    return (
-        text.str.replace_many(dict.fromkeys(_APOSTROPHES, ""))
-        .str.normalize("NFKD")
-        .str.replace_all(_NOT_LETTERS, " ")
-        .str.to_uppercase()
-        .str.strip_chars(" ")
+def _on_rows(
+    series: pl.Series, rows: pl.Series, change: Callable[[pl.Series], pl.Series]
+) -> pl.Series:
+    """`change` applied to the rows where `rows` is true; the others are left as they are."""
+    indices = rows.fill_null(False).arg_true()
+    return series.scatter(indices, change(series.gather(indices))) if len(indices) else series
+
+
+def _cleaned(raw: pl.Series) -> pl.Series:
+    text = raw.cast(pl.String).str.replace_many(dict.fromkeys(_APOSTROPHES, ""))
+    text = _on_rows(text, text.str.contains(r"[^\x00-\x7F]"), lambda t: t.str.normalize("NFKD"))
+    return text.str.replace_all(_NOT_LETTERS, " ").str.to_uppercase().str.strip_chars(" ")
+
+
+def _cleaned_parts(raw: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The cleaned words before BIN/BINTI (or all of them), and those after it (or null)."""
+    name = _cleaned(raw)
+    patronym = pl.Series(values=[None] * len(name), dtype=pl.String)
+    rows = name.str.contains(" BIN")
+    parts = name.filter(rows.fill_null(False)).str.extract_groups(_PATRONYM).struct
+    patronym = _on_rows(patronym, rows, lambda _: parts.field("2"))
+    name = _on_rows(name, rows, lambda before: parts.field("1").fill_null(before))
+    return name, patronym
+
+
+def _old_spelling_by_word(units: pl.Series) -> pl.Series:
+    word = pl.element()
+    old = word.str.replace_many(_OLD_SPELLING, leftmost=True)
+    spelled = pl.when(word.str.contains(_OLD_SPELLING_MARK)).then(old).otherwise(word)
+    words = units.str.strip_chars(" ").str.split("  ").list.eval(spelled)
+    return " " + words.list.join("  ") + " "
+
+
+def _normalised_words(words: pl.Series) -> pl.Series:
+    units = (" " + words.str.replace_all(" ", "  ", literal=True) + " ").str.replace_many(
+        _TITLE_UNITS, [""] * len(_TITLE_UNITS), leftmost=True
     )
-
-
-def _words_without_titles(words: pl.Expr) -> pl.Expr:
-    """The words as units with the titles removed and the first word expanded."""
-    units = pl.concat_str(pl.lit(" "), words.str.replace_all(" ", "  ", literal=True), pl.lit(" "))
-    return (
-        units.str.replace_many(_TITLE_UNITS, [""] * len(_TITLE_UNITS), leftmost=True)
-        .str.replace(r"^ M ", " MUHAMMAD ")
-        .str.replace(r"^ ST ", " SITI ")
-        .str.replace_all(" ST ", "", literal=True)
-    )
-
-
-def _spelled(word: pl.Expr) -> pl.Expr:
-    """`_spell` on every word of a list (`list.eval` runs it once over all words of the column)."""
-    old = word
-    for before, after in _OLD_SPELLING:
-        old = old.str.replace_all(before, after, literal=True)
-    doubled, single = _runs_pattern(_DOUBLED)
-    is_old = word.str.contains(_OLD_SPELLING_MARK)
-    return pl.when(is_old).then(old).otherwise(word).str.replace_all(doubled, single)
-
-
-def _normalised_words(frame: pl.DataFrame, column: str) -> pl.Series:
-    units = _words_without_titles(pl.col(column)).str.replace_all("CH", "KH", literal=True)
-    words = units.str.strip_chars(" ").str.split("  ")
-    return (
-        frame.select(words.list.eval(_spelled(pl.element()).replace(_CANONICAL)).list.join(" "))
-        .to_series()
-        .replace("", None)
-    )
-
-
-def _cleaned_parts(raw: pl.Series) -> pl.DataFrame:
-    """The cleaned name before BIN/BINTI (or all of it) and what follows, as 'name', 'patronym'."""
-    frame = raw.to_frame("raw").select(cleaned=_cleaned(pl.col("raw")))
-    frame = frame.with_columns(parts=pl.col("cleaned").str.extract_groups(_PATRONYM))
-    return frame.select(
-        name=pl.coalesce(pl.col("parts").struct.field("1"), "cleaned"),
-        patronym=pl.col("parts").struct.field("2"),
-    )
+    units = _on_rows(units, units.str.starts_with(" M "), lambda u: " MUHAMMAD" + u.str.slice(2))
+    units = _on_rows(units, units.str.starts_with(" ST "), lambda u: " SITI" + u.str.slice(3))
+    units = units.str.replace_all(" ST ", "", literal=True).str.replace_all("CH", "KH")
+    units = _on_rows(units, units.str.contains("OE|DJ|TJ|SJ| NJ"), _old_spelling_by_word)
+    doubled = units.str.contains(_DOUBLED_RUNS[0])
+    units = _on_rows(units, doubled, lambda u: u.str.replace_all(*_DOUBLED_RUNS))
+    units = units.str.replace_many(_CANONICAL_UNITS, leftmost=True)
+    return units.str.strip_chars(" ").str.replace_all("  ", " ", literal=True).replace("", None)
 
 
 def _split_batch(raw: pl.Series) -> pl.Series:
-    frame = _cleaned_parts(raw)
-    name, patronym = _normalised_words(frame, "name"), _normalised_words(frame, "patronym")
-    return pl.struct(name=name, patronym=patronym, eager=True)
+    name, patronym = _cleaned_parts(raw)
+    parts = {"name": _normalised_words(name), "patronym": _normalised_words(patronym)}
+    return pl.struct(**parts, eager=True)
 
 
 _NAME_PARTS = pl.Struct({"name": pl.String, "patronym": pl.String})
@@ -256,7 +255,7 @@ def split_patronym_expr(text: pl.Expr) -> pl.Expr:
 
 
 def _name_batch(raw: pl.Series) -> pl.Series:
-    return _normalised_words(_cleaned_parts(raw), "name")
+    return _normalised_words(_cleaned_parts(raw)[0])
 
 
 def normalise_name_expr(text: pl.Expr) -> pl.Expr:
@@ -264,9 +263,15 @@ def normalise_name_expr(text: pl.Expr) -> pl.Expr:
     return text.map_batches(_name_batch, return_dtype=pl.String, is_elementwise=True)
 
 
+def _sorted_batch(names: pl.Series) -> pl.Series:
+    return _on_rows(
+        names, names.str.contains(" "), lambda many: many.str.split(" ").list.sort().list.join(" ")
+    )
+
+
 def sorted_tokens_expr(name: pl.Expr) -> pl.Expr:
-    """Twin of `sorted_tokens`."""
-    return name.str.split(" ").list.sort().list.join(" ")
+    """Twin of `sorted_tokens` (one-word names, a third of a list, are left as they are)."""
+    return name.map_batches(_sorted_batch, return_dtype=pl.String, is_elementwise=True)
 
 
 def _phonetic_batch(names: pl.Series, word: str) -> pl.Series:
