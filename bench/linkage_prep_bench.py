@@ -49,23 +49,27 @@ def timed(step: str, rows: int, run) -> None:
     start = time.perf_counter()
     run()
     took = time.perf_counter() - start
-    print(f"{step:<42} {rows:>10,} {took:>9.3f} {took / rows * 1e6:>9.2f}")
+    print(f"{step:<34} {rows:>10,} {took:>9.3f} {took / rows * 1e6:>9.2f}")
 
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_750_000
     raw = sample_names(rows).to_frame("raw")
     names = raw.select(name=linkage.normalise_name_expr(pl.col("raw")))
+    on_raw = [linkage.normalise_name_expr, linkage.split_patronym_expr]
+    on_names = [
+        linkage.sorted_tokens_expr, linkage.name_phonetic_expr, linkage.name_phonetic_last_expr
+    ]  # fmt: skip
+    print(f"threads: {pl.thread_pool_size()}; distinct raw names: {raw['raw'].n_unique():,}")
+    print(f"{'step':<34} {'rows':>10} {'seconds':>9} {'µs/row':>9}")
+    for twin in on_raw:
+        timed(twin.__name__, rows, lambda twin=twin: raw.select(twin(pl.col("raw"))))
+    for twin in on_names:
+        timed(twin.__name__, rows, lambda twin=twin: names.select(twin(pl.col("name"))))
     sample = raw["raw"].head(20_000).to_list()
-    print(f"threads: {pl.thread_pool_size()}; unique raw names: {raw['raw'].n_unique():,}")
-    print(f"{'step':<42} {'rows':>10} {'seconds':>9} {'µs/row':>9}")
-    timed("normalise_name_expr", rows, lambda: raw.select(linkage.normalise_name_expr(pl.col("raw"))))
-    timed("split_patronym_expr", rows, lambda: raw.select(linkage.split_patronym_expr(pl.col("raw"))))
-    timed("sorted_tokens_expr", rows, lambda: names.select(linkage.sorted_tokens_expr(pl.col("name"))))
-    timed("name_phonetic_expr", rows, lambda: names.select(linkage.name_phonetic_expr(pl.col("name"))))
-    timed("name_phonetic_last_expr", rows, lambda: names.select(linkage.name_phonetic_last_expr(pl.col("name"))))
-    timed("normalise_name (scalar, sample)", len(sample), lambda: [linkage.normalise_name(n) for n in sample])
-    print(names.head(0).columns and raw.head(8).with_columns(names.head(8)))
+    scalar = linkage.normalise_name
+    timed("normalise_name (scalar, a sample)", len(sample), lambda: [scalar(n) for n in sample])
+    print(raw.head(12).with_columns(names.head(12)))
 
 
 if __name__ == "__main__":

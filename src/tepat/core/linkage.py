@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from typing import Literal
 
@@ -51,6 +52,7 @@ Language = Literal["id", "en"]
 
 _APOSTROPHES = "'`\u2018\u2019\u02bc\u00b4"
 _NOT_LETTERS = r"[^A-Za-z]+"
+_ACCENTS = "[\u0300-\u036f]"  # the combining marks NFKD splits off Latin letters (é → e + ́)
 _PATRONYM_MARKS = ("BIN", "BINTI")
 
 _TITLES = [
@@ -89,6 +91,7 @@ _PHONETIC_LENGTH = 5
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(str.maketrans("", "", _APOSTROPHES)))
+    text = re.sub(_ACCENTS, "", text)
     return re.sub(_NOT_LETTERS, " ", text).upper().strip()
 
 
@@ -201,9 +204,13 @@ def _on_rows(
     return series.scatter(indices, change(series.gather(indices))) if len(indices) else series
 
 
+def _without_accents(text: pl.Series) -> pl.Series:
+    return text.str.normalize("NFKD").str.replace_all(_ACCENTS, "")
+
+
 def _cleaned(raw: pl.Series) -> pl.Series:
     text = raw.cast(pl.String).str.replace_many(dict.fromkeys(_APOSTROPHES, ""))
-    text = _on_rows(text, text.str.contains(r"[^\x00-\x7F]"), lambda t: t.str.normalize("NFKD"))
+    text = _on_rows(text, text.str.contains(r"[^\x00-\x7F]"), _without_accents)
     return text.str.replace_all(_NOT_LETTERS, " ").str.to_uppercase().str.strip_chars(" ")
 
 
@@ -299,3 +306,143 @@ def name_phonetic_last_expr(name: pl.Expr) -> pl.Expr:
     """Twin of `name_phonetic_last`."""
     last = partial(_phonetic_batch, word=r"([A-Z]+)$")
     return name.map_batches(last, return_dtype=pl.String, is_elementwise=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# NIK parts and differences (a NIK here is already normalised: `identity.normalize_number_expr`)
+
+
+def _nik16(nik: pl.Expr) -> pl.Expr:
+    """The NIK where it is 16 digits, null otherwise (a broken NIK has no parts to compare)."""
+    return pl.when(nik.str.contains(r"^[0-9]{16}$")).then(nik)
+
+
+def nik_region_expr(nik: pl.Expr) -> pl.Expr:
+    """Digits 1–6: province, kabupaten, kecamatan where the NIK was issued."""
+    return _nik16(nik).str.slice(0, 6)
+
+
+def nik_birth_part_expr(nik: pl.Expr) -> pl.Expr:
+    """Digits 7–12: DDMMYY of birth, 40 added to the day for women."""
+    return _nik16(nik).str.slice(6, 6)
+
+
+def nik_serial_expr(nik: pl.Expr) -> pl.Expr:
+    """Digits 13–16: the serial number."""
+    return _nik16(nik).str.slice(12, 4)
+
+
+def digit_differences(a: str, b: str) -> list[int]:
+    """The 0-based positions where two numbers differ (past the shorter one, every position), for
+    marking the differing digits on the review page."""
+    return [i for i in range(max(len(a), len(b))) if a[i : i + 1] != b[i : i + 1]]
+
+
+def is_transposition(a: str, b: str) -> bool:
+    """True when b is a with exactly one pair of neighbouring digits swapped (3512… / 3521…)."""
+    differences = digit_differences(a, b)
+    if len(a) != len(b) or len(differences) != 2 or differences[1] != differences[0] + 1:
+        return False
+    first, second = differences
+    return a[first] == b[second] and a[second] == b[first]
+
+
+# ---------------------------------------------------------------------------------------------
+# Birth dates
+
+PLACEHOLDER_DAYS = ((1, 1), (12, 31))
+"""(month, day) written when only the year of birth is known: 1 January and 31 December."""
+PLACEHOLDER_DATES = (date(1900, 1, 1), date(1970, 1, 1))
+"""Dates that systems write for "unknown" (spreadsheet and Unix zero); both are 1 January too,
+listed to say why such a date must never count as agreement."""
+
+
+def is_placeholder_date(birth_date: date | None) -> bool:
+    """True for a birth date that says little: a placeholder day of any year, or a null date."""
+    if birth_date is None:
+        return False
+    month_day = (birth_date.month, birth_date.day)
+    return month_day in PLACEHOLDER_DAYS or birth_date in PLACEHOLDER_DATES
+
+
+def is_placeholder_date_expr(birth_date: pl.Expr) -> pl.Expr:
+    """Twin of `is_placeholder_date` (false for null)."""
+    month, day = birth_date.dt.month(), birth_date.dt.day()
+    days = [(month == m) & (day == d) for m, d in PLACEHOLDER_DAYS]
+    return pl.any_horizontal(*days, birth_date.is_in(PLACEHOLDER_DATES)).fill_null(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The words of the review page: why two records were (not) linked
+
+COMPARISON_WORDS: dict[str, tuple[str, str]] = {
+    "nik": ("NIK", "NIK"),
+    "kk": ("No. KK", "KK number"),
+    "nama": ("nama", "name"),
+    "tanggal_lahir": ("tanggal lahir", "birth date"),
+    "jenis_kelamin": ("jenis kelamin", "sex"),
+    "wilayah": ("wilayah", "area"),
+    "hubungan": ("hubungan keluarga", "family relationship"),
+}
+
+_SAME, _DIFFERENT = ("sama", "identical"), ("berbeda", "different")
+LEVEL_WORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("nik", "exact"): _SAME,
+    ("nik", "one_digit"): ("beda satu angka", "one digit different"),
+    ("nik", "transposed"): ("dua angka bertukar tempat", "two neighbouring digits swapped"),
+    ("nik", "region_date"): (
+        "wilayah dan tanggal lahirnya sama", "same region and birth date digits"
+    ),
+    ("nik", "else"): _DIFFERENT,
+    ("kk", "exact"): _SAME,
+    ("kk", "else"): _DIFFERENT,
+    ("nama", "exact"): _SAME,
+    ("nama", "sorted_tokens"): ("sama, urutan kata berbeda", "same words in another order"),
+    ("nama", "jaro_winkler_high"): ("mirip", "similar"),
+    ("nama", "jaro_winkler_mid"): ("agak mirip", "somewhat similar"),
+    ("nama", "else"): _DIFFERENT,
+    ("tanggal_lahir", "exact"): _SAME,
+    ("tanggal_lahir", "day_month_swapped"): ("hari dan bulan tertukar", "day and month swapped"),
+    ("tanggal_lahir", "year_off_by_one"): ("tahun selisih satu", "year off by one"),
+    ("tanggal_lahir", "placeholder"): (
+        "tanggal pengganti (1 Januari atau 31 Desember)",
+        "a placeholder date (1 January or 31 December)",
+    ),
+    ("tanggal_lahir", "else"): _DIFFERENT,
+    ("jenis_kelamin", "exact"): _SAME,
+    ("jenis_kelamin", "else"): _DIFFERENT,
+    ("wilayah", "same_desa"): ("desa sama", "same desa"),
+    ("wilayah", "same_kecamatan"): ("kecamatan sama, desa lain", "same kecamatan, another desa"),
+    ("wilayah", "else"): ("kecamatan lain", "another kecamatan"),
+    ("hubungan", "exact"): _SAME,
+    ("hubungan", "else"): _DIFFERENT,
+}  # fmt: skip
+"""(comparison, level) → words in Indonesian and English. Every comparison also has the level
+'null': a value missing in one of the records, which weighs nothing."""
+
+MISSING_WORDS = ("tidak diisi di salah satu data", "missing in one of the records")
+_MEASURES = {"jaro_winkler_high": "Jaro-Winkler", "jaro_winkler_mid": "Jaro-Winkler"}
+_LEVEL_ALIASES = {"jaro_winkler": "jaro_winkler_high"}
+
+
+def _number(value: float, digits: int, lang: Language, sign: bool = False) -> str:
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def contribution_words(
+    comparison: str, level: str, weight: float, similarity: float | None, lang: Language
+) -> str:
+    """One line of the review page: 'nama mirip (Jaro-Winkler 0,93): +6,1' (id) or
+    'name similar (Jaro-Winkler 0.93): +6.1' (en). The weight is the match weight the level
+    adds (log2 of the Bayes factor); a missing value always adds 0."""
+    language = 0 if lang == "id" else 1
+    subject = COMPARISON_WORDS[comparison][language]
+    if level == "null":
+        return f"{subject} {MISSING_WORDS[language]}: 0"
+    level = _LEVEL_ALIASES.get(level, level)
+    words = LEVEL_WORDS[(comparison, level)][language]
+    if similarity is not None:
+        measure = _MEASURES.get(level, ("kemiripan", "similarity")[language])
+        words += f" ({measure} {_number(similarity, 2, lang)})"
+    return f"{subject} {words}: {_number(weight, 1, lang, sign=True)}"
