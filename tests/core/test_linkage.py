@@ -1,4 +1,4 @@
-"""Record preparation for person linkage: names, NIK parts, placeholder dates, review words.
+"""Record preparation for person linkage: names, NIK parts, placeholder dates.
 
 Hand-written Indonesian examples for every rule, and Hypothesis properties that keep each scalar
 function and its Polars twin in agreement.
@@ -16,10 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tepat.core.linkage import (
-    COMPARISON_WORDS,
-    LEVEL_WORDS,
     PLACEHOLDER_DATES,
-    contribution_words,
     digit_differences,
     is_placeholder_date,
     is_placeholder_date_expr,
@@ -271,60 +268,6 @@ def test_scalar_and_vectorised_placeholder_checks_agree(days: list[date | None])
     frame = pl.DataFrame({"day": days}, schema={"day": pl.Date})
     vectorised = frame.select(is_placeholder_date_expr(pl.col("day"))).to_series().to_list()
     assert vectorised == [is_placeholder_date(day) for day in days]
-
-
-# ---------------------------------------------------------------------------------------------
-# Review words
-
-
-def test_contribution_words_in_indonesian_use_a_decimal_comma() -> None:
-    words = contribution_words("nama", "jaro_winkler", 6.1, 0.93, "id")
-    assert words == "nama mirip (Jaro-Winkler 0,93): +6,1"
-
-
-def test_contribution_words_in_english() -> None:
-    words = contribution_words("nama", "jaro_winkler_high", 6.1, 0.93, "en")
-    assert words == "name similar (Jaro-Winkler 0.93): +6.1"
-
-
-def test_a_disagreement_weighs_against() -> None:
-    assert contribution_words("nik", "else", -8.4, None, "id") == "NIK berbeda: -8,4"
-    assert contribution_words("wilayah", "same_kecamatan", 1.2, None, "en") == (
-        "area same kecamatan, another desa: +1.2"
-    )
-
-
-def test_a_missing_value_weighs_nothing() -> None:
-    assert contribution_words("kk", "null", 0.0, None, "id") == (
-        "No. KK tidak diisi di salah satu data: 0"
-    )
-
-
-@pytest.mark.parametrize(("comparison", "level"), sorted(LEVEL_WORDS))
-def test_every_level_has_words_in_both_languages(comparison: str, level: str) -> None:
-    indonesian = contribution_words(comparison, level, 1.0, None, "id")
-    english = contribution_words(comparison, level, 1.0, None, "en")
-    assert indonesian.endswith(": +1,0") and english.endswith(": +1.0")
-    assert indonesian != english or comparison == "nik"
-
-
-def test_the_vocabulary_covers_every_comparison_of_the_engine() -> None:
-    levels = {comparison: {lvl for c, lvl in LEVEL_WORDS if c == comparison}
-              for comparison in COMPARISON_WORDS}  # fmt: skip
-    assert levels == {
-        "nik": {"exact", "one_digit", "transposed", "region_date", "else"},
-        "kk": {"exact", "else"},
-        "nama": {"exact", "sorted_tokens", "jaro_winkler_high", "jaro_winkler_mid", "else"},
-        "tanggal_lahir": {"exact", "day_month_swapped", "year_off_by_one", "placeholder", "else"},
-        "jenis_kelamin": {"exact", "else"},
-        "wilayah": {"same_desa", "same_kecamatan", "else"},
-        "hubungan": {"exact", "else"},
-    }
-
-
-def test_an_unknown_level_is_an_error() -> None:
-    with pytest.raises(KeyError):
-        contribution_words("nama", "soundex", 1.0, None, "id")
 
 
 # ---------------------------------------------------------------------------------------------
