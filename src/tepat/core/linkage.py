@@ -357,7 +357,7 @@ listed to say why such a date must never count as agreement."""
 
 
 def is_placeholder_date(birth_date: date | None) -> bool:
-    """True for a birth date that says little: a placeholder day of any year, or a null date."""
+    """True for a birth date that says little: a placeholder day of any year (None: False)."""
     if birth_date is None:
         return False
     month_day = (birth_date.month, birth_date.day)
