@@ -7,7 +7,7 @@ PURE = ["tepat.core.identity", "tepat.core.regions", "tepat.core.codes", "tepat.
         "tepat.core.measures", "tepat.core.outcomes", "tepat.core.corrections",
         "tepat.core.strategies", "tepat.core.geo", "tepat.core.assignment", "tepat.core.planning",
         "tepat.core.convergence", "tepat.core.indicators", "tepat.core.suppression",
-        "tepat.core.spreadsheet",
+        "tepat.core.spreadsheet", "tepat.core.linkage", "tepat.core.linkage_words",
         "tepat.pipeline", "tepat.synth"]
 
 
