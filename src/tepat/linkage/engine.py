@@ -247,8 +247,45 @@ def train(prepared: pl.DataFrame, *, indonesian: bool = True, seed: int = 1,
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("name_ph", "birth"), estimate_without_term_frequencies=True)
     timings["m"] = time.perf_counter() - started - sum(timings.values())
-    model = linker.misc.save_model_to_json()
+    model = regularise(linker.misc.save_model_to_json(), prepared)
     return Trained(model=model, timings=timings)
+
+
+# An m probability is never below this: EM on data where every duplicate agrees on, say, the
+# birth date gives the "else" level an m of 1e-72 (weight -238), which says "two records whose
+# birth dates differ are never one person" — no registry deserves that certainty. 0.001 keeps
+# such a level strongly against a link (weight about -10) without making it a veto.
+M_FLOOR = 1e-3
+
+# Exact levels whose u random sampling cannot see (two random records almost never share a NIK):
+# their u is the chance that two records share the value, from the value counts themselves.
+_EXACT_COLUMNS = {"nik": "nik", "kk": "kk", "tanggal_lahir": "birth"}
+
+
+def _agreement(prepared: pl.DataFrame, column: str) -> float:
+    """The chance that two distinct records, drawn at random, hold the same non-null value."""
+    n = prepared.height
+    counts = prepared.get_column(column).drop_nulls().value_counts().get_column("count")
+    same = float((counts.cast(pl.Float64) * (counts.cast(pl.Float64) - 1)).sum())
+    return max(same / (n * (n - 1)), 1.0 / (n * (n - 1))) if n > 1 else 1e-6
+
+
+def regularise(model: dict[str, Any], prepared: pl.DataFrame) -> dict[str, Any]:
+    """Fill what the data could not estimate from the data itself (u of exact levels) and
+    floor the m probabilities (`M_FLOOR`)."""
+    for comparison in model.get("comparisons", []):
+        column = _EXACT_COLUMNS.get(comparison["output_column_name"])
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            u = level.get("u_probability")
+            if column and level.get("label_for_charts") == "exact" and not isinstance(
+                    u, float | int):
+                level["u_probability"] = _agreement(prepared, column)
+            m = level.get("m_probability")
+            if isinstance(m, float | int) and m < M_FLOOR:
+                level["m_probability"] = M_FLOOR
+    return model
 
 
 def predict(prepared: pl.DataFrame, model: dict[str, Any], *,
