@@ -68,16 +68,27 @@ def repeats_sql() -> str:
 
 
 def jiwa_once(family_ids: list[int]) -> dict[int, int]:
-    """Family id → its jiwa counted once (member count less repeats), for these families."""
+    """Family id → its jiwa counted once (member count less repeats), for these families: a
+    repeat is a current record with an earlier current record of the same cluster and source
+    (index lookups by cluster, not a pass over every membership)."""
+    table = cluster_table()
+    repeats = "" if table is None else f"""
+        LEFT JOIN (SELECT p.family_id, COUNT(*) AS n
+                   FROM registry_person p JOIN {table} c ON c.person_id = p.id
+                   WHERE p.family_id IN ({{marks}}) AND p.absent_since_id IS NULL
+                     AND EXISTS (SELECT 1 FROM {table} c2
+                                 JOIN registry_person p2 ON p2.id = c2.person_id
+                                 WHERE c2.cluster = c.cluster AND p2.source = p.source
+                                   AND p2.absent_since_id IS NULL AND p2.id < p.id)
+                   GROUP BY p.family_id) r ON r.family_id = f.id"""  # noqa: S608
     found: dict[int, int] = {}
     for start in range(0, len(family_ids), 5000):
         chunk = family_ids[start:start + 5000]
         marks = ", ".join(["%s"] * len(chunk))
+        sql = (f"SELECT f.id, f.member_count{' - COALESCE(r.n, 0)' if table else ''} "  # noqa: S608
+               f"FROM registry_family f {repeats.format(marks=marks)} WHERE f.id IN ({marks})")
         with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT f.id, f.member_count - COALESCE(r.n, 0) FROM registry_family f "  # noqa: S608
-                f"LEFT JOIN ({repeats_sql()}) r ON r.family_id = f.id WHERE f.id IN ({marks})",
-                chunk)
+            cur.execute(sql, chunk * (2 if table else 1))
             found.update((pk, max(int(n), 0)) for pk, n in cur.fetchall())
     return found
 
