@@ -109,9 +109,9 @@ def _freeze_baseline(campaign: Campaign, actor: Any) -> None:
             INSERT INTO {Verification._meta.db_table}
                 (campaign_id, family_id, desa_id, kecamatan_id, jiwa, outcome, reason, note,
                  destination, corrections, review, return_reason, version, source)
-            SELECT {int(campaign.pk)}, s.id, s.desa_id, s.kecamatan_id,
+            SELECT {int(campaign.pk)}, s.pk, s.desa_id, s.kecamatan_id,
                    s.member_count - COALESCE(r.n, 0), '', '', '', '', '[]', '', '', 0, 'web'
-            FROM ({select_sql}) AS s LEFT JOIN ({repeats_sql()}) r ON r.family_id = s.id
+            FROM ({select_sql}) AS s LEFT JOIN ({repeats_sql()}) r ON r.family_id = s.pk
             """,
             params,
         )
