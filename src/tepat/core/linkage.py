@@ -1,5 +1,4 @@
 """TEMPORARY shim (replaced by the helper's module)."""
-import polars as pl
 
 def normalise_name_expr(col):
     return col.str.to_uppercase().str.replace_all(r"[^A-Z ]", " ").str.replace_all(r" +", " ").str.strip_chars()
