@@ -37,7 +37,8 @@ def cluster_table() -> str | None:
 
 
 def counted_once() -> bool:
-    """Whether any person has a cluster: the pages then say "dihitung sekali per orang"."""
+    """Whether any person has a cluster: the pages then say "dihitung sekali per orang" (one
+    index probe)."""
     table = cluster_table()
     if table is None:
         return False
