@@ -77,6 +77,7 @@ READS = {
     "tepat.verification.services.possible_duplicates": "a query",
     "tepat.verification.services.duplicate_matches": "a query",
     "tepat.verification.services.duplicate_choices": "a queryset",
+    "tepat.verification.services.likely_duplicates": "family ids sharing a person",
     "tepat.verification.services.may_duplicate": "a query (the rule of GANDA)",
     "tepat.verification.services.case_area": "an area code",
 }

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -146,3 +147,18 @@ def test_the_dashboard_never_reads_the_family_table(client_for, registry, person
     with CaptureQueriesContext(connection) as captured:
         client_for(persona).get(DASHBOARD)
     assert not [q for q in captured if "registry_family" in q["sql"]]
+
+
+def test_the_dashboard_counts_a_linked_person_once_and_says_so(client_for, registry):
+    from tepat.linkage.models import ClusterMember
+    from tepat.registry.stats import refresh_desa_stats
+
+    client = client_for("admin")
+    assert "dihitung sekali per orang" not in client.get(DASHBOARD).content.decode()
+    for p in registry.persons[:2]:  # Sutrisno and his wife: one person, by the linkage
+        ClusterMember.objects.create(person=p, source=p.source, record_id=p.source_person_id,
+                                     cluster=1, kecamatan_id=p.kecamatan_id, desa_id=p.desa_id)
+    refresh_desa_stats()
+    page = client.get(DASHBOARD + "?sumber=p3ke").content.decode()
+    assert "Jiwa dihitung sekali per orang" in page
+    assert DesaStat.objects.filter(source="p3ke").aggregate(n=Sum("persons"))["n"] == 17 - 1

@@ -187,3 +187,19 @@ def test_the_import_list_shows_batches(client_for, users, import_dir):
     )
     html = client_for("admin").get(reverse("import_list")).content.decode()
     assert "dtsen_kel.xlsx" in html and "2025Q2" in html and "1.234" in html
+
+
+def test_the_change_rows_split_the_added_persons_into_known_and_new():
+    from tepat.web.imports import change_rows
+
+    known = [{"id": "I2", "name": "Rizal", "nik": "3513********0006", "desa": "35.13.01.2001",
+              "known_family": "P0001", "known_source": "p3ke"}]
+    batch = SourceBatch(changeset={
+        "families": {"added": 0}, "persons": {"added": 3},
+        "linked": {"checked": True, "known": 2, "new": 1},
+        "examples": {"persons_known": known}})
+    rows = change_rows(batch)
+    assert [r.persons for r in rows[:3]] == [3, 2, 1]
+    assert rows[1].person_examples == known and rows[2].person_examples == []
+    batch.changeset["linked"] = {"checked": False, "known": None, "new": None}
+    assert change_rows(batch)[1].persons is None

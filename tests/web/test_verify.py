@@ -530,3 +530,20 @@ def test_the_form_ignores_fields_the_desa_may_not_set(client_for, campaign, regi
     assert (stored.desa_id, stored.kecamatan_id, stored.jiwa) == (v.desa_id, v.kecamatan_id,
                                                                    v.jiwa)
     assert stored.campaign_id == campaign.pk
+
+
+def test_a_family_sharing_a_person_comes_first_as_a_likely_duplicate(client_for, campaign,
+                                                                     registry):
+    from tepat.linkage.models import ClusterMember
+
+    v = _verification(campaign, _family(registry, "Sutrisno"))
+    abdul = _family(registry, "Abdul Rahman")  # after Misnati by name: moved up by the link
+    shared = [p for p in registry.persons if p.family_id in (v.family_id, abdul.pk)][::3]
+    for p in shared[:2]:
+        ClusterMember.objects.create(person=p, source=p.source, record_id=p.source_person_id,
+                                     cluster=5, kecamatan_id=p.kecamatan_id, desa_id=p.desa_id)
+    select = _duplicate_select(client_for("operator_desa").get(
+        reverse("verify_family", args=[v.pk])).content.decode())
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select)
+    assert options[0][0] == str(abdul.pk) and options[0][1].endswith(" · kemungkinan ganda")
+    assert all("kemungkinan ganda" not in label for _pk, label in options[1:])

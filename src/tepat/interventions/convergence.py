@@ -29,6 +29,7 @@ from tepat.gesek.models import Need, Official, TeamMember, TeamRole, Visit
 from tepat.gesek.selectors import current_target_list
 from tepat.interventions.models import Intervention, InterventionStatus, Programme
 from tepat.regions.models import Region
+from tepat.registry.clusters import jiwa_once
 from tepat.registry.models import Family
 from tepat.registry.scoping import unscoped_access
 from tepat.verification.models import (
@@ -81,7 +82,8 @@ def _in_area(interventions: QuerySet, target_list: TargetList, area: str | None)
 
 def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
     """Delivered interventions summed per (family, programme) (`_in_area`). The registry's
-    member count (jiwa) is read only for the beneficiaries off the list."""
+    member count (jiwa, a person counted once per cluster: `registry.clusters`) is read only
+    for the beneficiaries off the list; the target families' jiwa are the list's."""
     interventions = _in_area(Intervention.objects.filter(status=InterventionStatus.DELIVERED),
                              target_list, area)
     rows = (interventions.values("family_id", "programme_id")
@@ -93,8 +95,8 @@ def delivered_aid(target_list: TargetList, area: str | None) -> list[core.Aid]:
     # entries' family_id is never NULL here, so NOT EXISTS and NOT IN mean the same.)
     on_list = TargetListEntry.objects.filter(target_list=target_list,
                                              family_id=OuterRef("family_id"))
-    off_list = dict(interventions.exclude(family=None).filter(~Exists(on_list))
-                    .values_list("family_id", "family__member_count").distinct())
+    off_list = jiwa_once(list(interventions.exclude(family=None).filter(~Exists(on_list))
+                              .values_list("family_id", flat=True).distinct()))
     return [core.Aid(family, programme, total or 0, n, off_list.get(family, 0))
             for family, programme, total, n in rows]
 

@@ -15,6 +15,7 @@ from tepat.audit.services import ONE, log_event, write_service
 from tepat.linkage import engine
 from tepat.linkage.models import ClusterMember, LinkModel, LinkPair, LinkRun
 from tepat.registry.editions import insert
+from tepat.registry.stats import refresh_desa_stats
 
 CHUNK = 5000
 
@@ -215,6 +216,7 @@ def write_run(run: LinkRun, model: LinkModel, clusters: pl.DataFrame, queue: pl.
     with transaction.atomic():
         changed = _write_members(run, clusters)
         queued = _write_queue(run, model, queue, prepared, full)
+        refresh_desa_stats()  # jiwa are counted once per cluster: the clusters changed
         log_event("linkage.run.written", obj=run, actor=run.requested_by,
                   data={"kind": run.kind, "changed_members": changed, "queued": queued,
                         "records": clusters.height})

@@ -2,7 +2,12 @@
 family links, old values of changed records, target lists in force), let the pure
 tepat.pipeline.changeset decide, write the downloadable lists, and — inside the import's write
 transaction — the FamilyEdition / PersonEdition rows, `absent_since`, member counts and the
-FAMILY_NO_MEMBERS flag of emptied families (DESIGN.md §10)."""
+FAMILY_NO_MEMBERS flag of emptied families (DESIGN.md §10).
+
+Persons with a new ID ("added") are split with the person linkage (issue 18 §3) into those the
+registry already knows under another record ID (a re-issued ID, a family that moved: "dikenal")
+and new persons ("orang baru"). The linkage app sits above the registry and registers how to
+ask it (`register_person_links`, from its AppConfig.ready); without it nothing is split."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 
+from tepat.core.identity import mask
 from tepat.core.spreadsheet import csv_writer, workbook
 from tepat.pipeline import changeset as cs
 from tepat.registry.models import BatchStatus, SourceBatch
@@ -48,6 +54,32 @@ _TARGET_LISTS: list[TargetLists] = []
 
 def register_target_lists(readers: TargetLists) -> None:
     _TARGET_LISTS[:] = [readers]
+
+
+@dataclass(frozen=True)
+class PersonLinks:
+    """How the registry asks the linkage app, which sits above it (registered by
+    `linkage.apps`, so that the registry never imports it).
+
+    `known(rows)`: rows of engine.RECORD_SCHEMA less unique_id → (row, person_id,
+    match_probability) of the registry person each row is, at or above the accept threshold
+    (at most one a row). `imported()`: called inside an import's write transaction, after the
+    rows are written (queues an incremental link run when a trained model exists)."""
+
+    known: Callable[[pl.DataFrame], pl.DataFrame]
+    imported: Callable[[], Any]
+
+
+_PERSON_LINKS: list[PersonLinks] = []
+
+
+def register_person_links(links: PersonLinks) -> None:
+    _PERSON_LINKS[:] = [links]
+
+
+def after_import_written() -> None:
+    if _PERSON_LINKS:
+        _PERSON_LINKS[0].imported()
 
 
 def fingerprint() -> str:
@@ -106,8 +138,11 @@ class Built:
     person_diffs: pl.DataFrame
 
 
-def build(families: pl.DataFrame, persons: pl.DataFrame, source: str) -> Built:
-    """The change set of validated frames (families with the writer's member-count hash)."""
+def build(families: pl.DataFrame, persons: pl.DataFrame, source: str, *,
+          link: bool = True) -> Built:
+    """The change set of validated frames (families with the writer's member-count hash).
+    `link`: split the added persons into known and new (the write, which only re-checks the
+    confirmed counts, skips it)."""
     old_families, old_persons = old_keys(source)
     change = cs.classify(families, persons, old_families, old_persons)
     fam_fields = [f for f in FAMILY_FIELDS if f not in cs.NOT_COMPARED]
@@ -129,7 +164,76 @@ def build(families: pl.DataFrame, persons: pl.DataFrame, source: str) -> Built:
     )
     summary["target_lists"] = lists
     summary["fingerprint"] = fingerprint()
+    if link and _PERSON_LINKS:
+        summary["linked"], summary["examples"]["persons_known"] = split_added(
+            change, families, persons, source)
     return Built(change, summary, family_diffs, person_diffs)
+
+
+def link_limit() -> int:
+    """Above this many added persons the split is left to the link run (a first load of a
+    second source would score the whole regency twice over while the admin waits)."""
+    return int(getattr(settings, "TEPAT_IMPORT_LINK_MAX", 100_000))
+
+
+def added_records(change: cs.ChangeSet, families: pl.DataFrame, persons: pl.DataFrame,
+                  source: str) -> pl.DataFrame:
+    """The added persons as linkage records (the family's No. KK and desa joined in)."""
+    added = change.persons.filter(pl.col("change") == "added").select(cs.PID)
+    people = _pick(persons, cs.PID, cs.FID, "nik", "nama", "tanggal_lahir", "jenis_kelamin",
+                   "hubungan")
+    homes = _pick(families, cs.FID, "no_kk", "desa_code")
+    rows = (added.join(people, on=cs.PID, how="left", maintain_order="left")
+            .join(homes, on=cs.FID, how="left", maintain_order="left"))
+    birth = pl.col("tanggal_lahir")
+    return rows.select(
+        pl.lit(source).alias("source"), pl.col(cs.PID).alias("record_id"),
+        *[pl.col(c).cast(pl.String) for c in ("nik", "no_kk", "nama")],
+        (birth if rows.schema["tanggal_lahir"] == pl.Date
+         else birth.cast(pl.String).str.slice(0, 10).str.to_date(strict=False)),
+        pl.col("jenis_kelamin").cast(pl.String),
+        pl.col("desa_code").alias("desa"), pl.col("desa_code").str.slice(0, 8).alias("kecamatan"),
+        pl.col("hubungan").cast(pl.String),
+    )
+
+
+def _known_families(person_ids: list[int]) -> pl.DataFrame:
+    """person_id → the source and family ID the registry holds that person in."""
+    out = []
+    for start in range(0, len(person_ids), 5000):
+        chunk = person_ids[start:start + 5000]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cur:
+            cur.execute("SELECT p.id, p.source, f.source_family_id FROM registry_person p "  # noqa: S608
+                        f"JOIN registry_family f ON f.id = p.family_id WHERE p.id IN ({marks})",
+                        chunk)
+            out.extend(cur.fetchall())
+    return pl.DataFrame(out, schema={"person_id": pl.Int64, "known_source": pl.String,
+                                     "known_family": pl.String}, orient="row")
+
+
+def split_added(change: cs.ChangeSet, families: pl.DataFrame, persons: pl.DataFrame,
+                source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """({"checked", "known", "new"}, examples of the known with the family they were in)."""
+    records = added_records(change, families, persons, source)
+    if records.height > link_limit():
+        return {"checked": False, "known": None, "new": None, "limit": link_limit()}, []
+    found = (_PERSON_LINKS[0].known(records) if records.height else
+             pl.DataFrame(schema={"row": pl.Int64, "person_id": pl.Int64}))
+    found = found.unique("row", keep="first", maintain_order=True)
+    known = (records.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+             .join(found.select("row", "person_id"), on="row")
+             .join(_known_families(found.get_column("person_id").to_list()), on="person_id",
+                   how="left"))
+    counts = {"checked": True, "known": known.height, "new": records.height - known.height}
+    named = known.join(_pick(persons, cs.PID, "nama", "nik"), left_on="record_id",
+                       right_on=cs.PID, how="left", maintain_order="left")
+    examples = [
+        {"id": row["record_id"], "name": row["nama"] or "", "nik": mask(row["nik"]),
+         "desa": row["desa"] or "", "known_family": row["known_family"] or "",
+         "known_source": row["known_source"] or ""}
+        for row in named.head(cs.EXAMPLES).iter_rows(named=True)]
+    return counts, examples
 
 
 def _pick(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:

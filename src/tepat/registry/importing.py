@@ -615,7 +615,7 @@ def _write(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Built | 
         if editions.fingerprint() != confirmed.get("fingerprint"):
             raise RegistryChanged
         if built is None:  # confirmed from the page: the same change set again, under the lock
-            built = editions.build(families, persons, batch.source)
+            built = editions.build(families, persons, batch.source, link=False)
             if _counts_only(built.summary) != _counts_only(confirmed):
                 raise RegistryChanged
         fam = writer.write_families(families, batch.source, batch.pk, family_progress)
@@ -626,6 +626,7 @@ def _write(batch: SourceBatch, frames: tuple[Any, Any], built: editions.Built | 
         edition_seconds = time.perf_counter() - edition_clock
         progress(0.96, "Menghitung ringkasan / updating the dashboard", force=True)
         refresh_desa_stats()
+        editions.after_import_written()  # the linkage app queues its incremental run
         _record_counts(batch, fam, per, built.summary, write_seconds=time.perf_counter() - started)
         batch.timings = {**batch.timings, "editions": round(edition_seconds, 3)}
         batch.save(update_fields=["timings"])

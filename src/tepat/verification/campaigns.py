@@ -17,6 +17,7 @@ from tepat.accounts import roles
 from tepat.audit.services import log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.outcomes import APPROVED_STATES, REMOVED, Review, outcome_problems
+from tepat.registry.clusters import jiwa_once, repeats_sql
 from tepat.registry.models import BatchStatus, Family, SourceBatch
 from tepat.verification import stats
 from tepat.verification.errors import RuleError, formula_problems
@@ -97,8 +98,9 @@ def scope_families(campaign: Campaign, viewer: Any):
 
 
 def _freeze_baseline(campaign: Campaign, actor: Any) -> None:
-    """One verification row per family in scope, with its area and member count of today, in
-    one INSERT … SELECT (150k families in about a second)."""
+    """One verification row per family in scope, with its area and member count of today (a
+    person counted once per cluster: `registry.clusters`), in one INSERT … SELECT (150k
+    families in about a second)."""
     select_sql, params = scope_families(campaign, actor).values_list(
         "pk", "desa_id", "kecamatan_id", "member_count").query.sql_with_params()
     with connection.cursor() as cur:
@@ -107,8 +109,9 @@ def _freeze_baseline(campaign: Campaign, actor: Any) -> None:
             INSERT INTO {Verification._meta.db_table}
                 (campaign_id, family_id, desa_id, kecamatan_id, jiwa, outcome, reason, note,
                  destination, corrections, review, return_reason, version, source)
-            SELECT {int(campaign.pk)}, s.*, '', '', '', '', '[]', '', '', 0, 'web'
-            FROM ({select_sql}) AS s
+            SELECT {int(campaign.pk)}, s.pk, s.desa_id, s.kecamatan_id,
+                   s.member_count - COALESCE(r.n, 0), '', '', '', '', '[]', '', '', 0, 'web'
+            FROM ({select_sql}) AS s LEFT JOIN ({repeats_sql()}) r ON r.family_id = s.pk
             """,
             params,
         )
@@ -278,12 +281,14 @@ def register_list(families, decree: Decree, *, actor: Any) -> TargetList:
         target_list = TargetList.objects.create(
             name=decree.name, year=decree.year, previous=decree.previous,
             sk_number=decree.sk_number, sk_date=decree.sk_date, created_by=actor)
+        chosen = list(families.for_user(actor))
+        jiwa = jiwa_once([f.pk for f in chosen])
         entries = [
             TargetListEntry(target_list=target_list, key=f"{f.source}:{f.source_family_id}",
                             family=f, desa_id=f.desa_id, kecamatan_id=f.kecamatan_id,
                             kepala_keluarga=f.kepala_keluarga, no_kk=f.no_kk[:16],
-                            jiwa=f.member_count, desil=f.desil)
-            for f in families.for_user(actor).iterator(chunk_size=5000)
+                            jiwa=jiwa.get(f.pk, f.member_count), desil=f.desil)
+            for f in chosen
         ]
         TargetListEntry.objects.bulk_create(entries, batch_size=5000)
         target_list.keluarga, target_list.jiwa = len(entries), sum(e.jiwa for e in entries)

@@ -31,6 +31,7 @@ from tepat.core import spreadsheet
 from tepat.core.identity import mask
 from tepat.core.outcomes import DESA_EDITABLE, MAMPU_REASONS, OUTCOMES, Review, outcome_problems
 from tepat.regions.models import Level, Region
+from tepat.registry.clusters import families_with_repeats_in_desa
 from tepat.registry.models import Family
 from tepat.verification import services, stats
 from tepat.verification.errors import Conflict, RuleError
@@ -128,10 +129,17 @@ def _family_choices(campaign: Campaign, desa_code: str) -> list[list[str]]:
 
 
 def _duplicate_choices(desa_code: str) -> list[list[str]]:
+    """The families of the desa a GANDA row may point to; those sharing a person (cluster)
+    with another family of the desa first, marked "kemungkinan ganda" (the choices are the
+    desa's, not one family's: the mark says "this one has a double somewhere here")."""
     families = Family.objects.for_area(desa_code).order_by("kepala_keluarga", "pk").only(
         "pk", "kepala_keluarga", "no_kk", "alamat", "source")
-    return [["keluarga_ganda", f"f{f.pk}", label, label]
-            for f in families for label in [_family_label(f, f" · {f.source.upper()}")]]
+    likely = families_with_repeats_in_desa(desa_code)
+    ordered = sorted(families, key=lambda f: f.pk not in likely)
+    return [["keluarga_ganda", f"f{f.pk}", label + (" · kemungkinan ganda" if mark else ""),
+             label + (" · possible duplicate" if mark else "")]
+            for f in ordered
+            for label, mark in [(_family_label(f, f" · {f.source.upper()}"), f.pk in likely)]]
 
 
 def _fixed_choices() -> list[list[str]]:

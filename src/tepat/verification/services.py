@@ -27,6 +27,7 @@ from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
+from tepat.registry.clusters import linked_families
 from tepat.registry.models import Family, Person, kk_in, nik_in
 from tepat.verification import stats
 from tepat.verification.errors import Conflict, RuleError, formula_problems
@@ -200,6 +201,12 @@ DUPLICATE_REFUSED_EN = "Choose a family from the list: another family of this vi
 def duplicate_choices(v: Verification) -> QuerySet[Family]:
     """The families GANDA may point to for this verification: the other families of its desa."""
     return Family.objects.for_area(v.desa_id).exclude(pk=v.family_id)
+
+
+def likely_duplicates(v: Verification) -> list[int]:
+    """The families of the desa holding a record of the same person (person cluster) as a
+    member of this family: put first among the GANDA choices, marked "kemungkinan ganda"."""
+    return linked_families(v.family_id, v.desa_id)
 
 
 def may_duplicate(v: Verification, family_id: int | None) -> bool:

@@ -18,6 +18,7 @@ It works without JavaScript: a native <select>, which phones show as their own p
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cached_property
 from html import escape
 from typing import Any
@@ -30,6 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tepat.core.identity import mask
 
+LIKELY = _("kemungkinan ganda")
+
 
 def family_label(kepala_keluarga: str | None, no_kk: str | None) -> str:
     """'Head's name · 3513********0001': what tells two families of a desa apart."""
@@ -40,15 +43,23 @@ class FamilyChoices:
     """The families of `queryset` (already scoped to the user) that may be chosen, plus
     `current` (the family chosen before, kept even if it left the queryset), read lazily."""
 
-    def __init__(self, queryset: QuerySet, *, empty_label: str, current: Any = None) -> None:
+    def __init__(self, queryset: QuerySet, *, empty_label: str, current: Any = None,
+                 likely: Collection[int] = ()) -> None:
+        """`likely`: families put first and marked "kemungkinan ganda" (they hold a record of
+        the same person as this family, by the person linkage)."""
         self.queryset, self.empty_label, self.current = queryset, empty_label, current
+        self.likely = frozenset(likely)
 
     @cached_property
     def options(self) -> list[tuple[int, str]]:
-        """(pk, label) in the list's order: kepala keluarga, then pk."""
+        """(pk, label) in the list's order: the likely duplicates, then by kepala keluarga,
+        then pk."""
         rows = self.queryset.order_by("kepala_keluarga", "pk").values_list(
             "pk", "kepala_keluarga", "no_kk")
-        options = [(pk, family_label(head, kk)) for pk, head, kk in rows]
+        mark = " · " + str(LIKELY)
+        options = [(pk, family_label(head, kk) + (mark if pk in self.likely else ""))
+                   for pk, head, kk in rows]
+        options.sort(key=lambda option: option[0] not in self.likely)  # stable: names kept
         if self.current is not None and all(pk != self.current.pk for pk, _label in options):
             options.insert(0, (self.current.pk, family_label(self.current.kepala_keluarga,
                                                              self.current.no_kk)))

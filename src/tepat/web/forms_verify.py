@@ -96,14 +96,17 @@ class VerificationForm(LocationMixin):
                              widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, duplicates: QuerySet, duplicate_now: Any = None,
-                 members: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+                 likely: Sequence[int] = (), members: Sequence[tuple[int, str]] = (),
+                 **kwargs: Any) -> None:
         """`duplicates`: the families that may be chosen (scoped to the user);
-        `duplicate_now`: the one chosen before, kept as a choice even if it left them."""
+        `duplicate_now`: the one chosen before, kept as a choice even if it left them;
+        `likely`: those sharing a person with this family, put first."""
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = outcome_choices()
         self.fields["reason"].choices = reason_choices()
         self.fields["duplicate_of"].families = FamilyChoices(
-            duplicates, empty_label=gettext("— pilih keluarga —"), current=duplicate_now)
+            duplicates, empty_label=gettext("— pilih keluarga —"), current=duplicate_now,
+            likely=likely)
         self.fields["head"].choices = [("", gettext("Tidak berubah")), *members]
 
 

@@ -104,11 +104,25 @@ def change_rows(batch: SourceBatch) -> list[ChangeRow]:
         (_("Tidak ada di edisi ini"), fam.get("absent"), per.get("absent"), "absent"),
         (_("Keluarga tanpa anggota"), fam.get("emptied"), None, "emptied"),
     ]
+    rows[1:1] = _linked_rows(summary.get("linked"))
     return [
         ChangeRow(label, f, p, ex.get(f"families_{key}", []) if key else [],
                   ex.get(f"persons_{key}", []) if key else [])
         for label, f, p, key in rows
     ]
+
+
+def _linked_rows(linked: dict | None) -> list[tuple[str, int | None, int | None, str]]:
+    """The added persons split by the person linkage: known under another record ID (their
+    earlier family in the examples) and new; nothing when linkage did not look."""
+    if not linked:
+        return []
+    if not linked.get("checked"):
+        return [(_("— dikenal / orang baru: belum diperiksa (terlalu banyak; dikerjakan "
+                   "proses kaitan)"), None, None, "")]
+    return [(_("— dikenal (sudah ada di registri dengan ID lain)"), None, linked["known"],
+             "known"),
+            (_("— orang baru"), None, linked["new"], "")]
 
 
 # Columns of the pipeline's error report (tepat.pipeline.report.HEADERS) holding the full

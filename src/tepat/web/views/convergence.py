@@ -26,6 +26,7 @@ from tepat.core.outcomes import OUTCOMES
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
 from tepat.interventions.convergence import Report, report
 from tepat.regions.models import Level, Region
+from tepat.registry.clusters import counted_once
 from tepat.verification.models import TargetListEntry
 from tepat.web.access import no_store, role_required
 
@@ -115,7 +116,7 @@ def convergence(request: HttpRequest) -> HttpResponse:
         graduation=rep.analysis.graduation,
         graduated_by_outcome=[(OUTCOMES[code].label, units) for code, units in
                               rep.analysis.graduation.by_outcome.items() if units.keluarga],
-        which=which,
+        which=which, jiwa_counted_once=counted_once(),
         flag_counts={"tanpa": rep.analysis.total.no_intervention,
                      "ganda": rep.analysis.total.double_aid},
         may_see_names=roles.can_view_registry(user),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
 from tepat.core.regions import data_path
+from tepat.registry.clusters import counted_once
 from tepat.registry.models import Source
 from tepat.web.areas import DESA, KECAMATAN, Area, area_of
 from tepat.web.charts import families_by_desil_html
@@ -75,6 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", {
         "nav": "dashboard",
         "summary": summary,
+        "jiwa_counted_once": counted_once(),
         "source_choices": [(s, Source(s).label) for s in summary.sources],
         "source_label": Source(summary.source).label if summary.source else "",
         "by_kecamatan": area.unit_level == KECAMATAN,

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
 from tepat.regions.models import Level, Region
+from tepat.registry.clusters import counted_once
 from tepat.verification import reporting
 from tepat.verification.models import Campaign, CampaignState
 from tepat.verification.reporting import (
@@ -254,7 +255,7 @@ def progress(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     campaign = current_campaign() if pk is None else get_campaign(pk)
     context: dict[str, Any] = {"nav": "progress", "campaign": campaign}
     if campaign is not None:
-        context.update(_progress_context(request, campaign))
+        context.update(_progress_context(request, campaign), jiwa_counted_once=counted_once())
     return render(request, "web/progress.html", context)
 
 

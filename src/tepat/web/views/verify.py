@@ -61,6 +61,7 @@ from tepat.web import forms_verify as vf
 from tepat.web.access import get_family_for_user, no_store, role_required
 from tepat.web.areas import DESA, area_of, level_of
 from tepat.web.paging import keyed_page
+from tepat.web.verify_duplicates import duplicate_choices
 from tepat.web.views.families import family_sections
 
 PAGE_SIZE = 50
@@ -377,15 +378,6 @@ def _verification_for(user: Any, pk: int) -> Verification:
     return v
 
 
-def _duplicate_choices(user: Any, v: Verification) -> dict[str, Any]:
-    """The families GANDA may point to (`services.duplicate_choices`: the other families of
-    the same desa, shown by head name and masked KK), and the one chosen before if the user
-    may see it: a stored reference outside the user's area never shows its head's name."""
-    now = (Family.objects.for_user(user).filter(pk=v.duplicate_of_id).first()
-           if v.duplicate_of_id else None)
-    return {"duplicates": services.duplicate_choices(v), "duplicate_now": now}
-
-
 def _member_choices(members: Sequence[Person]) -> list[tuple[int, str]]:
     """Who may become the head: any member but the current head."""
     return [(p.pk, p.nama or "—") for p in members if p.hubungan != "1"]
@@ -486,7 +478,7 @@ def _after_conflict(request: HttpRequest, page: FamilyPage, error: Conflict) -> 
     v = _verification_for(request.user, page.v.pk)
     data = request.POST.copy()
     data["version"] = str(v.version)
-    form = vf.VerificationForm(data, **_duplicate_choices(request.user, v),
+    form = vf.VerificationForm(data, **duplicate_choices(request.user, v),
                                members=_member_choices(page.members))
     form.is_valid()
     problems = {"photo": [_("Foto belum tersimpan; pilih lagi sebelum menyimpan.")]} if (
@@ -532,7 +524,7 @@ def family_form(request: HttpRequest, pk: int) -> HttpResponse:
     v = _verification_for(request.user, pk)
     members = list(Person.objects.for_user(request.user).filter(family_id=v.family_id))
     saved_adds = [op for op in v.corrections or [] if op.get("op") == "add"]
-    kwargs = {**_duplicate_choices(request.user, v), "members": _member_choices(members)}
+    kwargs = {**duplicate_choices(request.user, v), "members": _member_choices(members)}
     if request.method == "POST":
         if not _editable(v):
             messages.error(request, _state_explained(v) or _("Data ini tidak bisa diubah."))
