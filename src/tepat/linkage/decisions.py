@@ -26,7 +26,7 @@ from tepat.verification.errors import RuleError
 
 
 def _members(reason: str):
-    return ClusterMember.objects.unscoped(f"linkage decision: {reason}")
+    return ClusterMember.objects.unscoped(f"linkage: {reason}")
 
 
 def _member(person_id: int) -> ClusterMember:
@@ -55,7 +55,7 @@ def _merge(left: ClusterMember, right: ClusterMember) -> dict[str, Any]:
 
 
 def _locked(pair: LinkPair, version: int) -> LinkPair:
-    fresh = LinkPair.objects.unscoped("linkage decision: the pair, locked").select_for_update(
+    fresh = LinkPair.objects.unscoped("linkage: the pair of a decision, locked").select_for_update(
     ).get(pk=pair.pk)
     if fresh.version != version:
         raise RuleError(("version", _("Pasangan ini baru saja diputuskan orang lain; "

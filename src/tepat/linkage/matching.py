@@ -55,7 +55,7 @@ def snapshot_path() -> Path:
 
 def _stamp() -> str:
     with unscoped_access("linkage: has the registry changed"):
-        got = Person.objects.unscoped("linkage snapshot stamp").aggregate(
+        got = Person.objects.unscoped("linkage: the snapshot stamp").aggregate(
             n=Count("id"), last=Max("updated_at"))
     return f"{got['n']}:{got['last'].isoformat() if got['last'] else ''}"
 

@@ -109,7 +109,7 @@ def _level(weights: list[tuple[float, str]], weight: float | None) -> str:
 
 def _similarity(pairs: pl.DataFrame, names: pl.DataFrame) -> list[float]:
     """Jaro-Winkler of the two normalised names of each pair (`names`: unique_id, name)."""
-    named = (pairs.select("unique_id_l", "unique_id_r")
+    named = (pairs.select("unique_id_l", "unique_id_r")  # noqa: F841 (DuckDB reads it by name)
             .join(names.rename({"unique_id": "unique_id_l", "name": "name_l"}),
                   on="unique_id_l", how="left", maintain_order="left")
             .join(names.rename({"unique_id": "unique_id_r", "name": "name_r"}),

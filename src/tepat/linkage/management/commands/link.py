@@ -17,15 +17,15 @@ import sys
 import polars as pl
 from django.core.management.base import BaseCommand, CommandError
 
-from tepat.core import pairwise
+from tepat.core import pairwise, spreadsheet
 from tepat.linkage import runs
 from tepat.linkage.models import ClusterMember, LinkRun
 from tepat.registry.scoping import unscoped_access
 
 
 def memberships() -> pl.DataFrame:
-    with unscoped_access("link export: every membership"):
-        rows = list(ClusterMember.objects.unscoped("link export").order_by("cluster", "source",
+    with unscoped_access("linkage: the export of every membership"):
+        rows = list(ClusterMember.objects.unscoped("linkage: the export").order_by("cluster", "source",
                                                                            "record_id")
                     .values_list("source", "record_id", "cluster", "probability"))
     return pl.DataFrame(rows, schema={"source": pl.String, "record_id": pl.String,
@@ -70,7 +70,10 @@ class Command(BaseCommand):
 
     def _export(self, options) -> None:
         frame = memberships()
-        frame.write_csv(options["out"])
+        with open(options["out"], "w", encoding="utf-8", newline="") as out:
+            writer = spreadsheet.csv_writer(out)
+            writer.writerow(frame.columns)
+            writer.writerows(frame.iter_rows())
         self.stdout.write(f"{frame.height} rekaman / records -> {options['out']}")
 
     def _evaluate(self, options) -> None:
