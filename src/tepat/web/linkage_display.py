@@ -5,8 +5,9 @@
   whether it differs or not: the reader learns *where* two numbers differ, never a digit the
   mask hides, so two masked numbers side by side reveal no more than one.
 - `contribution`: one comparison's words ("nama mirip (Jaro-Winkler 0,93): +6,1") through
-  `tepat.core.linkage.contribution_words`, with a plain fallback for a level it does not know
-  (a model trained without the Indonesian comparisons has Splink's own labels).
+  `tepat.core.linkage_words.contribution_words`, with a plain fallback for a level it does not
+  know (a model trained without the Indonesian comparisons has Splink's own labels) and until
+  that module lands.
 - `weight_bars` / `model_chart`: horizontal bars around a zero axis, as SVG coordinates, like
   Splink's match weights chart (no JavaScript library on these pages).
 """
@@ -14,6 +15,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 from django.utils.translation import get_language
@@ -53,6 +56,14 @@ def _language() -> str:
     return "en" if (get_language() or "id").startswith("en") else "id"
 
 
+def _words() -> ModuleType | None:
+    """The review-page words of the pure core, once the normalisation work has landed."""
+    try:
+        return import_module("tepat.core.linkage_words")
+    except ImportError:
+        return None
+
+
 def _fallback(key: str, level: str, weight: float) -> str:
     return f"{key}: {level} ({weight:+.1f})"
 
@@ -61,12 +72,11 @@ def contribution(item: dict[str, Any], lang: str | None = None) -> str:
     """The words of one comparison of a pair ({key, level, weight, similarity?})."""
     key, level = item.get("key", ""), item.get("level", "")
     weight = float(item.get("weight") or 0.0)
-    try:
-        from tepat.core.linkage import contribution_words
-    except ImportError:  # the normalisation module has not landed yet
+    words = _words()
+    if words is None:
         return _fallback(key, level, weight)
     try:
-        return contribution_words(key, "else" if level == ELSE_LABEL else level, weight,
+        return words.contribution_words(key, "else" if level == ELSE_LABEL else level, weight,
                                   item.get("similarity"), lang or _language())
     except (KeyError, ValueError):
         return _fallback(key, level, weight)
@@ -74,15 +84,13 @@ def contribution(item: dict[str, Any], lang: str | None = None) -> str:
 
 def level_words(comparison: str, level: str, lang: str | None = None) -> str:
     """'nama mirip', 'NIK beda satu angka': a chart row's label (the plain label otherwise)."""
-    try:
-        from tepat.core.linkage import COMPARISON_WORDS, LEVEL_WORDS
-    except ImportError:
+    words = _words()
+    key = "else" if level == ELSE_LABEL else level
+    if words is None or (comparison, key) not in words.LEVEL_WORDS:
         return f"{comparison}: {level}"
     index = 0 if (lang or _language()) == "id" else 1
-    key = "else" if level == ELSE_LABEL else level
-    if comparison not in COMPARISON_WORDS or (comparison, key) not in LEVEL_WORDS:
-        return f"{comparison}: {level}"
-    return f"{COMPARISON_WORDS[comparison][index]} {LEVEL_WORDS[(comparison, key)][index]}"
+    return (f"{words.COMPARISON_WORDS[comparison][index]} "
+            f"{words.LEVEL_WORDS[(comparison, key)][index]}")
 
 
 # --- bars ------------------------------------------------------------------------------------
