@@ -28,6 +28,7 @@ from tepat.accounts import roles
 from tepat.core.identity import mask
 from tepat.linkage import decisions
 from tepat.linkage.models import ClusterMember, LinkPair
+from tepat.linkage.selectors import cluster_size
 from tepat.registry.models import Person
 from tepat.verification.errors import RuleError
 from tepat.web.access import no_store, role_required
@@ -206,9 +207,7 @@ def link_cluster(request: HttpRequest, cluster: int) -> HttpResponse:
     if request.method == "POST":
         _post_membership(request, inside, left)
         return redirect("link_cluster", cluster=cluster)
-    everywhere = ClusterMember.objects.unscoped(
-        "linkage cluster page: how many of the cluster's records lie outside the area (a count)"
-    ).filter(cluster=cluster).count()
+    everywhere = cluster_size(cluster)
     return render(request, "web/link_cluster.html", {
         "nav": "linkage", "cluster": cluster, "members": inside, "left": left,
         "outside": everywhere - len(inside),

@@ -44,9 +44,9 @@ def _model_in_force() -> dict[str, Any]:
     return {"kept": None, "json": default_model(), "accept": accept, "review": review}
 
 
-def _queue_counts() -> dict[str, int]:
-    """Pairs per state over the regency (counts only: no record is named)."""
-    rows = (LinkPair.objects.unscoped("linkage model page: pair counts of the regency")
+def _queue_counts(user: Any) -> dict[str, int]:
+    """Pairs per state in the user's area (counts only: no record is named)."""
+    rows = (LinkPair.objects.for_area(user.area_id)
             .values_list("state").annotate(n=Count("pk")).order_by())
     return dict(rows)
 
@@ -61,7 +61,7 @@ def link_home(request: HttpRequest) -> HttpResponse:
         "nav": "linkage", "model": model, "chart": model_chart(
             engine.match_weight_chart(model["json"])),
         "runs": recent, "active": any(r.status in ACTIVE for r in recent),
-        "refresh": REFRESH_SECONDS, "counts": _queue_counts(),
+        "refresh": REFRESH_SECONDS, "counts": _queue_counts(request.user),
         "may_run": roles.can_run_linkage(request.user), "kinds": LinkRun.Kind.choices,
     })
 
