@@ -257,3 +257,18 @@ def test_a_linking_job_needs_a_trained_model(client_for, scene):
     client_for("admin").post(reverse("link_run_start"), {"kind": "full"})
     assert not LinkRun.objects.exists()
     assert not LinkModel.objects.exists()
+
+
+def test_the_runs_show_their_figures_and_timings(client_for, scene):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = timezone.now()
+    LinkRun.objects.create(kind="full", status="done", progress=100, records=12, pairs=30,
+                           auto_links=4, review_pairs=3, clusters=9, started_at=started,
+                           finished_at=started + timedelta(seconds=42),
+                           timings={"predict": 12.5})
+    body = client_for("admin").get(reverse("link_home")).content.decode()
+    assert "42,0 s seluruhnya" in body and "predict 12,5 s" in body
+    assert '<meta http-equiv="refresh"' not in body  # nothing running

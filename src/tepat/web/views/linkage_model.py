@@ -57,6 +57,9 @@ def _queue_counts(user: Any) -> dict[str, int]:
 def link_home(request: HttpRequest) -> HttpResponse:
     model = _model_in_force()
     recent = list(LinkRun.objects.select_related("requested_by")[:RUNS_SHOWN])
+    for run in recent:
+        run.seconds = ((run.finished_at - run.started_at).total_seconds()
+                       if run.started_at and run.finished_at else None)
     return render(request, "web/link_home.html", {
         "nav": "linkage", "model": model, "chart": model_chart(
             engine.match_weight_chart(model["json"])),
