@@ -50,6 +50,9 @@ MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     # pejabat linked to an Official (200, own families) is in test_url_matrix.py.
     "gesek_home":             (200, 403, 403, 403, 403, 403, 403, 200, 403),
     "programmes":             (200, 403, 403, 403, 403, 200, 403, 200, 403),  # pimpinan reads
+    # Person linkage (issue 18): the model page (leadership reads) and the review queue
+    "link_home":              (200, 403, 403, 403, 403, 403, 403, 200, 403),
+    "link_queue":             (200, 200, 403, 403, 200, 403, 403, 403, 403),
 }
 
 
@@ -212,6 +215,10 @@ COVERED_ELSEWHERE = {
     "indicator_edit": ("test_indicators_page.py", "indicator_edit"),
     "indicator_target_new": ("test_indicators_page.py", "indicator_target_new"),
     "indicators_import": ("test_indicators_page.py", "indicators_import"),
+    # Person linkage (issue 18): pairs and clusters of each queue, the jobs
+    "link_pair": ("test_linkage_views.py", "link_pair_K"),
+    "link_cluster": ("test_linkage_views.py", "link_cluster_S"),
+    "link_run_start": ("test_linkage_views.py", "link_run_start"),
 }
 
 

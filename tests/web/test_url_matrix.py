@@ -111,6 +111,7 @@ CONVERGENCE = roles(ADMIN, KEC, OPD, PEJABAT, PIMPINAN)
 PROGRAMMES = roles(ADMIN, OPD)
 CATALOG = roles(ADMIN, OPD, PIMPINAN)
 REPORTS = roles(ADMIN, PIMPINAN)
+LINK_MODEL = roles(ADMIN, PIMPINAN)
 SIGNED_IN = lambda p: p.role is not None  # noqa: E731
 EVERYONE = lambda p: True  # noqa: E731
 
@@ -135,6 +136,7 @@ KECAMATAN_PARAM = ("-", "T", "S")
 ENTRIES = ("M", "G", "N", "M2")  # M2: Misnati, in Malesanwetan, another official's family
 AGENCIES = ("own", "other")  # a programme of Dinsos (the OPD persona's) and one of Perkim
 CASES = ("T", "K")  # a kasus ganda in Tegalsiwalan's queue, one in the kabupaten's
+QUEUES = ("T", "S", "K")  # a linkage pair in each kecamatan's queue and the kabupaten's
 
 
 def region(variant: str) -> str | None:
@@ -339,6 +341,18 @@ TABLE: dict[str, Row] = {
                                  post=302),
     "review_proposal": Row(r("review_proposal", code, pk("proposal")), REVIEW, POST, IN_DESA,
                            post=302),  # no action chosen: a message, back to the desa
+    # --- person linkage (issue 18) -------------------------------------------------------------
+    # ?kecamatan= is the admin's choice of queue; an operator kecamatan always gets their own.
+    "link_queue": Row(r("link_queue", suffix=kecamatan_query), REVIEW, GET, KECAMATAN_PARAM,
+                      sees=always),
+    # A pair of another queue answers 404; an empty POST (no decision chosen), and the admin's
+    # POST on a kecamatan's pair (read only), are refused with a message, back to the pair.
+    "link_pair": Row(r("link_pair", pk("link_pair")), REVIEW, GET_POST, QUEUES, post=302),
+    # A cluster with no record in the area answers 404; no record chosen: a message (302).
+    "link_cluster": Row(r("link_cluster", pk("link_cluster")), REVIEW, GET_POST, IN_KECAMATAN,
+                        post=302),
+    "link_home": Row(r("link_home"), LINK_MODEL, GET),  # counts and the model, no records
+    "link_run_start": Row(r("link_run_start"), ONLY_ADMIN, POST, post=302),  # no job chosen
     # --- campaigns and target lists (instance-wide objects) ------------------------------------
     "campaign_list": Row(r("campaign_list"), ONLY_ADMIN, GET),
     "campaign_new": Row(r("campaign_new"), ONLY_ADMIN, GET_POST, post=200),

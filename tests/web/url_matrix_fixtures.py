@@ -12,6 +12,8 @@ kasus ganda lintas wilayah wait: usulan M / family G in Tegalsiwalan's queue ("T
 Sutrisno (M) in the kabupaten's ("K"). No page may name the family outside the reader's area. The
 entries of Sutrisno (M) and Siti Aminah (G) are assigned to the official of the `pejabat`
 persona; Misnati (M) to another official of the same team; Poniti (N) to the Sukapura team.
+Person linkage: every person in a cluster of its own, a pair waiting in Tegalsiwalan's queue
+("T"), in Sukapura's ("S") and in the kabupaten's ("K"; Sutrisno / Poniti).
 Outside the areas: a rejected import with its error report, a change request, an indicator
 value, a finished report job, and a beneficiary upload (with an unmatched row) for a programme
 of Dinsos (the `opd` persona's agency) and one of Perkim (another agency).
@@ -46,6 +48,8 @@ class World:
     upload: dict[str, int] = field(default_factory=dict)
     unmatched: dict[str, int] = field(default_factory=dict)
     case: dict[str, int] = field(default_factory=dict)  # "T": a kecamatan's queue, "K": kabupaten
+    link_pair: dict[str, int] = field(default_factory=dict)  # "T", "S": kecamatan; "K": kabupaten
+    link_cluster: dict[str, int] = field(default_factory=dict)  # "T", "S": a cluster in each
     campaign: int = 0
     change: int = 0
     target_list: int = 0
@@ -199,6 +203,12 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
         world.programme[key] = programme.pk
         world.upload[key] = upload.pk
         world.unmatched[key] = upload.unmatched_rows.get().pk
+
+    from linkage_scene import build_scene
+
+    scene = build_scene(registry)  # every person clustered; a pair in each queue (T, S, K)
+    world.link_pair = {key: pair.pk for key, pair in scene.pair.items()}
+    world.link_cluster = dict(scene.clusters)
 
     world.numbers |= set(registry.numbers)
     for family in registry.all_families:

@@ -158,3 +158,25 @@ ACCESS_DIGEST_ROLES = frozenset({Role.ADMIN_KABUPATEN})
 def can_view_access_digest(user: Any) -> bool:
     """The daily digest of reveals and exports per user: the admin kabupaten of the regency."""
     return _role(user) in ACCESS_DIGEST_ROLES and user.area_id is not None
+
+
+# --- person linkage (issue 18) ------------------------------------------------------------------
+# The review queue: the operator kecamatan decides its kecamatan's pairs, the admin kabupaten the
+# pairs across kecamatan (and reads every kecamatan's). The model and its runs: the admin trains
+# and runs; leadership may read the model and the figures (no records on that page).
+LINK_REVIEW_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.OPERATOR_KECAMATAN})
+LINK_MODEL_ROLES = frozenset({Role.ADMIN_KABUPATEN, Role.PIMPINAN})
+LINK_RUN_ROLES = frozenset({Role.ADMIN_KABUPATEN})
+
+
+def can_review_links(user: Any) -> bool:
+    return _role(user) in LINK_REVIEW_ROLES and user.area_id is not None
+
+
+def can_view_link_model(user: Any) -> bool:
+    return _role(user) in LINK_MODEL_ROLES and user.area_id is not None
+
+
+def can_run_linkage(user: Any) -> bool:
+    """Train the model, run a full or incremental linkage: the admin kabupaten."""
+    return _role(user) in LINK_RUN_ROLES and user.area_id is not None

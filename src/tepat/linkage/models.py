@@ -119,7 +119,7 @@ class PairQuerySet(PersonalQuerySet):
             scoped = self.filter(area_id=area_code)
         else:
             scoped = self.filter(models.Q(area_id=area_code)
-                                 | models.Q(area_id__startswith=area_code + "."))
+                                 | models.Q(area__code__startswith=area_code + "."))
         scoped._scope = f"area {area_code}"
         return scoped  # type: ignore[return-value]
 

@@ -42,5 +42,8 @@ urlpatterns = [
     # The data subject report (issue 6 §2)
     path("", include("tepat.web.views.subject")),
     path("", include("tepat.web.views.access_digest")),
+    # Person linkage: the review queue, pairs, clusters, the model and its runs (issue 18)
+    path("", include("tepat.web.views.linkage")),
+    path("", include("tepat.web.views.linkage_model")),
     path("aset/plotly-<str:version>.min.js", assets.plotly_js, name="plotly_js"),
 ]

@@ -95,6 +95,16 @@ def may_manage_users(user: Any) -> bool:
 
 
 @register.filter
+def may_review_links(user: Any) -> bool:
+    return roles.can_review_links(user)
+
+
+@register.filter
+def may_view_link_model(user: Any) -> bool:
+    return roles.can_view_link_model(user)
+
+
+@register.filter
 def rate_change(change: Any) -> str:
     """A change between two rates in per cent: '+0,07 poin persen (+0,41 % relatif)'."""
     from tepat.indicators.formats import change_label
