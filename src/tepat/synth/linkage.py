@@ -74,6 +74,7 @@ BABY_OCCUPATION = "01"  # tidak/belum bekerja
 BABY_EDUCATION = "1"  # tidak/belum sekolah
 COMMON_FIRST_NAMES = ("MUHAMMAD", "SITI")
 BENEFICIARY_HEADERS = ("No", "NIK", "No. KK", "Nama", "Tanggal lahir", "Desa", "Tanggal", "Jumlah")
+BENEFICIARY_TEXT_COLUMNS = ("No", "NIK", "No. KK", "Desa")
 AGENCY_VARIANTS = variants.VariantRates(
     name_old_spelling=0.02,
     name_muhammad=0.01,
@@ -123,6 +124,9 @@ class LinkageRates:
     p3ke: variants.VariantRates = field(default_factory=variants.VariantRates)
     edition: EditionRates = field(default_factory=EditionRates)
     lookalikes: LookalikeRates = field(default_factory=LookalikeRates)
+    # P3KE (built in 2022) holds this share of today's desil 1-4 families: ~500k persons
+    # when DTSEN has ~1.25M.
+    p3ke_coverage: float = 0.83
     dtks_families: float = 0.6  # share of the DTSEN families in DTKS (poorer ones likelier)
     agency_rows: int = 10_000
     agency_outsiders: float = 0.05  # rows of people in no register
@@ -183,7 +187,8 @@ def generate_linked(
     dtsen_fam, dtsen_per = _render("dtsen", reference_date, families, persons, desa_table())
     dtsen = replace(dtsen, families=dtsen_fam, persons=dtsen_per)
 
-    p3ke_fam, p3ke_per = _p3ke_view(seed, families, persons, rates.p3ke, reference_date)
+    p3ke_fam, p3ke_per = _p3ke_view(seed, families, persons, rates.p3ke, rates.p3ke_coverage,
+                                    reference_date)
     ed2_ref = _months_later(reference_date, rates.edition.months_later)
     p3ke2_fam, p3ke2_per, next_entity = _second_edition(
         _stream(seed, "linkage-p3ke2"), p3ke_fam, p3ke_per, rates.edition,
@@ -261,10 +266,11 @@ def _label_dtsen(persons: pl.DataFrame, truth: pl.DataFrame, households: int) ->
     owners = truth.filter(pl.col("defect") == "NIK_IN_TWO_FAMILIES").select(
         pl.col("detail").str.extract(r"nik_owner=(\S+)", 1).alias("person_id"))
     copied_entities = persons.filter(pl.col("family") >= households)["_entity"]
+    originals = persons.filter(
+        (pl.col("family") < households) & pl.col("_entity").is_in(copied_entities.implode())
+    )["family_id"].unique()
     labelled = persons.join(defects, on="person_id", how="left", maintain_order="left")
-    copied_family = (
-        pl.col("_entity").is_in(copied_entities.implode()).any().over("family_id")
-    )
+    copied_family = pl.col("family_id").is_in(originals.implode())
     return labelled.with_columns(
         pl.when(pl.col("family") >= households).then(pl.lit("duplicate_family"))
         .otherwise(pl.col("defect_variant").fill_null(variants.EXACT)).alias("variant"),
@@ -422,11 +428,14 @@ def _fathers(persons: pl.DataFrame) -> pl.DataFrame:
 
 
 def _p3ke_view(seed: int, families: pl.DataFrame, persons: pl.DataFrame,
-               rates: variants.VariantRates, ref: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Internal P3KE frames (P3KE IDs, stated values with variants, `_entity`, `variant`)."""
+               rates: variants.VariantRates, coverage: float,
+               ref: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Internal P3KE frames (P3KE IDs, stated values with variants, `_entity`, `variant`): the
+    share `coverage` of the genuine desil 1-4 families."""
     rng = _stream(seed, "linkage-p3ke")
     genuine = persons.filter(pl.col("genuine"))["family_id"].unique()
-    fam = families.filter((pl.col("desil") <= P3KE_DESIL_MAX)
+    listed = pl.Series(rng.random(families.height) < coverage)
+    fam = families.filter((pl.col("desil") <= P3KE_DESIL_MAX) & listed
                           & pl.col("family_id").is_in(genuine.implode()))
     per = persons.filter(pl.col("family_id").is_in(fam["family_id"].implode())).join(
         _fathers(persons), on="family_id", how="left", maintain_order="left"
@@ -452,19 +461,20 @@ def _move(rng, families: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     moved = persons.with_row_index("_i").filter(pl.col("variant") == "moved")
     if moved.height == 0:
         return persons.with_columns(pl.lit(False).alias("_moved_in"))
-    fam_ids = families["family_id"].to_numpy()
-    fam_desa = families["desa"].to_numpy()
-    order = np.argsort(fam_desa, kind="stable")
-    sorted_desa = fam_desa[order]
-    targets = []
-    for fid, desa in zip(moved["family_id"], moved["desa"], strict=True):
-        lo, hi = np.searchsorted(sorted_desa, [desa, desa + 1])
-        pool = order[lo:hi] if rng.random() < 0.5 and hi - lo > 1 else np.arange(len(fam_ids))
-        target = fam_ids[pool[int(rng.integers(0, len(pool)))]]
-        while target == fid:
-            target = fam_ids[int(rng.integers(0, len(fam_ids)))]
-        targets.append(target)
-    new = pl.DataFrame({"_i": moved["_i"], "_to": targets})
+    order = np.argsort(families["desa"].to_numpy(), kind="stable")
+    fam_ids = families["family_id"].to_numpy()[order]  # by desa
+    sorted_desa = families["desa"].to_numpy()[order]
+    position = {fid: i for i, fid in enumerate(fam_ids)}
+    own = np.array([position[f] for f in moved["family_id"]])
+    desa = moved["desa"].to_numpy()
+    lo = np.searchsorted(sorted_desa, desa)
+    hi = np.searchsorted(sorted_desa, desa, side="right")
+    local = (rng.random(moved.height) < 0.5) & (hi - lo > 1)
+    lo, hi = np.where(local, lo, 0), np.where(local, hi, len(fam_ids))
+    # a draw among the other families of the range: skip over the own family
+    target = lo + np.floor(rng.random(moved.height) * (hi - lo - 1)).astype(np.int64)
+    target = np.where(target >= own, target + 1, target)
+    new = pl.DataFrame({"_i": moved["_i"], "_to": fam_ids[target]})
     return (
         persons.with_row_index("_i")
         .join(new, on="_i", how="left", maintain_order="left")

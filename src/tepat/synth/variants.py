@@ -28,7 +28,6 @@ SITI, day <= 12) gets all the eligible records when the rate asks for more.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -170,42 +169,6 @@ _OLD_TO = ["NJ", "SJ", "CH", "DJ", "TJ", "OE"]
 _MUHAMMAD_SHORT = ("MOH.", "MOCH.", "M.", "MUH.")
 
 
-def old_spelling(names: pl.Series) -> pl.Series:
-    return names.str.replace_many(_OLD_FROM, _OLD_TO)
-
-
-def _title(name: str, female: bool | None, u: float) -> str:
-    if u < 0.6:
-        return ("HJ. " if female else "H. ") + name
-    return name + (", S.PD." if u < 0.85 or female else ", IR.")
-
-
-def _word_order(name: str) -> str:
-    words = name.split(" ")
-    return " ".join([words[-1], *words[:-1]])
-
-
-def rename(kind: str, name: str, female: bool | None, father: str | None, u: float,
-           rng: np.random.Generator) -> str:
-    """`name` as the variant `kind` writes it (u: a uniform draw for the choices)."""
-    if kind == "name_old_spelling":
-        return old_spelling(pl.Series([name])).item()
-    if kind == "name_muhammad":
-        short = _MUHAMMAD_SHORT[int(u * len(_MUHAMMAD_SHORT))]
-        return re.sub(r"\bMUHAMMAD\b", short, name, count=1)
-    if kind == "name_siti":
-        return re.sub(r"\bSITI\b", "SITTI", name, count=1)
-    if kind == "name_title":
-        return _title(name, female, u)
-    if kind == "name_typo":
-        return typo(name, rng)
-    if kind == "name_word_order":
-        return _word_order(name)
-    if kind == "name_bin_binti":
-        return f"{name} {'BINTI' if female else 'BIN'} {father}"
-    raise ValueError(kind)
-
-
 def renumber(kind: str, nik: str, rng: np.random.Generator) -> str | None:
     """The NIK as the variant `kind` writes it (None: missing)."""
     if kind == "nik_missing":
@@ -246,28 +209,74 @@ def apply(
     rng: np.random.Generator, records: pl.DataFrame, variant: pl.Series, reference: date
 ) -> pl.DataFrame:
     """`records` (nama, nik, birth, female, father) with the variants written in; `moved` is
-    left to the caller (it changes the family, not a value)."""
+    left to the caller (it changes the family, not a value). The rules a column expression can
+    say are applied to the whole column; typos, NIK digits and dates row by row (a few % of
+    the records)."""
+    u = pl.Series("_u", rng.random(records.height))
+    records = records.with_columns(variant.alias("_kind"), u).with_columns(
+        _vectorised_name(), _vectorised_nik(),
+        pl.when(pl.col("_kind") == "sex_missing").then(None).otherwise(pl.col("female"))
+        .alias("female"),
+    )
     kinds = variant.to_list()
-    rows = [i for i, k in enumerate(kinds) if k != EXACT and k != "moved"]
-    names = records["nama"].to_list()
-    niks = records["nik"].to_list()
-    births = records["birth"].to_list()
-    females = records["female"].to_list()
-    fathers = records["father"].to_list()
-    draws = rng.random(len(rows))
-    for i, u in zip(rows, draws, strict=True):
-        kind = kinds[i]
-        if kind.startswith("name_"):
-            names[i] = rename(kind, names[i], females[i], fathers[i], float(u), rng)
+    rows = [i for i, k in enumerate(kinds) if k in _ROW_BY_ROW]
+    if rows:
+        records = _row_by_row(rng, records, rows, [kinds[i] for i in rows], reference)
+    return records.drop("_kind", "_u")
+
+
+_ROW_BY_ROW = frozenset({"name_typo", "nik_digit_off", "nik_transposed", "nik_excel",
+                         *(k for k in BIRTH_KINDS)})
+
+
+def _vectorised_name() -> pl.Expr:
+    kind, name, u = pl.col("_kind"), pl.col("nama"), pl.col("_u")
+    short = pl.lit(pl.Series(_MUHAMMAD_SHORT)).get((u * len(_MUHAMMAD_SHORT)).cast(pl.Int64))
+    female = pl.col("female").fill_null(False)
+    title = (
+        pl.when(u < 0.6)
+        .then(pl.when(female).then(pl.lit("HJ. ")).otherwise(pl.lit("H. ")) + name)
+        .when((u < 0.85) | female).then(name + pl.lit(", S.PD."))
+        .otherwise(name + pl.lit(", IR."))
+    )
+    return (
+        pl.when(kind == "name_old_spelling").then(name.str.replace_many(_OLD_FROM, _OLD_TO))
+        .when(kind == "name_muhammad").then(
+            pl.concat_str(name.str.extract(r"^(.*?)\bMUHAMMAD\b", 1), short,
+                          name.str.extract(r"\bMUHAMMAD\b(.*)$", 1)))
+        .when(kind == "name_siti").then(name.str.replace(r"\bSITI\b", "SITTI"))
+        .when(kind == "name_title").then(title)
+        .when(kind == "name_word_order").then(name.str.replace(r"^(.*) (\S+)$", "${2} ${1}"))
+        .when(kind == "name_bin_binti").then(
+            pl.concat_str(name, pl.when(female).then(pl.lit(" BINTI ")).otherwise(
+                pl.lit(" BIN ")), pl.col("father")))
+        .otherwise(name)
+        .alias("nama")
+    )
+
+
+def _vectorised_nik() -> pl.Expr:
+    return (
+        pl.when(pl.col("_kind") == "nik_missing").then(None).otherwise(pl.col("nik"))
+        .alias("nik")
+    )
+
+
+def _row_by_row(rng, records: pl.DataFrame, rows: list[int], kinds: list[str],
+                reference: date) -> pl.DataFrame:
+    subset = records[rows]
+    names, niks, births = (subset[c].to_list() for c in ("nama", "nik", "birth"))
+    draws = subset["_u"].to_list()
+    for j, kind in enumerate(kinds):
+        if kind == "name_typo":
+            names[j] = typo(names[j], rng)
         elif kind.startswith("nik_"):
-            niks[i] = renumber(kind, niks[i], rng)
-        elif kind.startswith("birth_"):
-            births[i] = redate(kind, births[i], float(u), reference)
-        elif kind == "sex_missing":
-            females[i] = None
+            niks[j] = renumber(kind, niks[j], rng)
+        else:
+            births[j] = redate(kind, births[j], draws[j], reference)
+    index = pl.Series(rows, dtype=pl.Int64)
     return records.with_columns(
-        pl.Series("nama", names, dtype=pl.String),
-        pl.Series("nik", niks, dtype=pl.String),
-        pl.Series("birth", births, dtype=pl.Date),
-        pl.Series("female", females, dtype=pl.Boolean),
+        records["nama"].scatter(index, pl.Series(names, dtype=pl.String)),
+        records["nik"].scatter(index, pl.Series(niks, dtype=pl.String)),
+        records["birth"].scatter(index, pl.Series(births, dtype=pl.Date)),
     )
