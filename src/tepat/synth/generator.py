@@ -478,6 +478,7 @@ def generate(
     padan = np.where(head_broken, rng.random(households) >= 0.9, rng.random(households) >= 0.03)
 
     # --- internal frames (one row per genuine family / person), stated values
+    true_nik = nik.clone()  # `scatter` below writes into `nik` in place
     persons = pl.DataFrame(
         {
             "family": pf.astype(np.int64),
@@ -494,7 +495,7 @@ def generate(
             ),
             "nama": nama,
             "_entity": np.arange(n_persons, dtype=np.int64),
-            "_true_nik": nik,
+            "_true_nik": true_nik,
             "_true_birth": birth_days.astype("datetime64[D]"),
             "_true_female": female,
         }
