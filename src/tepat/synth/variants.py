@@ -111,6 +111,9 @@ def eligibility(records: pl.DataFrame, reference: date) -> dict[str, np.ndarray]
     is_nik = nik.str.contains(r"^\d{16}$").to_numpy()
     day, month = birth.dt.day().fill_null(0), birth.dt.month().fill_null(0)
     has_birth = birth.is_not_null().to_numpy()
+    swapped = pl.select(
+        pl.date(birth.dt.year(), day.clip(1, 12), month.clip(1, 28))
+    ).to_series()  # only read where day <= 12, so a valid date
     everyone = np.ones(records.height, bool)
     return {
         "name_old_spelling": name.str.contains(r"U|J|C|NY|SY|KH").to_numpy(),
@@ -128,10 +131,13 @@ def eligibility(records: pl.DataFrame, reference: date) -> dict[str, np.ndarray]
         "nik_transposed": is_nik,
         "nik_missing": is_nik,
         "nik_excel": is_nik,
-        "birth_day_month_swapped": ((day <= 12) & (day != month) & (day > 0)).to_numpy(),
+        "birth_day_month_swapped": (
+            (day <= 12) & (day != month) & (day > 0) & (swapped < reference)
+        ).fill_null(False).to_numpy(),
         "birth_year_off": has_birth,
         "birth_placeholder": has_birth
-        & ~(((day == 1) & (month == 1)) | ((day == 31) & (month == 12))).to_numpy(),
+        & ~(((day == 1) & (month == 1)) | ((day == 31) & (month == 12))).to_numpy()
+        & (birth.dt.year() < reference.year).fill_null(False).to_numpy(),
         "birth_missing": has_birth,
         "moved": (records["hubungan"] != "1").to_numpy(),
         "sex_missing": everyone,
