@@ -27,6 +27,7 @@ them), so the DTSEN defects stay DTSEN's and the P3KE variants are P3KE's.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 
@@ -155,6 +156,7 @@ class LinkedData:
     bantuan: pl.DataFrame
     truth: pl.DataFrame
     summary: dict
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage of generate_linked
 
 
 def entity_ids(index: np.ndarray | pl.Series) -> pl.Series:
@@ -173,31 +175,27 @@ def generate_linked(
 ) -> LinkedData:
     """DTSEN of `households` families and the other sources drawn from the same people."""
     rates = rates or LinkageRates()
+    clock = _Clock()
     dtsen = generate(households, seed, source="dtsen", reference_date=reference_date,
                      keep_internal=True)
-    families, persons = dtsen.internal_families, dtsen.internal_persons
-    assert families is not None and persons is not None
-    persons = persons.join(
-        families.select("family_id", "desa", "desil", "no_kk"), on="family_id",
-        how="left", maintain_order="left",
-    )
-    persons = _label_dtsen(persons, dtsen.truth, households)
-    persons = inject_lookalikes(_stream(seed, "linkage-lookalikes"), persons, households,
-                                rates.lookalikes)
-    dtsen_fam, dtsen_per = _render("dtsen", reference_date, families, persons, desa_table())
-    dtsen = replace(dtsen, families=dtsen_fam, persons=dtsen_per)
-
+    clock.lap("dtsen")
+    dtsen, families, persons = _population(seed, dtsen, rates.lookalikes)
+    clock.lap("lookalikes")
     p3ke_fam, p3ke_per = _p3ke_view(seed, families, persons, rates.p3ke, rates.p3ke_coverage,
                                     reference_date)
+    clock.lap("p3ke")
     ed2_ref = _months_later(reference_date, rates.edition.months_later)
     p3ke2_fam, p3ke2_per, next_entity = _second_edition(
         _stream(seed, "linkage-p3ke2"), p3ke_fam, p3ke_per, rates.edition,
         int(persons["_entity"].max()) + 1, ed2_ref,
     )
+    clock.lap("p3ke2")
     dtks_fam, dtks_per, dtks_truth = _dtks(_stream(seed, "linkage-dtks"), dtsen, persons,
                                            rates.dtks_families)
+    clock.lap("dtks")
     bantuan, bantuan_truth = _agency_list(_stream(seed, "linkage-bantuan"), persons, families,
                                           rates, next_entity, reference_date)
+    clock.lap("bantuan")
     truth = pl.concat(
         [
             _truth("dtsen", persons.select("person_id", "_entity", "variant")),
@@ -210,11 +208,45 @@ def generate_linked(
     ).select(list(TRUTH_SCHEMA))
     p3ke_out = _render_p3ke(p3ke_fam, p3ke_per, reference_date)
     p3ke2_out = _render_p3ke(p3ke2_fam, p3ke2_per, ed2_ref)
+    clock.lap("render_and_truth")
     data = LinkedData(
         seed, households, reference_date, rates, dtsen, *p3ke_out, *p3ke2_out, dtks_fam,
-        dtks_per, bantuan, truth, {},
+        dtks_per, bantuan, truth, {}, clock.laps,
     )
     return replace(data, summary=summarize(data))
+
+
+class _Clock:
+    """Seconds per stage (for the benchmark; kept out of the summary so files stay
+    reproducible)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+def _population(seed: int, dtsen: SynthData, rates: LookalikeRates):
+    """The DTSEN export with look-alikes injected (re-rendered), and its internal families and
+    persons (labelled, with desa, desil and no_kk on each person)."""
+    families, persons = dtsen.internal_families, dtsen.internal_persons
+    assert families is not None and persons is not None
+    persons = persons.join(
+        families.select("family_id", "desa", "desil", "no_kk"), on="family_id",
+        how="left", maintain_order="left",
+    )
+    persons = _label_dtsen(persons, dtsen.truth, dtsen.households)
+    persons = inject_lookalikes(_stream(seed, "linkage-lookalikes"), persons, dtsen.households,
+                                rates)
+    dtsen_fam, dtsen_per = _render("dtsen", dtsen.reference_date, families, persons,
+                                   desa_table())
+    dtsen = replace(dtsen, families=dtsen_fam, persons=dtsen_per, internal_families=None,
+                    internal_persons=None)
+    return dtsen, families, persons
 
 
 def _months_later(day: date, months: int) -> date:
