@@ -11,7 +11,7 @@ import pytest
 
 from tepat.synth import LinkageRates, generate_linked, write_linked
 from tepat.synth.defects import count
-from tepat.synth.linkage import LOOKALIKES, TRUTH_SCHEMA
+from tepat.synth.linkage import POPULATION_LOOKALIKES, TRUTH_SCHEMA
 from tepat.synth.variants import EXACT, KINDS, VariantRates
 
 HOUSEHOLDS = 6_000
@@ -52,7 +52,8 @@ def with_truth(data, source: str) -> pl.DataFrame:
 def true_values(data) -> pl.DataFrame:
     """nama, nik, tanggal_lahir, jenis_kelamin of each entity as its DTSEN record has them (when
     that record is exact, or a look-alike, which is exact too)."""
-    true = with_truth(data, "dtsen").filter(pl.col("variant").is_in([EXACT, *LOOKALIKES[:3]]))
+    true = with_truth(data, "dtsen").filter(
+        pl.col("variant").is_in([EXACT, *POPULATION_LOOKALIKES]))
     return true.select(
         "entity",
         pl.col("nama").alias("true_nama"),
@@ -335,7 +336,7 @@ def test_namesakes_of_one_desa_and_birth_year_are_two_people(linked):
 
 
 def test_look_alikes_carry_no_other_variant_in_p3ke(linked):
-    p3ke = p3ke_against_truth(linked).filter(pl.col("variant").is_in(list(LOOKALIKES[:3])))
+    p3ke = p3ke_against_truth(linked).filter(pl.col("variant").is_in(list(POPULATION_LOOKALIKES)))
     assert p3ke.height > 0
     assert (p3ke["nama"] == p3ke["true_nama"]).all()
     assert (p3ke["nik"] == p3ke["true_nik"]).all()

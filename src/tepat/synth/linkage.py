@@ -57,6 +57,9 @@ LOOKALIKES = (
     "lookalike_common_name",
     "lookalike_borrowed_nik",
 )
+# The look-alikes of the population (both persons exact everywhere); the fourth is a DTSEN
+# record defect (the carrier's own NIK is right in the other sources).
+POPULATION_LOOKALIKES = LOOKALIKES[:3]
 DTSEN_DEFECT_VARIANTS = {
     "MALFORMED_NIK": "nik_malformed",
     "NIK_BIRTHDATE_MISMATCH": "birth_nik_mismatch",
@@ -185,16 +188,17 @@ def generate_linked(
                                     reference_date)
     clock.lap("p3ke")
     ed2_ref = _months_later(reference_date, rates.edition.months_later)
+    niks = known_niks(persons)
     p3ke2_fam, p3ke2_per, next_entity = _second_edition(
         _stream(seed, "linkage-p3ke2"), p3ke_fam, p3ke_per, rates.edition,
-        int(persons["_entity"].max()) + 1, ed2_ref,
+        int(persons["_entity"].max()) + 1, ed2_ref, niks,
     )
     clock.lap("p3ke2")
     dtks_fam, dtks_per, dtks_truth = _dtks(_stream(seed, "linkage-dtks"), dtsen, persons,
                                            rates.dtks_families)
     clock.lap("dtks")
-    bantuan, bantuan_truth = _agency_list(_stream(seed, "linkage-bantuan"), persons, families,
-                                          rates, next_entity, reference_date)
+    bantuan, bantuan_truth = _agency_list(_stream(seed, "linkage-bantuan"), persons, rates,
+                                          next_entity, reference_date, niks)
     clock.lap("bantuan")
     truth = pl.concat(
         [
@@ -328,7 +332,7 @@ def inject_lookalikes(
     both the stated and the true columns."""
     persons = persons.with_row_index("_i")
     taken = ~persons["free"].to_numpy()
-    niks = set(persons["nik"].to_list())
+    niks = known_niks(persons)
     label = persons["variant"].to_list()
     updates: dict[int, dict] = {}
     for kind, pairs in (
@@ -431,16 +435,18 @@ def _lookalike_update(kind: str, rng, persons: pl.DataFrame, a: int, b: int,
     if kind == "lookalike_twin":
         name = typo(pa["nama"], rng) if rng.random() < 0.5 else pb["nama"]
         birth = pa["_true_birth"]
-        nik = _twin_nik(pb["_true_nik"], pa["_true_nik"], birth, pb["_true_female"], niks)
+        nik = _free_nik(pb["_true_nik"], pa["_true_nik"], birth, pb["_true_female"], niks)
         return {"nama": name, "birth": birth, "nik": nik}
     return {"nama": pa["nama"], "birth": pb["_true_birth"], "nik": pb["_true_nik"]}
 
 
-def _twin_nik(own: str, twin: str, birth: date, female: bool, niks: set[str]) -> str:
-    """A NIK of the twin's birth date, sex digits of `female`, the next free serial."""
+def _free_nik(own: str, near: str, birth: date, female: bool, niks: set[str]) -> str:
+    """A NIK of `own`'s region, `birth` and the sex digits of `female`, the first serial after
+    `near`'s that nobody holds (a twin gets the serial next to the other twin's); added to
+    `niks`."""
     day = birth.day + (40 if female else 0)
     stem = f"{own[:6]}{day:02d}{birth.month:02d}{birth.year % 100:02d}"
-    serial = int(twin[12:]) if twin[12:].isdigit() else 1
+    serial = int(near[12:]) if near[12:].isdigit() else 1
     for step in range(1, 10_000):
         candidate = f"{stem}{(serial + step - 1) % 9999 + 1:04d}"
         if candidate not in niks:
@@ -451,6 +457,11 @@ def _twin_nik(own: str, twin: str, birth: date, female: bool, niks: set[str]) ->
 
 # ---------------------------------------------------------------------------------------------
 # P3KE: the poorer families, re-keyed, with variants
+
+
+def known_niks(persons: pl.DataFrame) -> set[str]:
+    """Every NIK a person holds or is written with (a new NIK must be none of them)."""
+    return set(persons["nik"].drop_nulls()) | set(persons["_true_nik"].drop_nulls())
 
 
 def _fathers(persons: pl.DataFrame) -> pl.DataFrame:
@@ -476,7 +487,7 @@ def _p3ke_view(seed: int, families: pl.DataFrame, persons: pl.DataFrame,
         pl.col("_true_birth").alias("birth"),
         pl.col("_true_female").alias("female"),
     )
-    lookalike = per["variant"].is_in(list(LOOKALIKES[:3])).to_numpy()
+    lookalike = per["variant"].is_in(list(POPULATION_LOOKALIKES)).to_numpy()
     chosen = variants.assign(rng, variants.eligibility(per, ref), rates, lookalike)
     per = per.with_columns(
         pl.when(pl.Series(lookalike)).then(pl.col("variant")).otherwise(chosen).alias("variant"),
@@ -554,8 +565,8 @@ def _render_p3ke(families: pl.DataFrame, persons: pl.DataFrame, ref: date):
 
 
 def _second_edition(rng, families: pl.DataFrame, persons: pl.DataFrame, rates: EditionRates,
-                    next_entity: int, ref: date):
-    """Edition 2 internal frames and the next free entity number."""
+                    next_entity: int, ref: date, niks: set[str]):
+    """Edition 2 internal frames and the next free entity number (`niks`: the NIKs in use)."""
     n = persons.height
     perm = rng.permutation(n)
     head = (persons["hubungan"] == "1").to_numpy()
@@ -571,11 +582,11 @@ def _second_edition(rng, families: pl.DataFrame, persons: pl.DataFrame, rates: E
         pl.when(pl.Series(corrected)).then(pl.col("_true_nama")).otherwise(pl.col("nama"))
         .alias("nama"),
     ).filter(~pl.Series(gone))
-    families, persons = _new_kk(rng, families, persons, count(rates.new_kk_families,
-                                                             families.height))
+    families, persons = _new_kk(rng, families, persons,
+                                count(rates.new_kk_families, families.height), niks)
     last = int(persons["person_id"].str.slice(5).cast(pl.Int64).max())
     persons = _reissue(rng, persons, last)
-    births = _births(rng, families, persons, count(rates.new_births, n), next_entity, ref)
+    births = _births(rng, persons, count(rates.new_births, n), next_entity, ref, niks)
     persons = pl.concat([persons, births], how="diagonal_relaxed")
     rank = {fid: i for i, fid in enumerate(families["family_id"])}
     persons = persons.with_row_index("_p").with_columns(
@@ -592,20 +603,34 @@ def _pick(perm: np.ndarray, eligible: np.ndarray, wanted: int) -> np.ndarray:
     return mask
 
 
-def _new_kk(rng, families: pl.DataFrame, persons: pl.DataFrame, wanted: int):
-    """A new No. KK for `wanted` families (moved, split): the serial raised by 5000, or a new
-    issue date."""
-    chosen = families["family_id"].sample(wanted, seed=int(rng.integers(0, 2**31)))
-    new_kk = pl.col("no_kk").str.slice(0, 12) + (
-        (pl.col("no_kk").str.slice(12, 4).cast(pl.Int64) + 5000) % 10000
-    ).cast(pl.String).str.zfill(4)
+def _new_kk(rng, families: pl.DataFrame, persons: pl.DataFrame, wanted: int,
+            niks: set[str]):
+    """A new No. KK for `wanted` families (moved, split): same region and issue date digits,
+    a serial that is no family's KK and nobody's NIK."""
+    chosen = set(families["family_id"].sample(wanted, seed=int(rng.integers(0, 2**31))))
+    in_use = set(families["no_kk"]) | niks
+    renumbered = {
+        fid: _free_serial(kk, in_use)
+        for fid, kk in zip(families["family_id"], families["no_kk"], strict=True)
+        if fid in chosen
+    }
     families = families.with_columns(
-        pl.when(pl.col("family_id").is_in(chosen.implode())).then(new_kk)
-        .otherwise(pl.col("no_kk")).alias("no_kk"))
+        pl.col("family_id").replace_strict(renumbered, default=pl.col("no_kk")).alias("no_kk"))
     persons = persons.with_columns(
-        pl.when(pl.col("family_id").is_in(chosen.implode()) & (pl.col("change") == "kept"))
+        pl.when(pl.col("family_id").is_in(list(chosen)) & (pl.col("change") == "kept"))
         .then(pl.lit("new_kk")).otherwise(pl.col("change")).alias("change"))
     return families, persons
+
+
+def _free_serial(number: str, in_use: set[str]) -> str:
+    """`number` with its last four digits moved on to a value not in `in_use` (added)."""
+    serial = int(number[12:])
+    for step in range(5000, 15_000):
+        candidate = f"{number[:12]}{(serial + step) % 9999 + 1:04d}"
+        if candidate not in in_use:
+            in_use.add(candidate)
+            return candidate
+    raise ValueError("no free serial")
 
 
 def _reissue(rng, persons: pl.DataFrame, last: int) -> pl.DataFrame:
@@ -619,8 +644,8 @@ def _reissue(rng, persons: pl.DataFrame, last: int) -> pl.DataFrame:
     return persons.with_columns(pl.Series("person_id", ids, dtype=pl.String))
 
 
-def _births(rng, families: pl.DataFrame, persons: pl.DataFrame, wanted: int,
-            next_entity: int, ref: date) -> pl.DataFrame:
+def _births(rng, persons: pl.DataFrame, wanted: int, next_entity: int, ref: date,
+            niks: set[str]) -> pl.DataFrame:
     """Babies born since edition 1 into families with a wife under 45 (new entities, new
     person IDs, a NIK of the birth date)."""
     wives = persons.filter((pl.col("hubungan") == "2") & pl.col("_true_female")
@@ -642,9 +667,8 @@ def _births(rng, families: pl.DataFrame, persons: pl.DataFrame, wanted: int,
     pool_m = names.filter(~pl.col("_true_female"))["nama"].to_list()
     nama = [(pool_f if f else pool_m)[int(rng.integers(0, len(pool_f if f else pool_m)))]
             for f in female]
-    used = set(persons["_true_nik"].to_list())
-    niks = [_twin_nik(h, h, b, bool(f), used) for h, b, f in
-            zip(parents["_true_nik"], born, female, strict=True)]
+    new_niks = [_free_nik(h, h, b, bool(f), niks) for h, b, f in
+                zip(parents["_true_nik"], born, female, strict=True)]
     last = int(persons["person_id"].str.slice(5).cast(pl.Int64).max())
     return parents.select(
         "family_id", "desa", "desil", "no_kk",
@@ -653,7 +677,7 @@ def _births(rng, families: pl.DataFrame, persons: pl.DataFrame, wanted: int,
         pl.Series("birth", born, dtype=pl.Date), pl.Series("_true_birth", born, dtype=pl.Date),
         pl.lit("1").alias("kawin"), pl.lit(BABY_EDUCATION).alias("pendidikan"),
         pl.lit(BABY_OCCUPATION).alias("pekerjaan"),
-        pl.Series("nik", niks), pl.Series("_true_nik", niks),
+        pl.Series("nik", new_niks), pl.Series("_true_nik", new_niks),
         pl.Series("nama", nama, dtype=pl.String),
         pl.Series("_entity", next_entity + np.arange(k), dtype=pl.Int64),
         _ids("I3513", last + 10 + np.arange(k) * 2, 10).alias("person_id"),
@@ -693,8 +717,8 @@ def _dtks(rng, dtsen: SynthData, persons: pl.DataFrame, share: float):
 # The agency's beneficiary list
 
 
-def _agency_list(rng, persons: pl.DataFrame, families: pl.DataFrame, rates: LinkageRates,
-                 next_entity: int, ref: date):
+def _agency_list(rng, persons: pl.DataFrame, rates: LinkageRates, next_entity: int,
+                 ref: date, niks: set[str]):
     """`rates.agency_rows` rows: registry persons aged 17+ (poorer families likelier) with the
     agency variants, and `agency_outsiders` of people in no register."""
     outsiders = count(rates.agency_outsiders, rates.agency_rows)
@@ -708,11 +732,11 @@ def _agency_list(rng, persons: pl.DataFrame, families: pl.DataFrame, rates: Link
                                  maintain_order="left").with_columns(
         pl.col("_true_nik").alias("nik"), pl.col("_true_birth").alias("birth"),
         pl.col("_true_female").alias("female"))
-    lookalike = picked["variant"].is_in(list(LOOKALIKES)).to_numpy()
+    lookalike = picked["variant"].is_in(list(POPULATION_LOOKALIKES)).to_numpy()
     kinds = variants.assign(rng, variants.eligibility(picked, ref), rates.agency, lookalike)
     picked = variants.apply(rng, picked, kinds, ref).with_columns(
         pl.when(pl.Series(lookalike)).then(pl.col("variant")).otherwise(kinds).alias("variant"))
-    strangers = _outsiders(rng, adults, outsiders, next_entity, set(persons["_true_nik"]))
+    strangers = _outsiders(rng, adults, outsiders, next_entity, niks)
     rows = pl.concat([picked.select(strangers.columns), strangers])
     rows = rows[rng.permutation(rows.height)]
     desa = desa_table()
@@ -745,7 +769,7 @@ def _outsiders(rng, adults: pl.DataFrame, k: int, next_entity: int,
     niks, kks = [], []
     for nik, kk, birth, female in zip(donors["_true_nik"], donors["no_kk"],
                                       donors["_true_birth"], donors["_true_female"], strict=True):
-        niks.append(_twin_nik(nik, nik[:12] + "7000", birth, female, known))
+        niks.append(_free_nik(nik, nik[:12] + "7000", birth, female, known))
         kks.append(kk[:12] + f"{(int(kk[12:]) + 7919) % 9000 + 1000:04d}")
     return donors.select(
         pl.Series("nik", niks, dtype=pl.String), pl.Series("no_kk", kks, dtype=pl.String),
