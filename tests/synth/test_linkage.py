@@ -216,6 +216,16 @@ def test_every_p3ke_variant_kind_appears_at_its_rate(linked):
     assert 0.80 <= exact <= 0.88
 
 
+def test_the_agency_variants_appear_at_their_rates_among_registry_people(linked):
+    bantuan = with_truth(linked, "bantuan")
+    insiders = bantuan.height - count(RATES.agency_outsiders, RATES.agency_rows)
+    found = dict(bantuan["variant"].value_counts().iter_rows())
+    for kind in ("name_typo", "nik_excel", "nik_missing", "birth_missing", "birth_year_off"):
+        assert found.get(kind, 0) == count(getattr(RATES.agency, kind), insiders), kind
+    excel = bantuan.filter(pl.col("variant") == "nik_excel")
+    assert excel["NIK"].str.contains(r"^\d\.\d{5}E\+15$").all()
+
+
 def test_most_records_are_exact_copies_of_the_person(linked):
     exact = p3ke_against_truth(linked).filter(pl.col("variant") == EXACT)
     assert exact.height > 0
