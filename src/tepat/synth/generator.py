@@ -28,7 +28,7 @@ change the underlying population.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -104,6 +104,12 @@ class SynthData:
     persons: pl.DataFrame
     truth: pl.DataFrame
     summary: dict = field(default_factory=dict)
+    # With `generate(..., keep_internal=True)`: the frames before rendering (codes, internal
+    # family index `family`, `family_id` / `person_id`), persons with their true values
+    # (`_entity`, `_true_nik`, `_true_birth`, `_true_female`; a duplicate copy keeps the
+    # original's). Used by `tepat.synth.linkage` to re-render the same people as other sources.
+    internal_families: pl.DataFrame | None = None
+    internal_persons: pl.DataFrame | None = None
 
     @property
     def family_layout(self) -> Layout:
@@ -203,10 +209,13 @@ def generate(
     source: str = "p3ke",
     defects: DefectRates | None = None,
     reference_date: date = date(2024, 3, 1),
+    *,
+    keep_internal: bool = False,
 ) -> SynthData:
     """A synthetic export of `households` genuine families (plus duplicate copies, if any).
 
-    See the module docstring and `tepat.synth.defects` for what is injected.
+    See the module docstring and `tepat.synth.defects` for what is injected. `keep_internal`
+    keeps the frames before rendering in the result (see `SynthData`).
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
@@ -469,6 +478,7 @@ def generate(
     padan = np.where(head_broken, rng.random(households) >= 0.9, rng.random(households) >= 0.03)
 
     # --- internal frames (one row per genuine family / person), stated values
+    true_nik = nik.clone()  # `scatter` below writes into `nik` in place
     persons = pl.DataFrame(
         {
             "family": pf.astype(np.int64),
@@ -484,8 +494,16 @@ def generate(
                 nik.scatter(list(nik_written), list(nik_written.values())) if nik_written else nik
             ),
             "nama": nama,
+            "_entity": np.arange(n_persons, dtype=np.int64),
+            "_true_nik": true_nik,
+            "_true_birth": birth_days.astype("datetime64[D]"),
+            "_true_female": female,
         }
-    ).with_columns(pl.col("birth").cast(pl.Date), pl.col("status_pekerjaan").replace("", None))
+    ).with_columns(
+        pl.col("birth").cast(pl.Date),
+        pl.col("_true_birth").cast(pl.Date),
+        pl.col("status_pekerjaan").replace("", None),
+    )
     families = pl.DataFrame(
         {
             "desa": fam_desa.astype(np.int64),
@@ -503,9 +521,12 @@ def generate(
     )
 
     # --- IDs and order
-    return _finish(
+    data, internal_families, internal_persons = _finish(
         _stream(seed, "ids"), source, seed, households, ref, rates, families, persons, truth
     )
+    if not keep_internal:
+        return data
+    return replace(data, internal_families=internal_families, internal_persons=internal_persons)
 
 
 def _pick_family_defects(rng, rates: DefectRates, households: int, head_age: np.ndarray):
@@ -683,7 +704,10 @@ def _ids(prefix: str, numbers: np.ndarray, digits: int) -> pl.Series:
     return prefix + pl.Series(numbers).cast(pl.String).str.zfill(digits)
 
 
-def _finish(rng, source, seed, households, ref, rates, families, persons, truth) -> SynthData:
+def _finish(
+    rng, source, seed, households, ref, rates, families, persons, truth
+) -> tuple[SynthData, pl.DataFrame, pl.DataFrame]:
+    """The data set, and the internal families and persons in output order with their IDs."""
     desa = desa_table()
     n_fam = families.height
     # order families by desa, randomly within the desa; members stay in KK order
@@ -739,7 +763,8 @@ def _finish(rng, source, seed, households, ref, rates, families, persons, truth)
             )
         },
     }
-    return SynthData(source, seed, households, ref, rates, fam_out, per_out, truth_frame, summary)
+    data = SynthData(source, seed, households, ref, rates, fam_out, per_out, truth_frame, summary)
+    return data, families.drop("_rank"), persons.drop("_rank", "_p")
 
 
 def _truth_frame(truth, fam_id_of, per_ids, person_pos) -> pl.DataFrame:

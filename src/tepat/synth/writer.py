@@ -5,6 +5,13 @@
     ground_truth.csv               one row per injected defect
     ground_truth.json              summary, defect rates, seed, reference date, file names
 
+The linked data set (`write_linked`, see `tepat.synth.linkage`):
+
+    dtsen_keluarga / dtsen_individu, p3ke_keluarga / p3ke_individu,
+    p3ke2_keluarga / p3ke2_individu, dtks_keluarga / dtks_anggota, bantuan   (.csv or .xlsx)
+    truth_linkage.csv              source, record_id, entity, variant, change (one row a record)
+    truth_linkage.json             summary, rates, seed, file names
+
 CSV: UTF-8 (no BOM), comma-separated, one header row, '\\n' line ends, dates as YYYY-MM-DD, null
 as an empty field, quotes only where needed. XLSX: one sheet ("keluarga" / "individu"), NIK, KK
 and ID columns as text cells, dates as real Excel dates shown as yyyy-mm-dd. The same data gives
@@ -19,8 +26,18 @@ from typing import Literal
 
 import polars as pl
 
-from tepat.core.layout import Kind, Layout
+from tepat.core.layout import (
+    DTKS_FAMILY,
+    DTKS_PERSON,
+    DTSEN_FAMILY,
+    DTSEN_PERSON,
+    P3KE_FAMILY,
+    P3KE_PERSON,
+    Kind,
+    Layout,
+)
 from tepat.synth.generator import SynthData
+from tepat.synth.linkage import BENEFICIARY_TEXT_COLUMNS, LinkedData
 from tepat.synth.xlsx import write_xlsx
 
 Format = Literal["csv", "xlsx"]
@@ -106,3 +123,57 @@ def write(
         json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return [fam_path, per_path, truth_csv, truth_json]
+
+
+def _layout_text_columns(frame: pl.DataFrame, layout: Layout | None) -> list[str]:
+    if layout is None:
+        return [c for c in BENEFICIARY_TEXT_COLUMNS if c in frame.columns]
+    return [c for c in _text_columns(layout) if c in frame.columns]
+
+
+def write_linked(data: LinkedData, out_dir: Path, fmt: Format = "csv") -> list[Path]:
+    """Every file of a linked data set and its truth into `out_dir`; returns the paths. With
+    xlsx, a table over Excel's row limit (DTSEN persons at full size) is written as csv."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"fmt must be 'csv' or 'xlsx', got {fmt!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = (
+        ("dtsen_keluarga", data.dtsen.families, DTSEN_FAMILY),
+        ("dtsen_individu", data.dtsen.persons, DTSEN_PERSON),
+        ("p3ke_keluarga", data.p3ke_families, P3KE_FAMILY),
+        ("p3ke_individu", data.p3ke_persons, P3KE_PERSON),
+        ("p3ke2_keluarga", data.p3ke2_families, P3KE_FAMILY),
+        ("p3ke2_individu", data.p3ke2_persons, P3KE_PERSON),
+        ("dtks_keluarga", data.dtks_families, DTKS_FAMILY),
+        ("dtks_anggota", data.dtks_persons, DTKS_PERSON),
+        ("bantuan", data.bantuan, None),
+    )
+    paths = []
+    for name, frame, layout in tables:
+        table_fmt = "csv" if frame.height + 1 > EXCEL_MAX_ROWS else fmt
+        path = out_dir / f"{name}.{table_fmt}"
+        if table_fmt == "csv":
+            frame.write_csv(path, date_format="%Y-%m-%d", line_terminator="\n")
+        else:
+            sheet = name.split("_")[-1]
+            write_xlsx(frame, path, sheet_name=sheet,
+                       text_columns=_layout_text_columns(frame, layout))
+        paths.append(path)
+    truth_csv = out_dir / "truth_linkage.csv"
+    data.truth.write_csv(truth_csv, line_terminator="\n")
+    truth_json = out_dir / "truth_linkage.json"
+    payload = {
+        "generator": "tepat.synth.linkage",
+        "seed": data.seed,
+        "households": data.households,
+        "reference_date": data.reference_date.isoformat(),
+        "rates": data.rates.as_dict(),
+        "files": [p.name for p in paths],
+        "truth": truth_csv.name,
+        "summary": data.summary,
+    }
+    truth_json.write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return [*paths, truth_csv, truth_json]

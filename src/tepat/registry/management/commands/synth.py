@@ -1,9 +1,12 @@
-"""`tepat synth`: write a synthetic P3KE or DTSEN export of Kab. Probolinggo with ground truth."""
+"""`tepat synth`: write a synthetic P3KE or DTSEN export of Kab. Probolinggo with ground truth;
+with `--linkage`, the same people in DTSEN, two P3KE editions, DTKS and an agency's beneficiary
+list with the truth of who is who (`tepat.synth.linkage`)."""
 
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from tepat import synth
 
@@ -25,13 +28,22 @@ class Command(BaseCommand):
         parser.add_argument("--source", choices=["p3ke", "dtsen", "dtks"], default="p3ke",
                             help="dtks: a DTSEN export in the DTKS layout (csv, no truth file)")
         parser.add_argument(
+            "--linkage",
+            action="store_true",
+            help="linked sources (DTSEN, P3KE + edition 2, DTKS, beneficiary list) with "
+            "truth_linkage.csv; --households counts the DTSEN families (default 400,000)",
+        )
+        parser.add_argument(
             "--format",
             choices=["xlsx", "csv"],
             default=None,
             help="default: xlsx for P3KE, csv for DTSEN",
         )
 
-    def handle(self, *args, households, seed, out, source, format, **options):
+    def handle(self, *args, households, seed, out, source, format, linkage, **options):
+        if linkage:
+            self._linkage(households or DEFAULT_HOUSEHOLDS["dtsen"], seed, out, format or "csv")
+            return
         households = households or DEFAULT_HOUSEHOLDS[source]
         fmt = format or ("csv" if source == "dtsen" else "xlsx")
         started = time.perf_counter()
@@ -49,6 +61,25 @@ class Command(BaseCommand):
             f"{data.families.height:,} keluarga, {data.persons.height:,} jiwa, "
             f"{data.truth.height:,} cacat tersisip (ground truth) — "
             f"dibuat {generated:.1f} s, ditulis {written:.1f} s"
+        )
+        for path in paths:
+            self.stdout.write(f"  {path}")
+
+    def _linkage(self, households: int, seed: int, out: Path, fmt: str) -> None:
+        started = time.perf_counter()
+        data = synth.generate_linked(households, seed)
+        generated = time.perf_counter() - started
+        paths = synth.write_linked(data, out, fmt)
+        written = time.perf_counter() - started - generated
+        for source, part in data.summary["sources"].items():
+            self.stdout.write(
+                _("%(source)s: %(records)s catatan, %(entities)s orang")
+                % {"source": source, "records": f"{part['records']:,}",
+                   "entities": f"{part['entities']:,}"}
+            )
+        self.stdout.write(
+            _("Dibuat %(generated).1f s, ditulis %(written).1f s")
+            % {"generated": generated, "written": written}
         )
         for path in paths:
             self.stdout.write(f"  {path}")
