@@ -25,8 +25,8 @@ from tepat.registry.scoping import unscoped_access
 
 def memberships() -> pl.DataFrame:
     with unscoped_access("linkage: the export of every membership"):
-        rows = list(ClusterMember.objects.unscoped("linkage: the export").order_by("cluster", "source",
-                                                                           "record_id")
+        rows = list(ClusterMember.objects.unscoped("linkage: the export")
+                    .order_by("cluster", "source", "record_id")
                     .values_list("source", "record_id", "cluster", "probability"))
     return pl.DataFrame(rows, schema={"source": pl.String, "record_id": pl.String,
                                       "cluster": pl.Int64, "match_probability": pl.Float64},
