@@ -55,6 +55,22 @@ def empty_records() -> pl.DataFrame:
     return pl.DataFrame(schema=RECORD_SCHEMA)
 
 
+def records_from_tables(families: pl.DataFrame, persons: pl.DataFrame, source: str
+                        ) -> pl.DataFrame:
+    """Records (less unique_id) of a validated file pair (`tepat.pipeline.Validated`): what
+    the registry would hold, mangled NIKs and KKs read as missing (as `records.read` does)."""
+    kk = families.select("source_family_id", pl.when(
+        pl.col("flags").str.contains("KK_NUMBER_MANGLED")).then(None)
+        .otherwise(pl.col("no_kk")).alias("no_kk"))
+    return persons.join(kk, on="source_family_id", how="left").select(
+        pl.lit(source).alias("source"), pl.col("source_person_id").alias("record_id"),
+        pl.when(pl.col("flags").str.contains("NIK_NUMBER_MANGLED")).then(None)
+        .otherwise(pl.col("nik")).alias("nik"),
+        "no_kk", "nama", pl.col("tanggal_lahir").cast(pl.Date), "jenis_kelamin",
+        pl.col("desa_code").alias("desa"), pl.col("kecamatan_code").alias("kecamatan"),
+        "hubungan")
+
+
 def prepare(records: pl.DataFrame, *, indonesian: bool = True) -> pl.DataFrame:
     """The columns Splink compares and blocks on, derived from `RECORD_COLUMNS`."""
     frame = records.select(list(RECORD_SCHEMA)).cast(RECORD_SCHEMA)  # type: ignore[arg-type]
@@ -92,11 +108,16 @@ _PLACEHOLDER_MD = "('0101', '1231')"
 
 
 def _nik() -> cl.CustomComparison:
+    """A digit off outside the serial is a typo; the same region and birth digits with another
+    serial is also what twins and same-day births of one kecamatan have, so it is its own
+    level and the data says how much it weighs."""
     return cl.CustomComparison(output_column_name="nik", comparison_levels=[
         cll.NullLevel("nik"),
         cll.ExactMatchLevel("nik").configure(label_for_charts="exact"),
-        cll.CustomLevel("hamming(nik_l, nik_r) = 1", label_for_charts="one_digit"),
-        cll.CustomLevel("damerau_levenshtein(nik_l, nik_r) = 1", label_for_charts="transposed"),
+        cll.CustomLevel("hamming(nik_l, nik_r) = 1 and nik_serial_l = nik_serial_r",
+                        label_for_charts="one_digit"),
+        cll.CustomLevel("damerau_levenshtein(nik_l, nik_r) = 1 and hamming(nik_l, nik_r) = 2",
+                        label_for_charts="transposed"),
         cll.CustomLevel("nik_region_l = nik_region_r and nik_birth_l = nik_birth_r",
                         label_for_charts="region_date"),
         cll.ElseLevel(),
