@@ -192,7 +192,7 @@ def test_another_file_than_the_previewed_one_is_refused(gesek, users, first_file
 
 
 def test_a_file_without_the_required_columns_is_refused_whole(gesek, users, tmp_path):
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     path = tmp_path / "salah.csv"
     path.write_text("NIK;Nama;Nominal\n3513204703850001;Siti;600000\n", encoding="utf-8")

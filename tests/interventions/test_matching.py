@@ -148,7 +148,7 @@ def test_a_nik_twice_in_the_file_is_matched_once_and_the_other_row_held(gesek, r
 
 def test_a_bad_file_is_rejected_naming_row_and_column_and_nothing_is_written(gesek, registry,
                                                                              users, tmp_path):
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     good = _member(_family(registry, MALESANWETAN, "Sutrisno"), 1)
     path = _csv(tmp_path, f"{good.nik};;Sutrisno;;;01/05/2024;",
@@ -172,7 +172,7 @@ def test_a_bad_file_is_rejected_naming_row_and_column_and_nothing_is_written(ges
 
 
 def test_a_file_without_a_nik_or_kk_column_is_rejected(gesek, users, tmp_path):
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     path = tmp_path / "daftar.csv"
     path.write_text("Nama;Tanggal;Nilai\nSutrisno;01/05/2024;3000000\n", encoding="utf-8")
@@ -181,7 +181,7 @@ def test_a_file_without_a_nik_or_kk_column_is_rejected(gesek, users, tmp_path):
 
 
 def test_a_file_that_is_no_spreadsheet_is_rejected_by_name(gesek, users, tmp_path):
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     path = tmp_path / "penerima.xlsx"
     path.write_bytes(b"%PDF-1.4 not a workbook")
@@ -233,7 +233,7 @@ def test_the_same_file_is_refused_the_second_time(gesek, registry, users, tmp_pa
     ("tiga juta", None), ("-5000", None), ("3.000.00", None),
 ])
 def test_amounts_are_read_in_indonesian_and_english_style(text, amount):
-    from tepat.interventions.matching import parse_amount
+    from tepat.interventions.beneficiary_file import parse_amount
 
     assert parse_amount(text) == (None if amount is None else Decimal(amount))
 
@@ -371,7 +371,7 @@ def test_past_a_limit_unmatched_rows_are_kept_without_a_candidate_search(gesek, 
 def test_a_file_named_after_a_kk_is_stored_and_reported_masked(gesek, registry, users,
                                                                tmp_path):
     from tepat.core.identity import mask
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     kk = _family(registry, NGADISARI, "Poniti").no_kk
     report = _upload(gesek.programmes["PKH"], _csv(tmp_path, f";{kk};Poniti;;;01/05/2024;",
