@@ -521,7 +521,7 @@ def _member_records(desa_code: str, family: NewFamily) -> pl.DataFrame:
     } for number, m in enumerate(family.members)], schema=schema)
 
 
-def similar_families(desa_code: str, family: NewFamily) -> set[int]:
+def _similar_families(desa_code: str, family: NewFamily) -> set[int]:
     """Registry families with a member the linkage model finds, at or above the review
     threshold, to be one of the usulan's members (a typo in a name or a NIK, another desa)."""
     if not family.members:
@@ -555,7 +555,7 @@ def duplicate_matches(desa_code: str, family: NewFamily, *, limit: int = 20,
     """`possible_duplicates`, each with the keys it matched by: "no_kk", "nik", "kepala", or
     "mirip" when only the linkage model found it (regency-wide too, shown as the others)."""
     found = _exact_duplicates(desa_code, family, limit)
-    similar = similar_families(desa_code, family) - {f.pk for f in found}
+    similar = _similar_families(desa_code, family) - {f.pk for f in found}
     if similar and len(found) < limit:
         found += list(Family.objects.unscoped("usulan: families the model found similar")
                       .filter(pk__in=sorted(similar)).select_related("desa")
