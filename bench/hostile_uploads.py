@@ -65,7 +65,7 @@ def run_case(entry: str, path: Path) -> dict[str, object]:
             read_sheet(path, P3KE_FAMILY)
             code = "accepted"
         elif entry == "program":
-            from tepat.interventions.matching import UploadRejected, _read_table
+            from tepat.interventions.beneficiary_file import UploadRejected, _read_table
 
             try:
                 _read_table(path)

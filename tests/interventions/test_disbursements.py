@@ -45,6 +45,12 @@ def _import(programme, path, actor, **kwargs):
     return import_disbursements(programme, path, actor=actor, file_name=path.name, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def _own_snapshot(settings, tmp_path):
+    """Each test's registry snapshot (tepat.linkage.matching) in its own folder."""
+    settings.INSTANCE_DIR = tmp_path / "instance"
+
+
 @pytest.fixture
 def people(registry):
     sutrisno = _family(registry, MALESANWETAN, "Sutrisno")
@@ -182,6 +188,27 @@ def test_a_waiting_row_confirmed_records_its_payment_and_is_then_known(gesek, us
     assert again.changes == 0 and (again.counts[SAME], again.counts[WAITING_ALREADY]) == (3, 0)
 
 
+def test_a_payment_with_a_mistyped_nik_waits_with_the_right_family_first(gesek, users, people,
+                                                                        tmp_path):
+    """A payment row has no birth date or desa: a near NIK and the name make a candidate, not
+    a payment recorded without a person's word."""
+    from tepat.interventions.models import UnmatchedRow
+
+    sutrisno, wife, siti = people
+    mistyped = wife.nik[:15] + str((int(wife.nik[15]) + 1) % 10)
+    typed = wife.nama[:-1] + "a"  # 'Anggota 2 Sutrisno' as 'Anggota 2 Sutrisna'
+    path = _csv(tmp_path, f"TRX-9;{mistyped};;{typed};April 2025;15/04/2025;750000;"
+                "Tersalur;;BNI")
+
+    plan = _import(gesek.programmes["PKH"], path, users.admin)
+
+    row = UnmatchedRow.objects.get(upload=plan.upload)
+    assert plan.upload.matched == 0
+    assert (row.candidates[0]["family"], row.candidates[0]["person"]) == (sutrisno.pk, wife.pk)
+    levels = {c["key"]: c["level"] for c in row.candidates[0]["comparisons"]}
+    assert levels["nik"] == "one_digit"
+
+
 def test_another_file_than_the_previewed_one_is_refused(gesek, users, first_file):
     from tepat.verification.errors import RuleError
 
@@ -192,7 +219,7 @@ def test_another_file_than_the_previewed_one_is_refused(gesek, users, first_file
 
 
 def test_a_file_without_the_required_columns_is_refused_whole(gesek, users, tmp_path):
-    from tepat.interventions.matching import UploadRejected
+    from tepat.interventions.beneficiary_file import UploadRejected
 
     path = tmp_path / "salah.csv"
     path.write_text("NIK;Nama;Nominal\n3513204703850001;Siti;600000\n", encoding="utf-8")

@@ -142,3 +142,67 @@ def test_finalization_fixes_a_versioned_list_and_the_diff_says_why(campaign, reg
     with pytest.raises(s.RuleError, match="tidak sedang dibuka"):
         s.save_verification(verification_of(sutrisno).pk, s.Findings(outcome="MAMPU",
                             reason="ASN"), actor=users.admin, expected_version=None)
+
+
+# --- usulan baru: a member the linkage model finds similar ("mirip") ----------------------------
+
+
+@pytest.fixture
+def own_snapshot(settings, tmp_path):
+    """This test's registry snapshot (tepat.linkage.matching) in its own folder."""
+    settings.INSTANCE_DIR = tmp_path / "instance"
+
+
+def _head_of(family):
+    return family.members.get(hubungan="1")
+
+
+def _usulan_like(head, nama):
+    """An usulan whose head is the registry head `head` retyped as `nama`, without a number."""
+    s = _services()
+    return s.NewFamily(kepala_keluarga=nama, members=[{
+        "nama": nama, "nik": "", "hubungan": "1", "jenis_kelamin": head.jenis_kelamin,
+        "tanggal_lahir": head.tanggal_lahir.isoformat()}])
+
+
+def test_a_member_similar_to_a_registry_person_in_the_area_is_a_possible_duplicate(
+        campaign, registry, users, own_snapshot):
+    from tepat.verification.models import CrossAreaDuplicate
+
+    s = _services()
+    sutrisno = registry.families[MALESANWETAN][0]
+    family = _usulan_like(_head_of(sutrisno), "Sutrisna")  # one letter off, no NIK or KK
+
+    assert s.duplicate_matches(MALESANWETAN, family) == [(sutrisno, ["mirip"])]
+    proposal = s.propose_family(campaign, MALESANWETAN, family, actor=users.operator_desa)
+
+    assert proposal.possible_duplicates == [sutrisno.pk]
+    assert not CrossAreaDuplicate.objects.exists()  # the desa sees it by name
+
+
+def test_a_similar_member_outside_the_area_is_a_case_for_whoever_sees_both(
+        campaign, registry, users, own_snapshot):
+    """DESIGN.md §10, "No oracle": the desa learns only that the usulan matched outside its
+    area; the kabupaten's queue gets the case, with the key "mirip"."""
+    from tepat.verification.models import CrossAreaDuplicate
+
+    s = _services()
+    poniti = registry.families[NGADISARI][0]  # Kec. Sukapura
+    proposal = s.propose_family(campaign, MALESANWETAN,
+                                _usulan_like(_head_of(poniti), "Ponita"),
+                                actor=users.operator_desa)
+
+    assert proposal.possible_duplicates == [poniti.pk]
+    case = CrossAreaDuplicate.objects.get()
+    assert (case.family_id, case.area_id, case.keys, case.state) == (
+        poniti.pk, "35.13", ["mirip"], "open")
+    assert not CrossAreaDuplicate.objects.for_user(users.operator_desa).exists()
+    assert CrossAreaDuplicate.objects.for_user(users.admin).get() == case
+
+
+def test_a_stranger_proposed_matches_nobody(campaign, registry, users, own_snapshot):
+    s = _services()
+    family = s.NewFamily(kepala_keluarga="Zzyzx Qwerty", members=[{
+        "nama": "Zzyzx Qwerty", "nik": "", "hubungan": "1", "jenis_kelamin": "1",
+        "tanggal_lahir": "1970-01-01"}])
+    assert s.duplicate_matches(MALESANWETAN, family) == []

@@ -244,6 +244,11 @@ def test_an_upload_shows_its_report_with_masked_candidates(client_for, gesek, re
     assert report.status_code == 200 and report["Cache-Control"] == "no-store"
     row = report.context["rows"][0]
     assert row.choices[0]["family_obj"] == misnati
+    # The model's probability and the comparisons in words (the core's words once they land).
+    top = row.choices[0]
+    assert top["percent"].endswith("%") and top["percent"] in html
+    born = next(w for w in top["words"] if w.startswith(("tanggal lahir", "tanggal_lahir")))
+    assert born in html
     assert "Misnati" in html and misnati.no_kk_masked in html
     assert not leaked_numbers(html, registry.numbers) and not FULL_NUMBER.search(html)
 

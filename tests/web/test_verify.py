@@ -468,6 +468,25 @@ def test_a_duplicate_outside_the_area_is_only_said_to_be_registered_elsewhere(
         poniti.pk, "35.13", ["no_kk"], "open")
 
 
+def test_a_similar_person_outside_the_area_is_only_said_to_be_registered_elsewhere(
+        client_for, campaign, registry, settings, tmp_path):
+    """The same "No oracle" answer when only the linkage model found the family ("mirip")."""
+    from tepat.verification.models import CrossAreaDuplicate
+
+    settings.INSTANCE_DIR = tmp_path / "instance"  # this test's registry snapshot
+    poniti = _family(registry, "Poniti").members.get(hubungan="1")  # Kec. Sukapura
+    client = client_for("operator_desa")
+    response = client.post(reverse("verify_proposal_new"), _proposal_post(**{
+        "kepala_keluarga": "Ponita", "a0-nama": "Ponita",
+        "a0-tanggal_lahir": poniti.tanggal_lahir.isoformat()}))
+    page = client.get(response["Location"]).content.decode()
+    section = page.split('id="duplikat"')[1].split("</section>")[0]
+    assert "sudah terdaftar di registri di luar wilayah Anda" in section
+    for detail in ("Poniti", "Ngadisari", "Sukapura", "desil", poniti.nik):
+        assert detail not in page
+    assert CrossAreaDuplicate.objects.get().keys == ["mirip"]
+
+
 def test_the_first_musdes_record_needs_its_berita_acara(client_for, campaign, registry):
     from tepat.verification.models import Musdes
 

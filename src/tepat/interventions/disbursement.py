@@ -2,8 +2,9 @@
 
 The file says who was actually paid. It is read in the pipeline's limited child process
 (`read_sheet` with `DISBURSEMENT_LAYOUT`), parsed by `tepat.pipeline.disbursement`, matched by
-the beneficiary list's exact NIK/KK match (`matching.match_rows`, in the uploader's area), and
-planned before anything is written. Each usable row becomes one of:
+the beneficiary list's matching (`matching.match_rows`, in the uploader's area: exact on
+NIK/KK, else by the linkage model when it is sure), and planned before anything is written.
+Each usable row becomes one of:
 
 - NEW: a new intervention, DELIVERED when paid, FAILED when not (failed aid is not received);
 - PLANNED: the family's PLANNED intervention of this programme dated within the row's period is
@@ -35,14 +36,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tepat.audit.services import EACH, log_event, log_events, write_service
-from tepat.interventions.matching import (
+from tepat.interventions.beneficiary_file import (
     BeneficiaryRow,
     FileProblem,
     UploadRejected,
-    all_candidates,
-    match_rows,
     staged,
 )
+from tepat.interventions.matching import match_rows
 from tepat.interventions.models import (
     BeneficiaryUpload,
     Intervention,
@@ -364,12 +364,11 @@ def _write_changed(plan: DisbursementPlan, upload: BeneficiaryUpload, actor: Any
 
 def _write_waiting(plan: DisbursementPlan, upload: BeneficiaryUpload, actor: Any) -> None:
     waiting = [o for o in plan.outcomes if o.action == WAITING]
-    candidates = all_candidates([o.matched for o in waiting], actor)
     UnmatchedRow.objects.bulk_create([
         UnmatchedRow(upload=upload, row_number=o.row.row, nik=o.row.nik or "",
                      no_kk=o.row.no_kk or "", nama=o.row.nama, delivered_on=o.row.paid_on,
                      amount=o.row.amount, reason=o.matched.reason,
-                     candidates=candidates[id(o.matched)], payment_key=o.row.key,
+                     candidates=o.matched.candidates, payment_key=o.row.key,
                      payment_status=STATUS_OF[o.row.status], period=o.row.period.code,
                      reference=o.row.reference, failure_reason=o.row.reason,
                      channel=o.row.channel)

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tepat.audit.services import ONE, log_event, write_service
+from tepat.lib.errors import RuleError
 from tepat.linkage.models import ClusterMember, LinkPair
-from tepat.verification.errors import RuleError
 
 
 def _members(reason: str):

@@ -5,14 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from tepat.core.spreadsheet import name_runs_as_formula
+from tepat.lib.errors import RuleError
 
-
-class RuleError(Exception):
-    """A broken rule; `problems` are (field, message) pairs for forms, `str()` joins them."""
-
-    def __init__(self, *problems: str | tuple[str, str]) -> None:
-        self.problems = [p if isinstance(p, tuple) else ("", p) for p in problems]
-        super().__init__(" ".join(message for _field, message in self.problems))
+__all__ = ["Conflict", "RuleError", "formula_problems"]
 
 
 def formula_problems(field: str, label: str, value: object) -> list[tuple[str, str]]:

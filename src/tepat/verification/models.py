@@ -410,7 +410,7 @@ class CrossAreaDuplicate(models.Model):
     desa = _region()  # the matched family's
     kecamatan = _region()
     area = _region()  # who may see the case: a kecamatan code, or the kabupaten's
-    keys = models.JSONField(default=list)  # what matched: "no_kk", "nik", "kepala"
+    keys = models.JSONField(default=list)  # what matched: "no_kk", "nik", "kepala", "mirip"
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     note = models.TextField(_("catatan"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

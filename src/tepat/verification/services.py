@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -27,6 +28,8 @@ from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
+from tepat.linkage import matching as linkage
+from tepat.linkage.engine import RECORD_SCHEMA
 from tepat.registry.clusters import linked_families
 from tepat.registry.models import Family, Person, kk_in, nik_in
 from tepat.verification import stats
@@ -501,9 +504,51 @@ def _matching(desa_code: str, family: NewFamily) -> tuple[Q, set[str], str | Non
     return match, niks, kk, head_key
 
 
+SIMILAR = "mirip"  # the key of a family only the linkage model found
+
+
+def _birth_date(value: Any) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _member_records(desa_code: str, family: NewFamily) -> pl.DataFrame:
+    """The usulan's members as outside records for the linkage model."""
+    schema = {k: v for k, v in RECORD_SCHEMA.items() if k != "unique_id"}
+    return pl.DataFrame([{
+        "source": "usulan", "record_id": str(number), "nik": normalize_number(m.get("nik")),
+        "no_kk": normalize_number(family.no_kk), "nama": (m.get("nama") or "").strip() or None,
+        "tanggal_lahir": _birth_date(m.get("tanggal_lahir")),
+        "jenis_kelamin": m.get("jenis_kelamin") or None, "desa": desa_code,
+        "kecamatan": desa_code.rsplit(".", 1)[0], "hubungan": m.get("hubungan") or None,
+    } for number, m in enumerate(family.members)], schema=schema)
+
+
+def _similar_families(desa_code: str, family: NewFamily) -> set[int]:
+    """Registry families with a member the linkage model finds, at or above the review
+    threshold, to be one of the usulan's members (a typo in a name or a NIK, another desa)."""
+    if not family.members:
+        return set()
+    found = linkage.match(_member_records(desa_code, family), best=3)
+    persons = found.get_column("person_id").unique().to_list()
+    if not persons:
+        return set()
+    return set(Person.objects.unscoped("usulan: the families of members the model found similar")
+               .filter(pk__in=persons).values_list("family_id", flat=True))
+
+
 def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -> list[Family]:
     """Registry families that may be the proposed one: same KK or a member's NIK anywhere,
-    or the same head's name and birth date in the same desa."""
+    the same head's name and birth date in the same desa, or a member the linkage model finds
+    similar anywhere."""
+    return [f for f, _keys in duplicate_matches(desa_code, family, limit=limit)]
+
+
+def _exact_duplicates(desa_code: str, family: NewFamily, limit: int) -> list[Family]:
     match, _niks, _kk, _head = _matching(desa_code, family)
     # Regency-wide on purpose (the family may be registered in another desa); only ids are
     # stored, pages show only those in the viewer's area (web/views/verify.py), and a match
@@ -512,9 +557,16 @@ def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -
                 .filter(match).select_related("desa")[:limit])
 
 
-def duplicate_matches(desa_code: str, family: NewFamily) -> list[tuple[Family, list[str]]]:
-    """`possible_duplicates`, each with the keys it matched by: "no_kk", "nik", "kepala"."""
-    found = possible_duplicates(desa_code, family)
+def duplicate_matches(desa_code: str, family: NewFamily, *, limit: int = 20,
+                      ) -> list[tuple[Family, list[str]]]:
+    """`possible_duplicates`, each with the keys it matched by: "no_kk", "nik", "kepala", or
+    "mirip" when only the linkage model found it (regency-wide too, shown as the others)."""
+    found = _exact_duplicates(desa_code, family, limit)
+    similar = _similar_families(desa_code, family) - {f.pk for f in found}
+    if similar and len(found) < limit:
+        found += list(Family.objects.unscoped("usulan: families the model found similar")
+                      .filter(pk__in=sorted(similar)).select_related("desa")
+                      .order_by("pk")[:limit - len(found)])
     _match, niks, kk, head_key = _matching(desa_code, family)
     holding = set(Person.objects.unscoped("usulan: which matched families hold a proposed NIK")
                   .filter(nik_in(niks), family_id__in=[f.pk for f in found])
@@ -528,6 +580,7 @@ def duplicate_matches(desa_code: str, family: NewFamily) -> list[tuple[Family, l
             ("kepala", bool(head_key) and f.desa_id == desa_code
              and (f.kepala_keluarga or "").strip().casefold() == head_name
              and str(f.tanggal_lahir) == str(head_key["tanggal_lahir"])),
+            (SIMILAR, f.pk in similar),
         ) if hit]
         matches.append((f, keys))
     return matches

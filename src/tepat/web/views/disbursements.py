@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tepat.interventions import disbursement
-from tepat.interventions.matching import UploadRejected
+from tepat.interventions.beneficiary_file import UploadRejected
 from tepat.interventions.models import Programme
 from tepat.pipeline.disbursement import DISBURSEMENT_LAYOUT, FAILED, PAID
 from tepat.verification.errors import RuleError

@@ -11,6 +11,7 @@ the family list). Writes go through `tepat.interventions.services` and `.matchin
 from __future__ import annotations
 
 import secrets
+from math import floor
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +31,7 @@ from tepat.audit.models import AuditEvent
 from tepat.core.identity import NUMBER_LENGTH, mask
 from tepat.gesek.models import Agency
 from tepat.gesek.selectors import agency_of
-from tepat.interventions import matching
+from tepat.interventions import beneficiary_file, matching
 from tepat.interventions.models import (
     RECEIVED,
     BeneficiaryUpload,
@@ -39,6 +41,7 @@ from tepat.interventions.models import (
     UnmatchedRow,
 )
 from tepat.interventions.services import add_intervention, save_programme
+from tepat.linkage import words
 from tepat.regions.models import Region
 from tepat.registry.models import Family, Person
 from tepat.verification.errors import RuleError
@@ -268,13 +271,13 @@ def programme_upload(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_programme_for_user(request.user, pk)
     posted = request.method == "POST"
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
-    rejected: matching.UploadRejected | None = None
+    rejected: beneficiary_file.UploadRejected | None = None
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["berkas"]
         try:
             report = matching.upload_beneficiaries(programme, upload, actor=request.user,
                                                    file_name=upload.name)
-        except matching.UploadRejected as error:
+        except beneficiary_file.UploadRejected as error:
             rejected = error
         except RuleError as error:
             add_problems(form, error)
@@ -283,7 +286,7 @@ def programme_upload(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("upload_detail", pk=report.upload.pk)
     return render(request, "web/programme_upload.html", {
         "nav": "programmes", "programme": programme, "form": form, "rejected": rejected,
-        "columns": matching.BENEFICIARY_LAYOUT.columns,
+        "columns": beneficiary_file.BENEFICIARY_LAYOUT.columns,
     }, status=422 if rejected else 200)
 
 
@@ -305,9 +308,19 @@ def _candidates(user: Any, rows: list[UnmatchedRow]) -> None:
     persons = Person.objects.for_user(user).in_bulk(person_ids)
     for row in rows:
         row.choices = [
-            {**c, "family_obj": families[c["family"]], "person_obj": persons.get(c.get("person"))}
+            {**c, "family_obj": families[c["family"]], "person_obj": persons.get(c.get("person")),
+             "percent": _percent(c.get("probability")),
+             "words": words.lines(c.get("comparisons") or [])}
             for c in row.candidates if c.get("family") in families
         ]
+
+
+def _percent(probability: float | None) -> str:
+    """The model's probability as the page says it: '99,7%' (never 100% unless exact)."""
+    if probability is None:
+        return ""
+    shown = floor(probability * 1000) / 10
+    return formats.number_format(shown, 1) + "%"
 
 
 def _rejections(rows: list[UnmatchedRow]) -> dict[str, str]:

@@ -187,7 +187,8 @@ def review(request: HttpRequest) -> HttpResponse:
 # Kasus ganda lintas wilayah (DESIGN.md §10, "No oracle")
 
 MATCH_KEYS = {"no_kk": gettext_lazy("No. KK sama"), "nik": gettext_lazy("NIK anggota sama"),
-              "kepala": gettext_lazy("nama dan tanggal lahir kepala keluarga sama")}
+              "kepala": gettext_lazy("nama dan tanggal lahir kepala keluarga sama"),
+              "mirip": gettext_lazy("anggota mirip menurut model pencocokan")}
 MAX_CASES = 200
 
 

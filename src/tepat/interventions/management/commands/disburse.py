@@ -42,8 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "table"], default="table")
 
     def handle(self, *args, **options) -> None:
+        from tepat.interventions.beneficiary_file import UploadRejected
         from tepat.interventions.disbursement import import_disbursements, preview_disbursements
-        from tepat.interventions.matching import UploadRejected
         from tepat.interventions.models import Programme
 
         path = Path(options["file"])
