@@ -195,7 +195,7 @@ def test_the_command_names_what_is_wrong(delivered):
 
 
 def test_the_report_reads_in_a_few_queries(delivered, django_assert_max_num_queries):
-    with django_assert_max_num_queries(15):  # + planned and failed aid, one query
+    with django_assert_max_num_queries(16):  # + planned and failed aid; + jiwa once per person
         rep = _report()
         rep.by_kecamatan, rep.by_official  # noqa: B018
 

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.tasks import task
 from django.utils import timezone
@@ -95,8 +95,9 @@ def _train(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     records = read()
     progress(0.05, "Membaca rekaman / reading records")
     prepared = engine.prepare(records)
+    timings = {"read_prepare": round(time.perf_counter() - started, 2)}
     trained = engine.train(prepared, progress=lambda f, label: progress(0.1 + 0.85 * f, label))
-    timings = {"read_prepare": round(time.perf_counter() - started, 2), **trained.timings}
+    timings |= {k: round(v, 2) for k, v in trained.timings.items()}
     model = writes.keep_model(trained.model, records=records.height, timings=timings,
                               actor=run.requested_by, run=run)
     return {"model": model, "records": records.height, "timings": timings}
@@ -118,10 +119,13 @@ def _decisions() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _members() -> pl.DataFrame:
-    rows = ClusterMember.objects.unscoped("linkage: every membership").values_list(
-        "person_id", "cluster", "alone", "record_hash")
-    return pl.DataFrame(list(rows), schema={"unique_id": pl.Int64, "cluster": pl.Int64,
-                                            "alone": pl.Boolean, "record_hash": pl.String},
+    """Every membership (unique_id, cluster, alone, record_hash): one plain query, not the
+    ORM's objects (1.75M rows)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT person_id, cluster, alone, record_hash FROM linkage_clustermember")
+        rows = cur.fetchall()
+    return pl.DataFrame(rows, schema={"unique_id": pl.Int64, "cluster": pl.Int64,
+                                      "alone": pl.Boolean, "record_hash": pl.String},
                         orient="row")
 
 
@@ -212,7 +216,8 @@ def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     lap("cluster")
     progress(0.85, "Menyimpan / writing")
     queue = review_pairs(pairs, clusters, model.accept_threshold, model.review_threshold)
-    written = writes.write_run(run, model, clusters, queue, prepared, full=True)
+    written = writes.write_run(run, model, clusters, queue, prepared, records, members,
+                               full=True)
     lap("write")
     return {"model": model, "records": records.height, "pairs": pairs.height,
             "auto_links": edges.height, "review_pairs": written["queued"],
@@ -319,7 +324,8 @@ def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
              .select("unique_id", pl.coalesce("now", "cluster").alias("cluster")))
     queue = review_pairs(pairs, every, model.accept_threshold, model.review_threshold)
     lap("cluster")
-    written = writes.write_run(run, model, clusters, queue, prepared, full=False)
+    written = writes.write_run(run, model, clusters, queue, prepared, records, members,
+                               full=False)
     lap("write")
     return {"model": model, "records": fresh.height, "pairs": pairs.height,
             "auto_links": edges.height, "review_pairs": written["queued"],

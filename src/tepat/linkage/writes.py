@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from tepat.audit.services import ONE, log_event, write_service
 from tepat.linkage import engine
-from tepat.linkage.models import ClusterMember, LinkModel, LinkPair, LinkRun
+from tepat.linkage.models import LinkModel, LinkPair, LinkRun
 from tepat.registry.editions import insert
 from tepat.registry.stats import refresh_desa_stats
 
@@ -57,16 +57,12 @@ _MEMBER_COLUMNS = ("person_id", "source", "record_id", "cluster", "probability",
                    "kecamatan_id", "desa_id", "alone", "run_id")
 
 
-def _stored() -> pl.DataFrame:
-    rows = ClusterMember.objects.unscoped("linkage: memberships to compare").values_list(
-        "person_id", "cluster", "record_hash")
-    return pl.DataFrame(list(rows), schema={"unique_id": pl.Int64, "old_cluster": pl.Int64,
-                                            "old_hash": pl.String}, orient="row")
-
-
-def _write_members(run: LinkRun, clusters: pl.DataFrame) -> int:
-    """Insert new memberships, update those whose cluster or record changed; returns how many."""
-    joined = clusters.join(_stored(), on="unique_id", how="left")
+def _write_members(run: LinkRun, clusters: pl.DataFrame, members: pl.DataFrame) -> int:
+    """Insert new memberships, update those whose cluster or record changed; returns how many.
+    `members`: the memberships as the run read them."""
+    stored = members.select("unique_id", pl.col("cluster").alias("old_cluster"),
+                            pl.col("record_hash").alias("old_hash"))
+    joined = clusters.join(stored, on="unique_id", how="left")
     new = joined.filter(pl.col("old_cluster").is_null())
     changed = joined.filter(pl.col("old_cluster").is_not_null()
                             & ((pl.col("old_cluster") != pl.col("cluster"))
@@ -148,11 +144,10 @@ def _area(kecamatan_l: str, kecamatan_r: str) -> str:
 
 
 def _write_queue(run: LinkRun, model: LinkModel, queue: pl.DataFrame,
-                 prepared: pl.DataFrame, full: bool) -> int:
+                 prepared: pl.DataFrame, records: pl.DataFrame, full: bool) -> int:
     """New pairs wait; pending ones are refreshed; a rejected pair comes back only when one
     of its records changed; a full run drops pending pairs it no longer finds."""
-    hashes = _hashes().join(prepared.select("unique_id", "kecamatan"), on="unique_id",
-                            how="left")  # as the memberships were just written
+    hashes = records.select("unique_id", "row_hash", "kecamatan")
     queue = (queue.join(hashes.rename({"unique_id": "unique_id_l", "row_hash": "hash_l",
                                        "kecamatan": "kecamatan_l"}),
                         on="unique_id_l", how="left")
@@ -160,10 +155,9 @@ def _write_queue(run: LinkRun, model: LinkModel, queue: pl.DataFrame,
                                   "kecamatan": "kecamatan_r"}),
                    on="unique_id_r", how="left"))
     existing = {(p.left_id, p.right_id): p for p in LinkPair.objects.unscoped(
-        "linkage: the queue a run refreshes").filter(
-        left_id__in=queue.get_column("unique_id_l").to_list())} if queue.height else {}
+        "linkage: the queue a run refreshes")} if queue.height else {}
     explained = explain(queue, model.model, prepared.select("unique_id", "name"))
-    new, update, seen = [], [], set()
+    new, update, seen, waiting = [], [], set(), 0
     for row, comparisons in zip(queue.iter_rows(named=True), explained, strict=True):
         key = (row["unique_id_l"], row["unique_id_r"])
         seen.add(key)
@@ -175,6 +169,9 @@ def _write_queue(run: LinkRun, model: LinkModel, queue: pl.DataFrame,
                                 right_hash=row["hash_r"] or "",
                                 area_id=_area(row["kecamatan_l"], row["kecamatan_r"]),
                                 **values))
+        elif _unchanged(pair, row):
+            waiting += 1
+            continue
         elif pair.state in (LinkPair.State.PENDING, LinkPair.State.UNSURE) or (
                 pair.state == LinkPair.State.REJECTED
                 and (pair.left_hash, pair.right_hash) != (row["hash_l"], row["hash_r"])):
@@ -193,14 +190,15 @@ def _write_queue(run: LinkRun, model: LinkModel, queue: pl.DataFrame,
         for start in range(0, len(stale), CHUNK):
             LinkPair.objects.unscoped("linkage: stale pending pairs").filter(
                 pk__in=stale[start:start + CHUNK]).delete()
-    return len(new) + sum(1 for p in update if p.state == LinkPair.State.PENDING)
+    return waiting + len(new) + sum(1 for p in update if p.state == LinkPair.State.PENDING)
 
 
-def _hashes() -> pl.DataFrame:
-    rows = ClusterMember.objects.unscoped("linkage: record hashes").values_list(
-        "person_id", "record_hash")
-    return pl.DataFrame(list(rows), schema={"unique_id": pl.Int64, "row_hash": pl.String},
-                        orient="row")
+def _unchanged(pair: LinkPair, row: dict[str, Any]) -> bool:
+    """A waiting pair the run found again as it was: nothing to write."""
+    return (pair.state in (LinkPair.State.PENDING, LinkPair.State.UNSURE)
+            and (pair.left_hash, pair.right_hash) == (row["hash_l"] or "", row["hash_r"] or "")
+            and pair.match_probability is not None
+            and abs(pair.match_probability - row["match_probability"]) < 1e-9)
 
 
 def _pending() -> dict[tuple[int, int], LinkPair]:
@@ -211,12 +209,14 @@ def _pending() -> dict[tuple[int, int], LinkPair]:
 
 @write_service(ONE)
 def write_run(run: LinkRun, model: LinkModel, clusters: pl.DataFrame, queue: pl.DataFrame,
-              prepared: pl.DataFrame, *, full: bool) -> dict[str, int]:
+              prepared: pl.DataFrame, records: pl.DataFrame, members: pl.DataFrame, *,
+              full: bool) -> dict[str, int]:
     """A run's memberships and review pairs, in one transaction, with one audit event."""
     with transaction.atomic():
-        changed = _write_members(run, clusters)
-        queued = _write_queue(run, model, queue, prepared, full)
-        refresh_desa_stats()  # jiwa are counted once per cluster: the clusters changed
+        changed = _write_members(run, clusters, members)
+        queued = _write_queue(run, model, queue, prepared, records, full)
+        if changed:
+            refresh_desa_stats()  # jiwa are counted once per cluster: the clusters changed
         log_event("linkage.run.written", obj=run, actor=run.requested_by,
                   data={"kind": run.kind, "changed_members": changed, "queued": queued,
                         "records": clusters.height})
