@@ -149,6 +149,28 @@ numbers (Excel serials of any digit count) are read; the day/month order of text
 decided per file from the values that read one way only (a first part above 12: day first; a
 second part above 12: month first; default day first); when it cannot be decided, or the file
 mixes both, the dates that read both ways are flagged `BIRTHDATE_AMBIGUOUS`.
+
+### Synthetic linked records (`tepat synth --linkage`, issue 18 §4)
+
+`tepat synth --linkage --households N --seed S --out DIR [--format csv|xlsx]` writes the same
+people in five sources (`tepat.synth.linkage.generate_linked`, `tepat.synth.writer.write_linked`):
+`dtsen_keluarga` / `dtsen_individu` (the whole population: N families), `p3ke_keluarga` /
+`p3ke_individu` (83 % of the desil 1–4 families, re-keyed, with variants), `p3ke2_*` (a second
+edition six months later), `dtks_keluarga` / `dtks_anggota` (a sample under DTKS IDs) and
+`bantuan` (an agency's beneficiary list: `No, NIK, No. KK, Nama, Tanggal lahir, Desa, Tanggal,
+Jumlah`, as the programme upload reads it). With xlsx, a table over Excel's row limit is csv.
+
+`truth_linkage.csv` has one row per person record of every file:
+
+| column | meaning |
+|---|---|
+| source | dtsen, p3ke, p3ke2, dtks, bantuan |
+| record_id | the person ID of the file (id_individu_dtsen, id_individu, id_art_dtks); for bantuan the `No` column (spreadsheet row = No + 1) |
+| entity | `E` + 8 digits: records of one entity are the same person |
+| variant | `exact`; a variant kind (`tepat.synth.variants`: name_old_spelling, name_muhammad, name_siti, name_title, name_typo, name_word_order, name_bin_binti, nik_digit_off, nik_transposed, nik_missing, nik_excel, birth_day_month_swapped, birth_year_off, birth_placeholder, birth_missing, moved, sex_missing); a DTSEN defect (duplicate_family, nik_malformed, birth_nik_mismatch, sex_nik_mismatch); not_in_registry (bantuan); or a look-alike: lookalike_twin, lookalike_father_son, lookalike_common_name, lookalike_borrowed_nik (true non-matches) |
+| change | p3ke2 only: kept, reissued (same person, new ID), name_corrected, new_kk, new_birth |
+
+`truth_linkage.json` holds the rates (`LinkageRates`), the seed and counts per source.
 """
 
 REGISTRY = """## Registry
