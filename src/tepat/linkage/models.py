@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tepat.registry.scoping import PersonalQuerySet
+from tepat.registry.scoping import AreaQueueQuerySet, PersonalQuerySet
 
 
 class LinkModel(models.Model):
@@ -108,22 +108,6 @@ class ClusterMember(models.Model):
         return f"{self.source}:{self.record_id} → K{self.cluster}"
 
 
-class PairQuerySet(PersonalQuerySet):
-    def for_area(self, area_code: str | None) -> PairQuerySet:
-        """The pairs of a kecamatan (its own queue), or of a kabupaten (its queue and, read
-        only, every kecamatan's)."""
-        depth = area_code.count(".") if area_code else 3
-        if depth >= 3:
-            scoped = self.none()
-        elif depth == 2:
-            scoped = self.filter(area_id=area_code)
-        else:
-            scoped = self.filter(models.Q(area_id=area_code)
-                                 | models.Q(area__code__startswith=area_code + "."))
-        scoped._scope = f"area {area_code}"
-        return scoped  # type: ignore[return-value]
-
-
 class LinkPair(models.Model):
     """Two records the model is unsure about (between the review and accept thresholds), or a
     pair a person decided on (a manual merge is an accepted pair)."""
@@ -156,7 +140,7 @@ class LinkPair(models.Model):
     run = models.ForeignKey(LinkRun, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="+")
 
-    objects = PairQuerySet.as_manager()
+    objects = AreaQueueQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -187,13 +187,7 @@ def review_pairs(pairs: pl.DataFrame, clusters: pl.DataFrame, accept: float,
 def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     model = _model_or_fail()
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
+    lap = _laps(timings)
 
     records = read()
     lap("read")
@@ -223,6 +217,17 @@ def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
             "auto_links": edges.height, "review_pairs": written["queued"],
             "clusters": clusters.get_column("cluster").n_unique(),
             "changed_members": written["changed"], "timings": timings}
+
+
+def _laps(timings: dict[str, float]):
+    """`lap(name)` records the seconds since the previous lap (or since now) under `name`."""
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 2)
+        clock[0] = now
+    return lap
 
 
 def _model_or_fail() -> LinkModel:
@@ -291,13 +296,7 @@ def join_clusters(fresh_ids: pl.Series, edges: pl.DataFrame, members: pl.DataFra
 def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     model = _model_or_fail()
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
+    lap = _laps(timings)
 
     records = read()
     members = _members()

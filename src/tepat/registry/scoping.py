@@ -228,3 +228,21 @@ class PersonalQuerySet(ScopedQuerySet):
     def explain(self, *, format: str | None = None, **options: Any) -> str:  # noqa: A002
         self._check("explain")
         return super().explain(format=format, **options)
+
+
+class AreaQueueQuerySet(PersonalQuerySet):
+    """Rows scoped by one `area` column that names who may see them (a queue): a kecamatan
+    sees its own, the kabupaten its own and every kecamatan's, a desa none (cross-area
+    duplicate cases, linkage review pairs)."""
+
+    def for_area(self, area_code: str | None) -> AreaQueueQuerySet:
+        depth = area_code.count(".") if area_code else 3
+        if depth >= 3:
+            scoped = self.none()
+        elif depth == 2:
+            scoped = self.filter(area_id=area_code)
+        else:
+            scoped = self.filter(models.Q(area_id=area_code)
+                                 | models.Q(area__code__startswith=area_code + "."))
+        scoped._scope = f"area {area_code}"
+        return scoped  # type: ignore[return-value]

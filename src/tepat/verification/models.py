@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tepat.core.outcomes import MAMPU_REASONS, OUTCOMES, Review
 from tepat.registry.models import Source
-from tepat.registry.scoping import PersonalQuerySet, ScopedQuerySet
+from tepat.registry.scoping import AreaQueueQuerySet, PersonalQuerySet, ScopedQuerySet
 
 OUTCOME_CHOICES = [(o.code, _(o.label)) for o in OUTCOMES.values()]  # marked in labels.py
 REVIEW_CHOICES = [
@@ -373,21 +373,7 @@ class ChangeRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
 
-class CaseQuerySet(PersonalQuerySet):
-    """Cross-area duplicate cases by the area that may see both sides (`area`): a kecamatan
-    sees its own queue, the kabupaten its own and every kecamatan's; a desa sees none."""
-
-    def for_area(self, area_code: str | None) -> CaseQuerySet:
-        depth = area_code.count(".") if area_code else 3
-        if depth >= 3:
-            scoped = self.none()
-        elif depth == 2:
-            scoped = self.filter(area_id=area_code)
-        else:
-            scoped = self.filter(models.Q(area_id=area_code)
-                                 | models.Q(area__code__startswith=area_code + "."))
-        scoped._scope = f"area {area_code}"
-        return scoped  # type: ignore[return-value]
+CaseQuerySet = AreaQueueQuerySet  # cross-area duplicate cases, by the area that may see both
 
 
 class CrossAreaDuplicate(models.Model):
