@@ -109,11 +109,12 @@ _PLACEHOLDER_MD = "('0101', '1231')"
 
 def _nik() -> cl.CustomComparison:
     """The NIK's date digits repeat the birth date, and its serial is small (0001, 0002, ...),
-    so two people born on one day in two kecamatan often hold NIKs one region digit apart: a
-    difference in the region part is not a typo signal (at regency size it linked 19,000
-    clusters of strangers). A digit off inside one region is a typo; the same region and birth
-    digits with another serial is also what twins have, so it is its own level and the data
-    says how much it weighs."""
+    so two people born on one day in one kecamatan hold NIKs that differ only in the serial,
+    and two born on one day in two kecamatan NIKs one region digit apart. Neither is a typo
+    signal: a level for them counted the birth date twice and, at regency size, linked
+    thousands of strangers born the same day. So a near-miss counts only inside one region
+    with the same serial (a typo in the date digits) or as two neighbouring digits swapped;
+    anything else is "else", and the birth date comparison speaks for the date."""
     same_region = "nik_region_l = nik_region_r"
     return cl.CustomComparison(output_column_name="nik", comparison_levels=[
         cll.NullLevel("nik"),
@@ -122,8 +123,6 @@ def _nik() -> cl.CustomComparison:
                         "and nik_serial_l = nik_serial_r", label_for_charts="one_digit"),
         cll.CustomLevel(f"{same_region} and damerau_levenshtein(nik_l, nik_r) = 1 "
                         "and hamming(nik_l, nik_r) = 2", label_for_charts="transposed"),
-        cll.CustomLevel(f"{same_region} and nik_birth_l = nik_birth_r",
-                        label_for_charts="region_date"),
         cll.ElseLevel(),
     ])
 
