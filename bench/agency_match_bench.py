@@ -126,7 +126,7 @@ def run(households: int, rows: int) -> dict[str, object]:
     accept, review = 0.995, 0.5
     linkage.model_in_force = lambda: (model, accept, review, True)
     start = time.perf_counter()
-    snapshot = pl.read_parquet(linkage.snapshot_path())
+    snapshot = pl.read_parquet(linkage.snapshot_path("bench"))
     read = time.perf_counter() - start
     linkage.registry_prepared = lambda indonesian=True: snapshot
     matching._families_in_area = lambda actor, persons: {p: family_of[p] for p in persons}

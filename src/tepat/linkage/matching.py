@@ -14,8 +14,10 @@ on a fresh instance before anyone trains.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,34 +51,42 @@ def model_in_force() -> tuple[dict[str, Any], float, float, bool]:
     return default_model(), accept, review, True
 
 
-def snapshot_path() -> Path:
-    return Path(settings.INSTANCE_DIR) / "linkage" / "registry.parquet"
+def snapshot_path(stamp: str | None = None) -> Path:
+    """The snapshot of the registry as it stands (`stamp`: persons and their last change).
+    One file per stamp, so that two processes (the worker and a web request, or two test
+    runs) never write or read one another's half-written file."""
+    digest = hashlib.sha256((stamp if stamp is not None else registry_stamp()).encode()).hexdigest()
+    return Path(settings.INSTANCE_DIR) / "linkage" / f"registry-{digest[:20]}.parquet"
 
 
-def _stamp() -> str:
+def registry_stamp() -> str:
     with unscoped_access("linkage: has the registry changed"):
         got = Person.objects.unscoped("linkage: the snapshot stamp").aggregate(
             n=Count("id"), last=Max("updated_at"))
     return f"{got['n']}:{got['last'].isoformat() if got['last'] else ''}"
 
 
-def write_snapshot(prepared: pl.DataFrame, stamp: str | None = None) -> None:
-    """Replace the snapshot atomically (a reader never sees half a file)."""
-    path = snapshot_path()
+def write_snapshot(prepared: pl.DataFrame, stamp: str | None = None) -> Path:
+    """Write the snapshot atomically (a temporary file of this process, then a rename) and
+    drop the older ones."""
+    path = snapshot_path(stamp)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     prepared.write_parquet(tmp)
-    tmp.with_suffix(".stamp").write_text(stamp or _stamp())
-    os.replace(tmp.with_suffix(".stamp"), path.with_suffix(".stamp"))
     os.replace(tmp, path)
+    for old in path.parent.glob("registry-*.parquet"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
 
 
 def registry_prepared(indonesian: bool = True) -> pl.DataFrame:
     """Every registry person record, prepared for the engine (from the snapshot when fresh)."""
-    path, stamp = snapshot_path(), _stamp()
-    stamp_file = path.with_suffix(".stamp")
-    if path.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-        return pl.read_parquet(path)
+    stamp = registry_stamp()
+    try:
+        return pl.read_parquet(snapshot_path(stamp))
+    except FileNotFoundError:
+        pass
     with unscoped_access("linkage: every person record, to match against"):
         prepared = engine.prepare(read(), indonesian=indonesian)
     write_snapshot(prepared, stamp)

@@ -189,11 +189,12 @@ def _full(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     timings: dict[str, float] = {}
     lap = _laps(timings)
 
+    stamp = matching.registry_stamp()  # before reading: a later change makes the next stamp
     records = read()
     lap("read")
     progress(0.1, "Menyiapkan rekaman / preparing records")
     prepared = engine.prepare(records, indonesian=model.indonesian)
-    matching.write_snapshot(prepared)
+    matching.write_snapshot(prepared, stamp)
     lap("prepare")
     progress(0.2, "Membandingkan pasangan / scoring pairs")
     pairs = engine.predict(prepared, model.model, threshold=model.review_threshold)
@@ -298,6 +299,7 @@ def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
     timings: dict[str, float] = {}
     lap = _laps(timings)
 
+    stamp = matching.registry_stamp()
     records = read()
     members = _members()
     fresh = new_or_changed(records, members)
@@ -306,7 +308,7 @@ def _incremental(run: LinkRun, progress: engine.Progress) -> dict[str, Any]:
         return {"model": model, "records": 0, "timings": timings}
     progress(0.2, "Membandingkan rekaman baru / scoring new records")
     prepared = engine.prepare(records, indonesian=model.indonesian)
-    matching.write_snapshot(prepared)
+    matching.write_snapshot(prepared, stamp)
     fresh_ids = fresh.get_column("unique_id")
     pairs = engine.predict_new(prepared, fresh_ids, model.model,
                                threshold=model.review_threshold)
