@@ -48,6 +48,8 @@ def _copy(sql: str) -> pl.DataFrame:
             f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
         for chunk in copy:
             buffer.write(chunk)
+    if not buffer.getbuffer().nbytes:  # no person yet: COPY writes nothing at all
+        return pl.DataFrame(schema={c: pl.String for c in SCHEMA})
     buffer.seek(0)
     return pl.read_csv(buffer, has_header=False, new_columns=list(SCHEMA),
                        schema_overrides={c: pl.String for c in SCHEMA if c != "unique_id"})

@@ -11,6 +11,7 @@ ask it (`register_person_links`, from its AppConfig.ready); without it nothing i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.registry.writer import CHUNK, FAMILY_FIELDS, PERSON_FIELDS, family_ids
 
 CHANGE_LIST_STEM = "perubahan"
+
+log = logging.getLogger(__name__)
 
 
 def thresholds() -> cs.Thresholds:
@@ -218,8 +221,12 @@ def split_added(change: cs.ChangeSet, families: pl.DataFrame, persons: pl.DataFr
     records = added_records(change, families, persons, source)
     if records.height > link_limit():
         return {"checked": False, "known": None, "new": None, "limit": link_limit()}, []
-    found = (_PERSON_LINKS[0].known(records) if records.height else
-             pl.DataFrame(schema={"row": pl.Int64, "person_id": pl.Int64}))
+    try:
+        found = (_PERSON_LINKS[0].known(records) if records.height else
+                 pl.DataFrame(schema={"row": pl.Int64, "person_id": pl.Int64}))
+    except Exception:  # the split informs; a linkage failure must not stop the import
+        log.exception("the known/new split of an import failed")
+        return {"checked": False, "known": None, "new": None, "failed": True}, []
     found = found.unique("row", keep="first", maintain_order=True)
     known = (records.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
              .join(found.select("row", "person_id"), on="row")
