@@ -80,8 +80,22 @@ def test_the_export_names_records_and_clusters_only(linked, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_evaluate_scores_the_clusters_against_a_truth_file(linked, tmp_path, capsys):
-    truth = tmp_path / "truth.csv"
-    pl.DataFrame({"source": ["dtsen"], "record_id": ["nobody"], "entity": ["e"]}).write_csv(truth)
-    call_command("link", "evaluate", "--truth", str(truth), "--format", "json")
+    out = tmp_path / "clusters.csv"
+    call_command("link", "export", "--out", str(out))
+    clusters = pl.read_csv(out, infer_schema=False)
+    capsys.readouterr()  # the export's own line
+    linked_pairs = clusters.group_by("cluster").len().filter(pl.col("len") > 1)
+    assert linked_pairs.height  # the synthetic duplicate families were linked
+
+    same = tmp_path / "same.csv"  # the truth says exactly what the clusters say
+    clusters.select("source", "record_id", pl.col("cluster").alias("entity")).write_csv(same)
+    call_command("link", "evaluate", "--truth", str(same), "--format", "json")
     result = json.loads(capsys.readouterr().out)
-    assert result["records"] == 0 and result["precision"] == 1.0
+    assert result["records"] == clusters.height
+    assert result["precision"] == result["recall"] == 1.0
+
+    apart = tmp_path / "apart.csv"  # every record its own person: every link is wrong
+    clusters.select("source", "record_id", pl.col("record_id").alias("entity")).write_csv(apart)
+    call_command("link", "evaluate", "--truth", str(apart), "--format", "json")
+    result = json.loads(capsys.readouterr().out)
+    assert result["predicted_pairs"] > 0 and result["precision"] == 0.0
