@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tepat.core import linkage as ident
 from tepat.core import pairwise
 from tepat.linkage import engine
 from tepat.pipeline import validate_files
@@ -40,7 +41,7 @@ def records(households: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     frames = {}
     for name, (family, person, source) in FILES.items():
         validated = validate_files(out / family, out / person, source)
-        frames[name] = engine.records_from_tables(validated.families, validated.persons,
+        frames[name] = ident.records_from_tables(validated.families, validated.persons,
                                                   name)
     first_ids = frames["p3ke"].get_column("record_id").implode()
     frames["p3ke2"] = frames["p3ke2"].filter(~pl.col("record_id").is_in(first_ids))

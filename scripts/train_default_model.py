@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tepat.core import linkage as ident
 from tepat.linkage import engine
 from tepat.pipeline import validate_files
 from tepat.synth.linkage import generate_linked
@@ -35,7 +36,7 @@ def main() -> None:
     for source in ("dtsen", "p3ke"):
         validated = validate_files(out / f"{source}_keluarga.csv", out / f"{source}_individu.csv",
                                    source)
-        frames.append(engine.records_from_tables(validated.families, validated.persons, source))
+        frames.append(ident.records_from_tables(validated.families, validated.persons, source))
     records = pl.concat(frames).with_row_index("unique_id").with_columns(
         pl.col("unique_id").cast(pl.Int64))
     model = engine.train(engine.prepare(records)).model

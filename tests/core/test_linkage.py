@@ -30,6 +30,7 @@ from tepat.core.linkage import (
     nik_serial_expr,
     normalise_name,
     normalise_name_expr,
+    records_from_tables,
     sorted_tokens,
     sorted_tokens_expr,
     split_patronym,
@@ -329,3 +330,23 @@ def test_a_normalised_name_has_only_capitals_and_single_spaces(text: str | None)
     name = normalise_name(text)
     assert name is None or (name.replace(" ", "").isalpha() and name.isascii())
     assert name is None or (name == name.strip() and "  " not in name and name.isupper())
+
+
+def test_records_of_a_file_read_mangled_numbers_as_missing():
+    """A NIK or KK the validator flagged as mangled matches nothing by accident: the import's
+    known/new split and the engine read a file as the registry holds it (issue 18)."""
+    families = pl.DataFrame({
+        "source_family_id": ["F1", "F2"], "no_kk": ["3513200101010001", "3.51E+15"],
+        "desa_code": ["35.13.20.2001", "35.13.21.2002"], "flags": ["", "KK_NUMBER_MANGLED"]})
+    persons = pl.DataFrame({
+        "source_person_id": ["P1", "P2", "P3"], "source_family_id": ["F1", "F1", "F2"],
+        "nik": ["3513200101800001", "3.51E+15", "3513204101850002"],
+        "nama": ["SITI", "AMINAH", "SOLEH"], "tanggal_lahir": ["1980-01-01", None, "1985-01-01"],
+        "jenis_kelamin": ["P", "P", "L"], "flags": [None, "NIK_NUMBER_MANGLED", ""]})
+    records = records_from_tables(families, persons, "p3ke")
+    assert records.get_column("nik").to_list() == ["3513200101800001", None, "3513204101850002"]
+    assert records.get_column("no_kk").to_list() == ["3513200101010001", "3513200101010001", None]
+    assert records.get_column("kecamatan").to_list() == ["35.13.20", "35.13.20", "35.13.21"]
+    assert records.get_column("hubungan").to_list() == [None, None, None]  # the layout lacks it
+    assert records.schema["tanggal_lahir"] == pl.Date
+    assert records.get_column("record_id").to_list() == ["P1", "P2", "P3"]

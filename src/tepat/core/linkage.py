@@ -369,3 +369,56 @@ def is_placeholder_date_expr(birth_date: pl.Expr) -> pl.Expr:
     month, day = birth_date.dt.month(), birth_date.dt.day()
     days = [(month == m) & (day == d) for m, d in PLACEHOLDER_DAYS]
     return pl.any_horizontal(*days, birth_date.is_in(PLACEHOLDER_DATES)).fill_null(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Records of a file pair
+
+_MANGLED_NIK = "NIK_NUMBER_MANGLED"
+_MANGLED_KK = "KK_NUMBER_MANGLED"
+
+
+def _columns(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """These columns of the frame, a null text column for any it lacks (layouts differ)."""
+    return frame.select(
+        pl.col(n) if n in frame.columns else pl.lit(None, pl.String).alias(n) for n in names)
+
+
+def _unless_flagged(column: str, flag: str) -> pl.Expr:
+    """The column as text, null where the row's flags say the number is mangled."""
+    mangled = pl.col("flags").cast(pl.String).str.contains(flag, literal=True).fill_null(False)
+    return pl.when(mangled).then(None).otherwise(pl.col(column).cast(pl.String)).alias(column)
+
+
+def _as_date(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date:
+        return column
+    if dtype == pl.Datetime:
+        return column.cast(pl.Date)
+    return column.cast(pl.String).str.slice(0, 10).str.to_date(strict=False)
+
+
+def records_from_tables(families: pl.DataFrame, persons: pl.DataFrame, source: str
+                        ) -> pl.DataFrame:
+    """Linkage records of a validated family and person file (`tepat.pipeline.Validated`), one
+    per person: what the registry would hold, so that a file is compared as the registry is.
+
+    A NIK or No. KK the validator flagged as mangled (scientific notation, digits lost in
+    Excel) is read as missing, as `tepat.linkage.records` reads the registry: a mangled number
+    matches another mangled number by accident, never by identity. The kecamatan is the desa
+    code's first three parts. Columns a layout lacks are null."""
+    homes = _columns(families, "source_family_id", "no_kk", "desa_code", "flags").select(
+        pl.col("source_family_id").cast(pl.String), _unless_flagged("no_kk", _MANGLED_KK),
+        pl.col("desa_code").cast(pl.String))
+    people = _columns(persons, "source_person_id", "source_family_id", "nik", "nama",
+                      "tanggal_lahir", "jenis_kelamin", "hubungan", "flags")
+    people = people.with_columns(pl.col("source_family_id").cast(pl.String))
+    rows = people.join(homes, on="source_family_id", how="left", maintain_order="left")
+    return rows.select(
+        pl.lit(source, pl.String).alias("source"),
+        pl.col("source_person_id").cast(pl.String).alias("record_id"),
+        _unless_flagged("nik", _MANGLED_NIK), pl.col("no_kk"), pl.col("nama").cast(pl.String),
+        _as_date(pl.col("tanggal_lahir"), rows.schema["tanggal_lahir"]).alias("tanggal_lahir"),
+        pl.col("jenis_kelamin").cast(pl.String), pl.col("desa_code").alias("desa"),
+        pl.col("desa_code").str.slice(0, 8).alias("kecamatan"),
+        pl.col("hubungan").cast(pl.String))

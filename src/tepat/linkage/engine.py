@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,22 +54,6 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 
 def empty_records() -> pl.DataFrame:
     return pl.DataFrame(schema=RECORD_SCHEMA)
-
-
-def records_from_tables(families: pl.DataFrame, persons: pl.DataFrame, source: str
-                        ) -> pl.DataFrame:
-    """Records (less unique_id) of a validated file pair (`tepat.pipeline.Validated`): what
-    the registry would hold, mangled NIKs and KKs read as missing (as `records.read` does)."""
-    kk = families.select("source_family_id", pl.when(
-        pl.col("flags").str.contains("KK_NUMBER_MANGLED")).then(None)
-        .otherwise(pl.col("no_kk")).alias("no_kk"))
-    return persons.join(kk, on="source_family_id", how="left").select(
-        pl.lit(source).alias("source"), pl.col("source_person_id").alias("record_id"),
-        pl.when(pl.col("flags").str.contains("NIK_NUMBER_MANGLED")).then(None)
-        .otherwise(pl.col("nik")).alias("nik"),
-        "no_kk", "nama", pl.col("tanggal_lahir").cast(pl.Date), "jenis_kelamin",
-        pl.col("desa_code").alias("desa"), pl.col("kecamatan_code").alias("kecamatan"),
-        "hubungan")
 
 
 def prepare(records: pl.DataFrame, *, indonesian: bool = True) -> pl.DataFrame:
@@ -349,16 +334,40 @@ def predict_new(prepared: pl.DataFrame, fresh_ids: pl.Series, model: dict[str, A
     return pairs.with_columns(low.alias("unique_id_l"), high.alias("unique_id_r"))
 
 
+class RegistryScorer:
+    """Outside rows scored against the registry's records, the name frequencies computed once:
+    built once per registry snapshot and model, then asked many times (each agency list, usulan
+    or import split). One prediction at a time (a DuckDB connection is not shared between
+    threads)."""
+
+    def __init__(self, registry: pl.DataFrame, model: dict[str, Any]) -> None:
+        self._linker = _linker(registry, model)
+        self._linker.table_management.compute_tf_table("name")
+        self._lock = threading.Lock()
+
+    def predict(self, rows: pl.DataFrame, *, threshold: float = REVIEW_THRESHOLD
+                ) -> pl.DataFrame:
+        """The pairs of the rows (prepared, negative unique ids) with registry records."""
+        linker = self._linker
+        with self._lock:
+            new = linker._db_api.register(rows.to_arrow())
+            try:
+                found = linker.inference.predict_between(
+                    new, linker._tepat_records,  # type: ignore[attr-defined]
+                    threshold_match_probability=threshold)
+                out = found.as_duckdbpyrelation().pl()
+                found.drop_table_from_database_and_remove_from_cache()
+            finally:
+                new.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+                linker._db_api._registered_table_names.discard(new.templated_name)
+        return out
+
+
 def predict_against(rows: pl.DataFrame, registry: pl.DataFrame, model: dict[str, Any], *,
                     threshold: float = REVIEW_THRESHOLD) -> pl.DataFrame:
     """The pairs of outside rows (prepared, negative unique ids) with registry records; name
-    frequencies are the registry's."""
-    linker = _linker(registry, model)
-    linker.table_management.compute_tf_table("name")
-    new = linker._db_api.register(rows.to_arrow(), dataset_display_name="rows")
-    found = linker.inference.predict_between(new, linker._tepat_records,  # type: ignore
-                                             threshold_match_probability=threshold)
-    return found.as_duckdbpyrelation().pl()
+    frequencies are the registry's. For repeated calls keep a `RegistryScorer`."""
+    return RegistryScorer(registry, model).predict(rows, threshold=threshold)
 
 
 def connected(unique_ids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:

@@ -21,8 +21,7 @@ from tepat.registry.editions import PersonLinks
 def known(rows: pl.DataFrame) -> pl.DataFrame:
     """(row, person_id, match_probability): the best registry person of each row, if any is at
     or above the accept threshold."""
-    _model, accept, _review, _indonesian = matching.model_in_force()
-    found = matching.match(rows, threshold=accept, best=1)
+    found = matching.match(rows, accepted=True, best=1)
     return found.select("row", "person_id", "match_probability")
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import uuid
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,14 +43,31 @@ def default_model() -> dict[str, Any]:
     return json.loads(DEFAULT_MODEL.read_text())
 
 
-def model_in_force() -> tuple[dict[str, Any], float, float, bool]:
-    """(model JSON, accept, review, Indonesian normalisation) of the latest trained model,
-    or the packaged default with the configured thresholds."""
+@dataclass(frozen=True)
+class InForce:
+    """The model matching uses: the latest trained one (`key` its id) or the packaged default
+    (`key` 0) with the configured thresholds."""
+
+    key: int
+    model: dict[str, Any]
+    accept: float
+    review: float
+    indonesian: bool
+
+
+def in_force() -> InForce:
     kept = LinkModel.objects.order_by("-created_at", "-id").first()
     if kept is not None:
-        return kept.model, kept.accept_threshold, kept.review_threshold, kept.indonesian
+        return InForce(kept.pk, kept.model, kept.accept_threshold, kept.review_threshold,
+                       kept.indonesian)
     accept, review = thresholds()
-    return default_model(), accept, review, True
+    return InForce(0, default_model(), accept, review, True)
+
+
+def model_in_force() -> tuple[dict[str, Any], float, float, bool]:
+    """(model JSON, accept, review, Indonesian normalisation) of the model in force."""
+    got = in_force()
+    return got.model, got.accept, got.review, got.indonesian
 
 
 def snapshot_path(stamp: str | None = None) -> Path:
@@ -80,9 +99,9 @@ def write_snapshot(prepared: pl.DataFrame, stamp: str | None = None) -> Path:
     return path
 
 
-def registry_prepared(indonesian: bool = True) -> pl.DataFrame:
+def registry_prepared(indonesian: bool = True, stamp: str | None = None) -> pl.DataFrame:
     """Every registry person record, prepared for the engine (from the snapshot when fresh)."""
-    stamp = registry_stamp()
+    stamp = registry_stamp() if stamp is None else stamp
     try:
         return pl.read_parquet(snapshot_path(stamp))
     except FileNotFoundError:
@@ -93,20 +112,48 @@ def registry_prepared(indonesian: bool = True) -> pl.DataFrame:
     return prepared
 
 
-def match(rows: pl.DataFrame, *, threshold: float | None = None, best: int = 5
-          ) -> pl.DataFrame:
+# One scorer a process, for the registry stamp and model it was built on: a web process
+# answering usulan checks, or the worker matching agency lists, builds the name frequencies once
+# per registry change instead of once per call (a newer stamp or model replaces it).
+_SCORER: dict[str, Any] = {"key": None, "scorer": None, "registry": None}
+_SCORER_LOCK = threading.Lock()
+
+
+def _scorer(got: InForce) -> tuple[engine.RegistryScorer | None, pl.DataFrame]:
+    stamp = registry_stamp()
+    key = (stamp, got.key, got.indonesian)
+    with _SCORER_LOCK:
+        if _SCORER["key"] != key:
+            registry = registry_prepared(got.indonesian, stamp)
+            scorer = None if registry.is_empty() else engine.RegistryScorer(registry, got.model)
+            _SCORER.update(key=key, scorer=scorer, registry=registry)
+        return _SCORER["scorer"], _SCORER["registry"]
+
+
+def forget_scorer() -> None:
+    """Drop this process's scorer (tests that rebuild the registry under one stamp)."""
+    with _SCORER_LOCK:
+        _SCORER.update(key=None, scorer=None, registry=None)
+
+
+def match(rows: pl.DataFrame, *, threshold: float | None = None, best: int = 5,
+          accepted: bool = False) -> pl.DataFrame:
     """The registry records each row may be, best first (at most `best` a row), at or above
-    `threshold` (the review threshold by default)."""
-    model, _accept, review, indonesian = model_in_force()
-    registry = registry_prepared(indonesian)
-    if rows.is_empty() or registry.is_empty():
+    `threshold` (the accept threshold of the model in force when `accepted`, else its review
+    threshold)."""
+    got = in_force()
+    if threshold is None:
+        threshold = got.accept if accepted else got.review
+    if rows.is_empty():
+        return _empty()
+    scorer, registry = _scorer(got)
+    if scorer is None:
         return _empty()
     # Rows get negative ids, so that they never collide with a registry person's id.
     rows = rows.with_columns(source=pl.col("source").fill_null("list")).with_row_index("row")
     rows = rows.with_columns((-1 - pl.col("row").cast(pl.Int64)).alias("unique_id"))
-    prepared = engine.prepare(rows.drop("row"), indonesian=indonesian)
-    pairs = engine.predict_against(prepared, registry, model,
-                                   threshold=review if threshold is None else threshold)
+    prepared = engine.prepare(rows.drop("row"), indonesian=got.indonesian)
+    pairs = scorer.predict(prepared, threshold=threshold)
     if pairs.is_empty():
         return _empty()
     pairs = pairs.with_columns(
@@ -114,10 +161,11 @@ def match(rows: pl.DataFrame, *, threshold: float | None = None, best: int = 5
         pl.max_horizontal("unique_id_l", "unique_id_r").alias("person_id"))
     pairs = (pairs.sort(["row", "match_probability"], descending=[False, True])
              .group_by("row", maintain_order=True).head(best))
+    names = registry.select("unique_id", "name").filter(
+        pl.col("unique_id").is_in(pairs.get_column("person_id").implode()))
     return pairs.select("row", "person_id", "match_probability", "match_weight").with_columns(
-        pl.Series("comparisons", explain(pairs, model, pl.concat(
-            [prepared.select("unique_id", "name"), registry.select("unique_id", "name")])),
-            dtype=pl.Object))
+        pl.Series("comparisons", explain(pairs, got.model, pl.concat(
+            [prepared.select("unique_id", "name"), names])), dtype=pl.Object))
 
 
 def _empty() -> pl.DataFrame:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 
+from tepat.core import linkage as person_records
 from tepat.core.identity import mask
 from tepat.core.spreadsheet import csv_writer, workbook
 from tepat.pipeline import changeset as cs
@@ -181,23 +182,11 @@ def link_limit() -> int:
 
 def added_records(change: cs.ChangeSet, families: pl.DataFrame, persons: pl.DataFrame,
                   source: str) -> pl.DataFrame:
-    """The added persons as linkage records (the family's No. KK and desa joined in)."""
+    """The added persons as linkage records (the family's No. KK and desa joined in; mangled
+    numbers read as missing, as the registry's records are)."""
     added = change.persons.filter(pl.col("change") == "added").select(cs.PID)
-    people = _pick(persons, cs.PID, cs.FID, "nik", "nama", "tanggal_lahir", "jenis_kelamin",
-                   "hubungan")
-    homes = _pick(families, cs.FID, "no_kk", "desa_code")
-    rows = (added.join(people, on=cs.PID, how="left", maintain_order="left")
-            .join(homes, on=cs.FID, how="left", maintain_order="left"))
-    birth = pl.col("tanggal_lahir")
-    return rows.select(
-        pl.lit(source).alias("source"), pl.col(cs.PID).alias("record_id"),
-        *[pl.col(c).cast(pl.String) for c in ("nik", "no_kk", "nama")],
-        (birth if rows.schema["tanggal_lahir"] == pl.Date
-         else birth.cast(pl.String).str.slice(0, 10).str.to_date(strict=False)),
-        pl.col("jenis_kelamin").cast(pl.String),
-        pl.col("desa_code").alias("desa"), pl.col("desa_code").str.slice(0, 8).alias("kecamatan"),
-        pl.col("hubungan").cast(pl.String),
-    )
+    people = added.join(persons, on=cs.PID, how="left", maintain_order="left")
+    return person_records.records_from_tables(families, people, source)
 
 
 def _known_families(person_ids: list[int]) -> pl.DataFrame:
