@@ -461,3 +461,48 @@ def test_a_registry_nik_or_kk_flagged_mangled_never_matches(gesek, registry, use
     report = _upload(gesek.programmes["PKH"], path, users.admin)
 
     assert (report.rows, report.matched, report.by_nik, report.by_kk) == (2, 0, 0, 0)
+
+
+# --- the list's rows as person records of the linkage (issue 18 §1) ------------------------------
+
+
+def test_every_row_of_a_list_becomes_a_linkage_record_of_its_person(gesek, registry, users,
+                                                                    tmp_path):
+    from tepat.linkage.lists import list_memberships
+    from tepat.linkage.models import ClusterMember, ListRecord
+
+    sutrisno = _family(registry, MALESANWETAN, "Sutrisno")
+    wife = _member(sutrisno, 2)
+    ClusterMember.objects.create(person=wife, source=wife.source, record_id="w", cluster=77,
+                                 kecamatan_id="35.13.20", desa_id=MALESANWETAN)
+    path = _csv(tmp_path, f"{wife.nik};;{wife.nama};;;01/05/2024;",
+                "3513;;Zzyzx Qwerty;;;01/05/2024;")
+    upload = _upload(gesek.programmes["PKH"], path, users.admin).upload
+
+    rows = {r.record_id: r for r in ListRecord.objects.unscoped("test").filter(
+        list_key=f"opd-{upload.pk}")}
+    assert set(rows) == {"2", "3"}  # the file's row numbers, the header being row 1
+    assert (rows["2"].person_id, rows["2"].family_id, rows["2"].by) == (wife.pk, sutrisno.pk,
+                                                                        "nik")
+    assert rows["2"].desa_id == MALESANWETAN and rows["3"].person_id is None
+    exported = {r["record_id"]: r["cluster"] for r in list_memberships().to_dicts()}
+    assert exported["2"] == 77  # the cluster of the person the row was linked to
+    assert exported["3"] == -rows["3"].pk  # nobody yet: a cluster of its own
+
+
+def test_a_waiting_row_decided_by_a_person_joins_that_persons_records(registry, users, held):
+    from tepat.audit.models import AuditEvent
+    from tepat.interventions.matching import confirm_row
+    from tepat.linkage.models import ListRecord
+    from tepat.registry.models import Family
+
+    record = ListRecord.objects.unscoped("test").get(list_key=f"opd-{held.upload_id}")
+    assert (record.person_id, record.by) == (None, "")
+    family = Family.objects.get(pk=held.candidates[0]["family"])
+    head = family.members.get(hubungan="1")
+
+    confirm_row(held, family, actor=users.admin, person=head)
+
+    record.refresh_from_db()
+    assert (record.person_id, record.family_id, record.by) == (head.pk, family.pk, "manual")
+    assert AuditEvent.objects.filter(action="linkage.list.row_linked").count() == 1

@@ -28,7 +28,7 @@ PROBE_FILE = str(PACKAGE / "registry" / "_probe_for_tests.py")
 PERSONAL = {"registry.Family", "registry.Person", "verification.Verification",
             "verification.Proposal", "verification.TargetListEntry", "gesek.Assignment",
             "gesek.Visit", "gesek.Need", "interventions.Intervention",
-            "verification.CrossAreaDuplicate", "linkage.ClusterMember"}
+            "verification.CrossAreaDuplicate", "linkage.ClusterMember", "linkage.ListRecord"}
 # Personal data scoped by one area column (a kecamatan's or the kabupaten's queue), without
 # desa/kecamatan columns of their own.
 AREA_ONLY = {"linkage.LinkPair"}

@@ -272,3 +272,19 @@ def test_the_runs_show_their_figures_and_timings(client_for, scene):
     body = client_for("admin").get(reverse("link_home")).content.decode()
     assert "42,0 s seluruhnya" in body and "predict 12,5 s" in body
     assert '<meta http-equiv="refresh"' not in body  # nothing running
+
+
+def test_a_cluster_lists_the_agency_list_rows_of_its_records_in_the_area(client_for, scene):
+    from tepat.linkage.lists import ListRow, record_list
+    from tepat.registry.scoping import unscoped_access
+
+    inside, other = scene.pair["T"].left, scene.pair["S"].left
+    from django.db import transaction
+
+    with transaction.atomic(), unscoped_access("test"):
+        record_list("opd-9", "PKH · penerima.xlsx", [
+            ListRow("4", inside.pk, inside.family_id, "nik", None, inside.desa_id),
+            ListRow("5", other.pk, other.family_id, "model", 0.999, other.desa_id)], actor=None)
+    page = reverse("link_cluster", args=[scene.clusters["T"]])
+    body = client_for("operator_kecamatan").get(page).content.decode()
+    assert "PKH · penerima.xlsx" in body and ">4<" in body and ">5<" not in body

@@ -42,7 +42,7 @@ from tepat.interventions.beneficiary_file import (
     UploadRejected,
     staged,
 )
-from tepat.interventions.matching import match_rows
+from tepat.interventions.matching import keep_list_records, match_rows
 from tepat.interventions.models import (
     BeneficiaryUpload,
     Intervention,
@@ -301,6 +301,7 @@ def _write(plan: DisbursementPlan, actor: Any) -> BeneficiaryUpload:
     _write_new(plan, upload, actor)
     _write_changed(plan, upload, actor)
     _write_waiting(plan, upload, actor)
+    keep_list_records(upload, [(o.row.row, o.matched or o) for o in plan.outcomes], actor)
     return upload
 
 

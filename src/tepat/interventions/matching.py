@@ -46,6 +46,7 @@ from tepat.interventions.services import (
     add_interventions,
     require_programme_manager,
 )
+from tepat.linkage import lists
 from tepat.linkage import matching as linkage
 from tepat.linkage.engine import RECORD_SCHEMA
 from tepat.pipeline.messages import Note, mask_numbers
@@ -298,6 +299,7 @@ def upload_beneficiaries(programme: Programme, path_or_file: Path | str | IO[byt
             unmatched=sum(1 for o in outcomes if o.family is None), uploaded_by=actor)
         amount = _write_interventions(upload, outcomes, actor)
         _write_unmatched(upload, outcomes)
+        keep_list_records(upload, [(o.row.row, o) for o in outcomes], actor)
         report = _report(upload, outcomes, amount, notes)
         log_event("interventions.upload.matched", actor=actor, obj=upload,
                   data={"programme": programme.pk, "file": name, "sha256": digest,
@@ -346,6 +348,24 @@ def _write_unmatched(upload: BeneficiaryUpload, outcomes: list[_Outcome]) -> Non
     ], batch_size=CHUNK)
 
 
+def list_key(upload: BeneficiaryUpload) -> str:
+    return f"opd-{upload.pk}"
+
+
+def keep_list_records(upload: BeneficiaryUpload, rows: list[tuple[int, Any]], actor: Any) -> None:
+    """The upload's rows as person records of the linkage: (row number, the row's outcome,
+    with its family, person, how it matched and the model's probability)."""
+    desa = dict(Family.objects.unscoped("matching: the desa of the families a list matched")
+                .filter(pk__in={o.family for _n, o in rows if o and o.family})
+                .values_list("pk", "desa_id"))
+    label = f"{upload.programme.name} · {upload.file_name}"
+    lists.record_list(list_key(upload), label, [
+        lists.ListRow(str(number), getattr(o, "person", None), getattr(o, "family", None),
+                      getattr(o, "by", "") or "" if getattr(o, "family", None) else "",
+                      getattr(o, "probability", None), desa.get(getattr(o, "family", None)))
+        for number, o in rows], actor=actor)
+
+
 def _report(upload: BeneficiaryUpload, outcomes: list[_Outcome], amount: Decimal,
             notes: list[Note]) -> UploadReport:
     return UploadReport(
@@ -389,6 +409,9 @@ def confirm_row(row: UnmatchedRow, family: Family, *, actor: Any,
                 row.upload.programme, family, actor=actor, delivered_on=row.delivered_on,
                 amount=row.amount, person=person, upload=row.upload)
         _resolve(row, UnmatchedRow.State.CONFIRMED, actor, family=family)
+        lists.link_list_row(list_key(row.upload), str(row.row_number),
+                            person_id=person.pk if person else None, family_id=family.pk,
+                            desa=family.desa_id, actor=actor)
         ranks = [c.get("family") for c in row.candidates]
         log_event("interventions.unmatched.confirmed", actor=actor, obj=row,
                   area_code=family.desa_id,

@@ -152,3 +152,36 @@ class LinkPair(models.Model):
 
     def __str__(self) -> str:
         return f"Pasangan {self.pk}: {self.left_id} / {self.right_id}"
+
+
+class ListRecord(models.Model):
+    """One row of an agency's beneficiary or disbursement list, as a person record of the
+    linkage (issue 18 §1): the registry person it was linked to (by NIK, by the model, or by a
+    person deciding a waiting row), whose cluster it joins. The list's own row is never changed;
+    a row linked to a family but no person (by No. KK) or to nobody yet is a cluster of its own
+    in the export. `list_key` names the list ("opd-12": upload 12), `record_id` the row."""
+
+    list_key = models.CharField(max_length=40)
+    list_label = models.CharField(max_length=300, blank=True)
+    record_id = models.CharField(max_length=64)
+    person = models.ForeignKey("registry.Person", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+    family_id = models.BigIntegerField(null=True, blank=True)
+    by = models.CharField(max_length=8, blank=True)  # nik | kk | model | manual | "" (waiting)
+    probability = models.FloatField(null=True, blank=True)
+    kecamatan = models.ForeignKey("regions.Region", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+", db_index=False,
+                                  db_constraint=False)
+    desa = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", db_index=False, db_constraint=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["list_key", "record_id"],
+                                               name="list_record_once")]
+        indexes = [models.Index(fields=["person"]), models.Index(fields=["kecamatan", "desa"])]
+
+    def __str__(self) -> str:
+        return f"{self.list_key}:{self.record_id}"

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tepat.accounts import roles
 from tepat.core.identity import mask
-from tepat.linkage import decisions
+from tepat.linkage import decisions, lists
 from tepat.linkage.models import ClusterMember, LinkPair
 from tepat.linkage.selectors import cluster_size
 from tepat.registry.models import Person
@@ -211,6 +211,7 @@ def link_cluster(request: HttpRequest, cluster: int) -> HttpResponse:
     return render(request, "web/link_cluster.html", {
         "nav": "linkage", "cluster": cluster, "members": inside, "left": left,
         "outside": everywhere - len(inside),
+        "lists": lists.in_cluster(m.person_id for m in inside),
     })
 
 

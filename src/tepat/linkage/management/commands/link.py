@@ -7,6 +7,8 @@
 
 The CLI runs the job in this process (with progress on stderr); the web page queues the same
 job for the worker. The export holds record IDs and cluster numbers only: no name, no NIK.
+An agency list's rows are exported with their list as the source ("opd-12": upload 12) and
+the cluster of the person they were linked to (`tepat.linkage.lists`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tepat.core import pairwise, spreadsheet
 from tepat.linkage import runs
+from tepat.linkage.lists import list_memberships
 from tepat.linkage.models import ClusterMember, LinkRun
 from tepat.registry.scoping import unscoped_access
 
@@ -28,9 +31,10 @@ def memberships() -> pl.DataFrame:
         rows = list(ClusterMember.objects.unscoped("linkage: the export")
                     .order_by("cluster", "source", "record_id")
                     .values_list("source", "record_id", "cluster", "probability"))
-    return pl.DataFrame(rows, schema={"source": pl.String, "record_id": pl.String,
-                                      "cluster": pl.Int64, "match_probability": pl.Float64},
-                        orient="row")
+    registry = pl.DataFrame(rows, schema={"source": pl.String, "record_id": pl.String,
+                                          "cluster": pl.Int64, "match_probability": pl.Float64},
+                            orient="row")
+    return pl.concat([registry, list_memberships()])
 
 
 class Command(BaseCommand):
