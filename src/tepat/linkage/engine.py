@@ -175,11 +175,15 @@ def blocking_rules() -> list[Any]:
     """Near-linear candidate pairs (issue 18 §1): the same NIK; two of its three parts and a
     name key; the same name key and birth date; the same name keys in one desa; the same
     name words and birth year in one kecamatan; one KK and a name key. Every rule is bounded
-    by a region or a date, so that blocks grow with a desa, not with the regency."""
+    by a region or a date, so that blocks grow with a desa, not with the regency.
+
+    The NIK-part rules are the ones the NIK comparison rewards: region and birth digits (two
+    neighbouring digits swapped there), region and serial (a birth digit mistyped: a
+    disbursement row with no birth date of its own is found only through this one)."""
     return [
         block_on("nik"),
         block_on("nik_region", "nik_birth", "name_ph"),
-        block_on("nik_birth", "nik_serial", "name_ph"),
+        block_on("nik_region", "nik_serial", "name_ph"),
         block_on("name_ph", "birth"),
         block_on("name_ph", "name_ph_last", "desa"),
         block_on("name_sorted", "birth_year", "kecamatan"),
@@ -264,7 +268,7 @@ def train(prepared: pl.DataFrame, *, indonesian: bool = True, seed: int = 1,
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("name_ph", "birth"), estimate_without_term_frequencies=True)
     timings["m"] = time.perf_counter() - started - sum(timings.values())
-    model = regularise(linker.misc.save_model_to_json(), prepared)
+    model = regularise(linker.misc.save_model_to_json(), prepared, sampled=u_pairs)
     return Trained(model=model, timings=timings)
 
 
@@ -287,9 +291,13 @@ def _agreement(prepared: pl.DataFrame, column: str) -> float:
     return max(same / (n * (n - 1)), 1.0 / (n * (n - 1))) if n > 1 else 1e-6
 
 
-def regularise(model: dict[str, Any], prepared: pl.DataFrame) -> dict[str, Any]:
-    """Fill what the data could not estimate from the data itself (u of exact levels) and
-    floor the m probabilities (`M_FLOOR`)."""
+def regularise(model: dict[str, Any], prepared: pl.DataFrame, *, sampled: float = 2e6
+               ) -> dict[str, Any]:
+    """Fill what the data could not estimate from the data itself and floor the m probabilities
+    (`M_FLOOR`). The u of an exact level comes from the value counts; the u of a near-miss
+    level random sampling never met (two random NIKs two digits apart by a swap) is taken as
+    one in the `sampled` pairs it drew: the sample says it is rarer than that, and Splink's
+    default for an untrained u would otherwise stand in for it."""
     for comparison in model.get("comparisons", []):
         column = _EXACT_COLUMNS.get(comparison["output_column_name"])
         for level in comparison["comparison_levels"]:
@@ -299,6 +307,8 @@ def regularise(model: dict[str, Any], prepared: pl.DataFrame) -> dict[str, Any]:
             if column and level.get("label_for_charts") == "exact" and not isinstance(
                     u, float | int):
                 level["u_probability"] = _agreement(prepared, column)
+            elif not isinstance(u, float | int) and not level.get("is_else_level"):
+                level["u_probability"] = 1.0 / max(sampled, 1.0)
             m = level.get("m_probability")
             if isinstance(m, float | int) and m < M_FLOOR:
                 level["m_probability"] = M_FLOOR
