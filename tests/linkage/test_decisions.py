@@ -56,3 +56,26 @@ def test_unmerge_takes_a_record_out_and_remerge_puts_it_back(clustered, users):
     assert cluster(b) != together and cluster(a) == together
     decisions.remerge_record(b.pk, actor=users.operator_kecamatan, area=a.kecamatan_id)
     assert cluster(b) == together
+
+
+def test_a_decision_that_moves_records_queues_one_recount_of_the_dashboard(
+        clustered, users, django_capture_on_commit_callbacks):
+    """Jiwa are counted once per cluster: after a merge the dashboard's counts are rebuilt by
+    the worker, once however many decisions wait; a decision that moves nothing queues none."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tepat.linkage.recount import recount_task
+    from tepat.registry.models import DesaStat
+
+    recounts = DBTaskResult.objects.filter(task_path="tepat.linkage.recount.recount_task")
+    a, b, c = clustered[0], clustered[1], clustered[2]
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.decide_pair(queued(a, c), "unsure", actor=users.operator_kecamatan, version=1)
+    assert recounts.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.decide_pair(queued(a, b), "accepted", actor=users.operator_kecamatan,
+                              version=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.unmerge_record(b.pk, actor=users.operator_kecamatan, area=b.kecamatan_id)
+    assert recounts.count() == 1  # the second waits behind the first
+    assert recount_task.call() == DesaStat.objects.count() > 0

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tepat.audit.services import ONE, log_event, write_service
 from tepat.lib.errors import RuleError
 from tepat.linkage.models import ClusterMember, LinkPair
+from tepat.linkage.recount import queue_recount
 
 
 def _members(reason: str):
@@ -54,6 +55,13 @@ def _merge(left: ClusterMember, right: ClusterMember) -> dict[str, Any]:
     return {"from": out, "into": into, "persons": moved}
 
 
+def _recount_after_commit() -> None:
+    """Jiwa are counted once per cluster (registry.clusters): a decision that moved records
+    between clusters queues one rebuild of the dashboard's counts (not in the click: at regency
+    size it reads every person)."""
+    transaction.on_commit(queue_recount)
+
+
 def _locked(pair: LinkPair, version: int) -> LinkPair:
     fresh = LinkPair.objects.unscoped("linkage: the pair of a decision, locked").select_for_update(
     ).get(pk=pair.pk)
@@ -76,6 +84,8 @@ def decide_pair(pair: LinkPair, state: str, *, actor: Any, version: int,
         merged = {}
         if state == LinkPair.State.ACCEPTED:
             merged = _merge(_member(pair.left_id), _member(pair.right_id))
+            if merged:
+                _recount_after_commit()
         pair.state, pair.note, pair.merged = state, note, merged
         pair.version += 1
         pair.decided_by, pair.decided_at = actor, timezone.now()
@@ -98,6 +108,7 @@ def reopen_pair(pair: LinkPair, *, actor: Any, version: int) -> LinkPair:
             _members("undo a merge").filter(person_id__in=undone["persons"],
                                             cluster=undone["into"]).update(
                 cluster=undone["from"])
+            _recount_after_commit()
         previous = pair.state
         pair.state, pair.merged, pair.version = LinkPair.State.PENDING, {}, pair.version + 1
         pair.decided_by, pair.decided_at = actor, timezone.now()
@@ -128,6 +139,8 @@ def merge_records(left_id: int, right_id: int, *, actor: Any, area: str,
         if pair.state == LinkPair.State.ACCEPTED:
             raise RuleError(("pair", _("Kedua rekaman sudah digabung.")))
         pair.merged = _merge(first, second)
+        if pair.merged:
+            _recount_after_commit()
         pair.state, pair.note, pair.version = LinkPair.State.ACCEPTED, note, pair.version + 1
         pair.decided_by, pair.decided_at = actor, timezone.now()
         pair.save()
@@ -147,6 +160,7 @@ def unmerge_record(person_id: int, *, actor: Any, area: str) -> ClusterMember:
         member.previous_cluster, member.cluster, member.alone = (
             member.cluster, _next_cluster(), True)
         member.save(update_fields=["previous_cluster", "cluster", "alone"])
+        _recount_after_commit()
         log_event("linkage.record.unmerged", actor=actor, obj=member, area_code=area,
                   data={"from": member.previous_cluster, "to": member.cluster})
     return member
@@ -163,6 +177,7 @@ def remerge_record(person_id: int, *, actor: Any, area: str) -> ClusterMember:
         member.cluster, member.alone, member.previous_cluster = (
             member.previous_cluster, False, None)
         member.save(update_fields=["previous_cluster", "cluster", "alone"])
+        _recount_after_commit()
         log_event("linkage.record.remerged", actor=actor, obj=member, area_code=area,
                   data={"from": left_from, "to": member.cluster})
     return member
