@@ -160,7 +160,7 @@ def _geometry_problem(geometry: Any) -> tuple[str, str] | None:
     if shaped.is_empty or shaped.area == 0:
         return "geometri kosong", "the geometry is empty"
     minx, miny, maxx, maxy = shaped.bounds
-    if not (94 <= minx and maxx <= 142 and -12 <= miny and maxy <= 7):
+    if not (minx >= 94 and maxx <= 142 and miny >= -12 and maxy <= 7):
         return ("koordinat di luar Indonesia; diharapkan bujur, lintang WGS84 (EPSG:4326)",
                 "coordinates outside Indonesia; longitude, latitude in WGS84 (EPSG:4326) "
                 "were expected")

@@ -56,3 +56,20 @@ def desa_names(code: str | None = None) -> dict[str, str]:
     code = code or regency()
     return dict(Region.objects.filter(level=Level.DESA, code__startswith=code + ".")
                 .values_list("code", "name"))
+
+
+# Kab. Probolinggo's demo areas: Tegalsiwalan ("penurunan data 99.61%" in the founding article)
+# and its desa Malesanwetan.
+_PROBOLINGGO_DEMO = ("35.13.20", "35.13.20.2001")
+
+
+def demo_areas(code: str | None = None) -> tuple[str, str]:
+    """(kecamatan, desa) the demo's operators work in: Tegalsiwalan and Malesanwetan in Kab.
+    Probolinggo; elsewhere the first kecamatan of the regency and its first desa/kelurahan."""
+    code = code or regency()
+    if code == DEFAULT_KABUPATEN:
+        return _PROBOLINGGO_DEMO
+    desa = sorted(r.code for r in national_table().descendants(code) if r.level == "desa")
+    if not desa:
+        raise ValueError(f"no desa/kelurahan under {code!r}")
+    return desa[0].rsplit(".", 1)[0], desa[0]

@@ -25,8 +25,8 @@ from tepat.indicators import selectors
 from tepat.indicators.charts import trend_svg
 from tepat.indicators.formats import change_label, number, unit_label
 from tepat.indicators.models import Observation
-from tepat.regions.selectors import regency, regency_name
 from tepat.indicators.services import import_observations, save_observation, save_target
+from tepat.regions.selectors import regency, regency_name
 from tepat.verification.errors import RuleError
 from tepat.web.access import role_required
 from tepat.web.forms import add_problems

@@ -199,7 +199,8 @@ class Command(BaseCommand):
         try:
             if synthetic is not None:
                 with tempfile.TemporaryDirectory() as workdir:
-                    path = consumption.write(consumption.households(synthetic, seed, regency()),
+                    path = consumption.write(consumption.households(synthetic, seed,
+                                                                      kabupaten=regency()),
                                              Path(workdir) / "households.parquet")
                     households = fgt.read_households(path, by=by)
                 source = synthetic_source(synthetic, seed)
