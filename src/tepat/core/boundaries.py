@@ -157,7 +157,7 @@ def _geometry_problem(geometry: Any) -> tuple[str, str] | None:
     except (GEOSException, ValueError, TypeError, IndexError, KeyError) as exc:
         return (f"koordinat geometri tidak terbaca ({exc})",
                 f"the geometry's coordinates cannot be read ({exc})")
-    if shaped.is_empty or shaped.area == 0:
+    if shaped.is_empty:
         return "geometri kosong", "the geometry is empty"
     minx, miny, maxx, maxy = shaped.bounds
     if not (minx >= 94 and maxx <= 142 and miny >= -12 and maxy <= 7):
@@ -167,6 +167,8 @@ def _geometry_problem(geometry: Any) -> tuple[str, str] | None:
     if not shaped.is_valid:
         why = explain_validity(shaped)
         return (f"geometri tidak sah: {why}", f"the geometry is not valid: {why}")
+    if shaped.area == 0:
+        return "geometri tanpa luas", "the geometry has no area"
     return None
 
 

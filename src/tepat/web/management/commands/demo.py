@@ -40,8 +40,8 @@ def _slug(name: str) -> str:
 
 def demo_users(kabupaten: str | None = None) -> list[tuple[str, str, str, str]]:
     """(username, role, area code, agency) of the demo's users: the operators are named after
-    the kecamatan and desa they work in (regions.selectors.demo_areas; in Kab. Probolinggo
-    kec.tegalsiwalan and desa.malesanwetan)."""
+    the kecamatan and desa (or kelurahan: `kel.`) they work in (regions.selectors.demo_areas;
+    in Kab. Probolinggo kec.tegalsiwalan and desa.malesanwetan)."""
     kab = kabupaten or regency()
     kecamatan, desa = demo_areas(kab)
     table = national_table()
@@ -52,7 +52,8 @@ def demo_users(kabupaten: str | None = None) -> list[tuple[str, str, str, str]]:
         ("opd.dinsos", Role.OPD, kab, "Dinas Sosial"),
         ("pejabat", Role.PEJABAT, kecamatan, ""),
         (f"kec.{_slug(kec_name)}", Role.OPERATOR_KECAMATAN, kecamatan, ""),
-        (f"desa.{_slug(desa_name)}", Role.OPERATOR_DESA, desa, ""),
+        (f"{'kel' if desa[-4] == '1' else 'desa'}.{_slug(desa_name)}", Role.OPERATOR_DESA, desa,
+         ""),
     ]
 
 
