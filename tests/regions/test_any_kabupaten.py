@@ -4,6 +4,7 @@ Jawa Timur: no desa layer, kecamatan-level maps until an admin loads one)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def instance_dir(settings, tmp_path):
 
 
 def _setup(code: str) -> None:
-    call_command("setup", "--kabupaten", code, stdout=open("/dev/null", "w"))
+    call_command("setup", "--kabupaten", code, stdout=io.StringIO())
 
 
 @pytest.fixture
