@@ -24,6 +24,7 @@ KABUPATEN = (PROBOLINGGO, SURABAYA, SLEMAN)
 @pytest.fixture
 def instance_dir(settings, tmp_path):
     settings.INSTANCE_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
     boundaries.forget()
     yield tmp_path
     boundaries.forget()

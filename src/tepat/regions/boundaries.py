@@ -7,9 +7,10 @@
                        desa without a polygon takes its kecamatan's centroid
     centroid(code) -> (lat, lng) | None        a desa, or the mean over a kecamatan/kabupaten
 
-An admin's own desa layer (`tepat regions boundaries FILE`) lives in the instance folder as
-`boundaries/<kab>_desa.geojson` and wins over the packaged one. Everything is read once per
-process and kept, keyed by the kabupaten and the admin file's modification time.
+An admin's own desa layer (`tepat regions boundaries FILE`) lives in the media folder as
+`boundaries/<kab>_desa.geojson` (backed up with the uploads) and wins over the packaged one.
+Everything is read once per process and kept, keyed by the kabupaten and the admin file's path
+and modification time.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def forget() -> None:
 
 
 def admin_desa_path(kabupaten: str) -> Path:
-    return Path(settings.INSTANCE_DIR) / "boundaries" / f"{kabupaten}_desa.geojson"
+    """In the media folder, so that `tepat backup` and `tepat restore` carry it."""
+    return Path(settings.MEDIA_ROOT) / "boundaries" / f"{kabupaten}_desa.geojson"
 
 
 def _stamp(kabupaten: str) -> tuple[str, float] | None:

@@ -129,7 +129,7 @@ class BoundariesResult:
 @write_service()
 def load_desa_boundaries(raw: bytes, *, actor=None, source_name: str = "") -> BoundariesResult:
     """Check an admin's desa GeoJSON against the desa of the instance and keep it in the
-    instance folder (`boundaries/<kab>_desa.geojson`), where maps and distances take it over
+    media folder (`boundaries/<kab>_desa.geojson`), where maps and distances take it over
     the packaged layer. All or nothing: one bad feature refuses the file."""
     import json
 

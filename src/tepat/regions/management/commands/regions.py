@@ -2,7 +2,8 @@
 
 `boundaries` checks an admin's desa/kelurahan GeoJSON against the instance's kabupaten (each
 feature's code must join one of its desa, each geometry must be a valid polygon in WGS84) and
-keeps it in the instance folder: maps then draw desa, and Gesek distances use its centroids.
+keeps it in the media folder (backed up): maps then draw desa, and Gesek distances use its
+centroids.
 """
 
 from pathlib import Path

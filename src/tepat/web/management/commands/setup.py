@@ -32,7 +32,7 @@ def _kabupaten_code(raw: str) -> str:
 
 def families_elsewhere(kabupaten: str) -> int:
     """Families of the registry outside the kabupaten (set-up refuses to move an instance)."""
-    held = Family.objects.unscoped("service: set-up checks whether the registry holds another regency")
+    held = Family.objects.unscoped("service: set-up, does the registry hold another regency")
     return held.exclude(desa__code__startswith=kabupaten + ".").count()
 
 
