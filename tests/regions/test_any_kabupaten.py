@@ -283,3 +283,25 @@ def test_the_demo_users_work_in_the_kabupatens_own_areas():
     surabaya = demo_users(SURABAYA)
     assert surabaya[-1][0].startswith("kel.") and surabaya[-1][2].startswith("35.78.")
     assert {u[2] for u in demo_users(SLEMAN)[:3]} == {SLEMAN}
+
+
+def test_a_regencys_own_bps_series_loads_from_a_file_and_shows(set_up, client, tmp_path):
+    from tepat.accounts.models import Role, User
+    from tepat.indicators.selectors import headline
+    from tepat.indicators.services import import_observations
+
+    set_up(SLEMAN)
+    admin = User.objects.create(username="admin.sleman", role=Role.ADMIN_KABUPATEN,
+                                area_id=SLEMAN)
+    path = tmp_path / "sleman_bps.csv"
+    path.write_text(
+        "kode_wilayah,region,year,indicator,value,source\n"
+        "34.04,Kabupaten Sleman,2023,p0_percent_poor,7.74,BPS Kabupaten Sleman (uji)\n"
+        "34.04,Kabupaten Sleman,2024,p0_percent_poor,7.17,BPS Kabupaten Sleman (uji)\n",
+        encoding="utf-8")
+    report = import_observations(admin, path)
+    assert report.ok and report.added == 2, report.problems
+    assert headline().p0.latest.value == pytest.approx(7.17)
+    client.force_login(admin)
+    html = client.get("/indikator/").content.decode()
+    assert "Belum ada seri BPS" not in html and "Kabupaten Sleman" in html
