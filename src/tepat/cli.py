@@ -1,7 +1,8 @@
 """The `tepat` command: Django's management commands under friendlier names.
 
-tepat demo                      build and serve a demo instance
-tepat regions load [--kabupaten 35.13]
+tepat demo [--kabupaten CODE]   build and serve a demo instance (default 35.13)
+tepat setup --kabupaten CODE    make this instance that of a kabupaten/kota (e.g. 35.07)
+tepat regions load [--kabupaten 35.13] ; tepat regions boundaries FILE   an admin's desa GeoJSON
 tepat synth --households N --seed S --out DIR [--source p3ke|dtsen] [--format xlsx|csv]
 tepat import FILE... --source p3ke|dtsen|dtks|lokal [--mapping NAME] [--period P]
 tepat mapping list | show NAME | suggest FILE --source S | save NAME --source S FIELD=HEADER...

@@ -50,6 +50,7 @@ READS = {
     "tepat.audit.reveals.limit_windows": "reads the settings",
     "tepat.audit.reveals.recent_reveals": "a query",
     "tepat.gesek.importing.kecamatan_office_code": "a code from a code",
+    "tepat.gesek.importing.regency_agencies": "the regency's agency list, from the regions",
     "tepat.gesek.importing.read_officials_sheet": "reads a file",
     "tepat.gesek.importing.parse_nip": "parses a value",
     "tepat.gesek.importing.parse_eselon": "parses a value",

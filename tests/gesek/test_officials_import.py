@@ -45,9 +45,9 @@ def write_xlsx(path: Path, rows: list[list[str]], header: list[str] = HEADER,
 
 @pytest.fixture
 def agencies(regions):
-    from tepat.gesek.importing import AGENCIES, ensure_agencies
+    from tepat.gesek.importing import ensure_agencies, regency_agencies
 
-    ensure_agencies(AGENCIES)
+    ensure_agencies(regency_agencies())
 
 
 def _import(path: Path, users, **kwargs):
@@ -181,12 +181,12 @@ def test_only_the_admin_kabupaten_imports(agencies, users, tmp_path):
 
 
 def test_the_agencies_of_the_regency_load_once(regions):
-    from tepat.gesek.importing import AGENCIES, ensure_agencies
+    from tepat.gesek.importing import ensure_agencies, regency_agencies
     from tepat.gesek.models import Agency
 
-    first = ensure_agencies(AGENCIES)
-    assert first.created == len(AGENCIES) and Agency.objects.filter(
+    first = ensure_agencies(regency_agencies())
+    assert first.created == len(regency_agencies()) and Agency.objects.filter(
         code__startswith="kec-").count() == 24
     assert {"Dinas Sosial", "Dinas Kesehatan", "Inspektorat"} <= set(
         Agency.objects.values_list("name", flat=True))
-    assert ensure_agencies(AGENCIES).unchanged == len(AGENCIES)
+    assert ensure_agencies(regency_agencies()).unchanged == len(regency_agencies())

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from tepat.accounts import roles
 from tepat.audit.services import log_event, write_service
 from tepat.core import assignment as core
-from tepat.core.geo import Point, centroid, desa_centroids, haversine_km
+from tepat.core.geo import Point, haversine_km
 from tepat.core.strategies import ESELON
 from tepat.gesek.models import Assignment, Official, TeamMember, TeamRole
+from tepat.regions.boundaries import centroid, desa_centroids
 from tepat.regions.models import Region
 from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList, TargetListEntry

@@ -79,13 +79,13 @@ def _officials(kecamatan: list[Region], agencies: list[Agency], rng: random.Rand
 def build(admin: Any, *, pejabat_user: Any = None, seed: int = 2024,
           echo: Callable[[str], None] = print) -> None:
     from tepat.gesek.assigning import auto_assign
-    from tepat.gesek.importing import AGENCIES, ensure_agencies
+    from tepat.gesek.importing import ensure_agencies, regency_agencies
 
     target_list = current_target_list()
     if target_list is None:
         return
     rng = random.Random(seed)
-    ensure_agencies(AGENCIES)
+    ensure_agencies(regency_agencies())
     agencies = list(Agency.objects.exclude(code__startswith="kec-"))
     kecamatan = list(Region.objects.filter(level="kecamatan").order_by("code"))
     teams = _officials(kecamatan, agencies, rng)

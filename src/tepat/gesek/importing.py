@@ -53,26 +53,16 @@ class AgencySpec:
     short_name: str
 
 
-# The 24 kecamatan of Kabupaten Probolinggo (Kemendagri 2025): their offices are agencies too.
-_KECAMATAN = (("35.13.01", "Sukapura"), ("35.13.02", "Sumber"), ("35.13.03", "Kuripan"),
-              ("35.13.04", "Bantaran"), ("35.13.05", "Leces"), ("35.13.06", "Banyuanyar"),
-              ("35.13.07", "Tiris"), ("35.13.08", "Krucil"), ("35.13.09", "Gading"),
-              ("35.13.10", "Pakuniran"), ("35.13.11", "Kotaanyar"), ("35.13.12", "Paiton"),
-              ("35.13.13", "Besuk"), ("35.13.14", "Kraksaan"), ("35.13.15", "Krejengan"),
-              ("35.13.16", "Pajarakan"), ("35.13.17", "Maron"), ("35.13.18", "Gending"),
-              ("35.13.19", "Dringu"), ("35.13.20", "Tegalsiwalan"), ("35.13.21", "Sumberasih"),
-              ("35.13.22", "Wonomerto"), ("35.13.23", "Tongas"), ("35.13.24", "Lumbang"))
-
-
 def kecamatan_office_code(kecamatan_code: str) -> str:
     """The agency code of a kecamatan office: 'kec-351320' for 35.13.20."""
     return "kec-" + kecamatan_code.replace(".", "")
 
 
-# The perangkat daerah of Kabupaten Probolinggo that take part in Gesek Ekstrem, the partners
-# whose programmes meet needs (Baznas, the province's ESDM office), then the 24 kecamatan offices
-# (whose camat and secretaries lead or join their kecamatan's team).
-AGENCIES: tuple[AgencySpec, ...] = (
+# The perangkat daerah of a regency that take part in Gesek Ekstrem (Kabupaten Probolinggo's),
+# then the partners whose programmes meet needs (Baznas, the province's ESDM office; named by
+# `regency_agencies`), then the kecamatan offices (whose camat and secretaries lead or join their
+# kecamatan's team), from the Region table.
+REGENCY_WIDE: tuple[AgencySpec, ...] = (
     AgencySpec("setda", "Sekretariat Daerah", "Setda"),
     AgencySpec("inspektorat", "Inspektorat", "Inspektorat"),
     AgencySpec("bapelitbangda", "Badan Perencanaan Pembangunan, Penelitian dan Pengembangan "
@@ -100,12 +90,28 @@ AGENCIES: tuple[AgencySpec, ...] = (
     AgencySpec("dppkb", "Dinas Pengendalian Penduduk dan Keluarga Berencana", "DPPKB"),
     AgencySpec("dp3a", "Dinas Pemberdayaan Perempuan dan Perlindungan Anak", "DP3A"),
     AgencySpec("diskominfo", "Dinas Komunikasi dan Informatika", "Diskominfo"),
-    AgencySpec("baznas", "Badan Amil Zakat Nasional Kabupaten Probolinggo", "Baznas"),
-    AgencySpec("esdm", "Dinas Energi dan Sumber Daya Mineral Provinsi Jawa Timur",
-               "Dinas ESDM Jatim"),
-    *(AgencySpec(kecamatan_office_code(code), f"Kantor Kecamatan {name}", f"Kec. {name}")
-      for code, name in _KECAMATAN),
 )
+
+
+def regency_agencies(kabupaten: str | None = None) -> tuple[AgencySpec, ...]:
+    """The agencies of the instance's regency (or of `kabupaten`): the perangkat daerah, Baznas
+    of the regency, the province's ESDM office and one office per kecamatan of the Region
+    table (load the regions first)."""
+    from tepat.core.regions import national_table
+    from tepat.regions.selectors import kecamatan, regency, regency_name
+
+    kab = kabupaten or regency()
+    province = national_table().get(kab.split(".")[0])
+    province_name = province.name.title() if province else ""
+    esdm_short = "Dinas ESDM Jatim" if kab.startswith("35.") else f"Dinas ESDM {province_name}"
+    return (
+        *REGENCY_WIDE,
+        AgencySpec("baznas", f"Badan Amil Zakat Nasional {regency_name(kab)}", "Baznas"),
+        AgencySpec("esdm", f"Dinas Energi dan Sumber Daya Mineral Provinsi {province_name}",
+                   esdm_short),
+        *(AgencySpec(kecamatan_office_code(r.code), f"Kantor Kecamatan {r.name}",
+                     f"Kec. {r.name}") for r in kecamatan(kab)),
+    )
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,11 @@ class AgencyLoad:
 
 
 @write_service(ONE_IF_CHANGED)
-def ensure_agencies(agencies: Iterable[AgencySpec] = AGENCIES, *, actor: Any = None
+def ensure_agencies(agencies: Iterable[AgencySpec] | None = None, *, actor: Any = None
                     ) -> AgencyLoad:
-    """Create or update the agencies (matched by code, else by name); safe to run twice."""
-    specs = list(agencies)
+    """Create or update the agencies (matched by code, else by name; default: the regency's,
+    `regency_agencies()`); safe to run twice."""
+    specs = list(agencies if agencies is not None else regency_agencies())
     created = updated = 0
     with transaction.atomic():
         for spec in specs:

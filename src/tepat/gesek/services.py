@@ -31,6 +31,7 @@ from tepat.gesek.models import (
     TeamRole,
     Visit,
 )
+from tepat.regions import boundaries
 from tepat.regions.models import Region
 from tepat.verification.errors import RuleError, formula_problems
 from tepat.verification.evidence import resized_photo
@@ -90,7 +91,8 @@ def reassign(entry: TargetListEntry, official: Official, *, actor: Any,
 
 def _distance_km(desa_code: str, base_code: str) -> float:
     """Desa centroid to the official's base (0 when either has no boundary)."""
-    home, base = geo.centroid(desa_code), geo.centroid(base_code)
+    centroids = boundaries.desa_centroids()
+    home, base = geo.centroid(desa_code, centroids), geo.centroid(base_code, centroids)
     return round(geo.haversine_km(home, base), 2) if home and base else 0.0
 
 

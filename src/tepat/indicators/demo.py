@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tepat.core.indicators import Household
-from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.indicators import fgt, services
 from tepat.regions.models import Region
+from tepat.regions.selectors import regency
 from tepat.synth import consumption
 
 DEMO_HOUSEHOLDS = 30_000
@@ -22,8 +22,9 @@ def synthetic_source(n: int, seed: int) -> str:
             .replace(",", "."))
 
 
-def region_names(parent: str = DEFAULT_KABUPATEN) -> dict[str, str]:
-    return dict(Region.objects.filter(code__startswith=parent).values_list("code", "name"))
+def region_names(parent: str | None = None) -> dict[str, str]:
+    return dict(Region.objects.filter(code__startswith=parent or regency())
+                .values_list("code", "name"))
 
 
 def build(actor: Any = None, *, seed: int = 2024, households: int = DEMO_HOUSEHOLDS,
@@ -31,10 +32,11 @@ def build(actor: Any = None, *, seed: int = 2024, households: int = DEMO_HOUSEHO
     loaded = services.load_packaged(actor)
     echo(f"Indikator: {loaded.added} nilai dan {loaded.targets_added} target baru "
          f"({loaded.unchanged} sudah ada)")
-    frame = consumption.households(households, seed)
+    kabupaten = regency()
+    frame = consumption.households(households, seed, kabupaten=kabupaten)
     rows = fgt.compute([Household(*r) for r in frame.iter_rows()],
-                       consumption.POVERTY_LINE_2023, total=DEFAULT_KABUPATEN)
-    regional = [r for r in rows.results if r.region != DEFAULT_KABUPATEN]
+                       consumption.POVERTY_LINE_2023, total=kabupaten)
+    regional = [r for r in rows.results if r.region != kabupaten]
     saved = services.save_fgt(actor, regional, year=DEMO_YEAR,
                               source=synthetic_source(households, seed),
                               region_names=region_names(), synthetic=True)

@@ -1,8 +1,8 @@
 """Reading indicator series for pages, reports and the public dashboard (no writes here).
 
-    overview(region_code="35.13") -> list[Series]   the region's official series with gaps
+    overview(region_code=regency) -> list[Series]   the region's official series with gaps
     comparison(indicator) -> list[Series]           Jawa Timur and Indonesia, for comparison
-    headline(region_code="35.13") -> Headline       latest P0 and extreme poverty, step, gaps
+    headline(region_code=regency) -> Headline       latest P0 and extreme poverty, step, gaps
     fgt_table(year=None) -> FgtTable | None         computed FGT by kecamatan (latest year)
 
 Rows flagged `computed` (FGT from a household dataset, maybe synthetic) never enter the
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tepat.core import indicators as core
-from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.indicators.models import Observation, Target
+from tepat.regions.selectors import regency
 
 COMPARISON_REGIONS = (core.JAWA_TIMUR, core.INDONESIA)
 HEADLINE_INDICATORS = ("p0_percent_poor", "extreme_poverty_percent")
@@ -34,9 +34,11 @@ def targets() -> list[core.Target]:
     return [t.to_core() for t in Target.objects.all()]
 
 
-def overview(region_code: str = DEFAULT_KABUPATEN, *, as_of: int | None = None,
+def overview(region_code: str | None = None, *, as_of: int | None = None,
              ) -> list[core.Series]:
-    """The region's series, one per indicator, with the gaps to its targets."""
+    """The region's series (default: the instance's kabupaten), one per indicator, with the
+    gaps to its targets."""
+    region_code = region_code or regency()
     return core.build_series(_observations((region_code,)), targets(), region_code, as_of=as_of)
 
 
@@ -79,7 +81,8 @@ def _headline_value(series: dict[str, core.Series], indicator: str) -> HeadlineV
     return HeadlineValue(indicator, label, latest, step, s.gaps)
 
 
-def headline(region_code: str = DEFAULT_KABUPATEN, *, as_of: int | None = None) -> Headline:
+def headline(region_code: str | None = None, *, as_of: int | None = None) -> Headline:
+    region_code = region_code or regency()
     series = {s.indicator: s for s in overview(region_code, as_of=as_of)}
     return Headline(region_code, _headline_value(series, HEADLINE_INDICATORS[0]),
                     _headline_value(series, HEADLINE_INDICATORS[1]))
@@ -108,9 +111,11 @@ class FgtTable:
         return any(core.SYNTHETIC in r.flags for r in self.rows)
 
 
-def fgt_table(year: int | None = None, *, parent: str = DEFAULT_KABUPATEN) -> FgtTable | None:
-    """The computed FGT rows of the kecamatan (or desa) under `parent`, for one year (default:
-    the latest computed year), from the latest source saved for that year."""
+def fgt_table(year: int | None = None, *, parent: str | None = None) -> FgtTable | None:
+    """The computed FGT rows of the kecamatan (or desa) under `parent` (default: the
+    instance's kabupaten), for one year (default: the latest computed year), from the latest
+    source saved for that year."""
+    parent = parent or regency()
     rows = Observation.objects.filter(flags__contains=core.COMPUTED,
                                       region_code__startswith=parent + ".")
     if year is None:

@@ -40,3 +40,17 @@ class Region(models.Model):
     def contains(self, code: str) -> bool:
         """True when `code` is this region or lies inside it."""
         return code == self.code or code.startswith(self.code + ".")
+
+
+class Instance(models.Model):
+    """The settings of this instance, one row (pk 1): the kabupaten/kota it serves, chosen at
+    set-up (`tepat setup --kabupaten 35.07`). Without a row the instance serves Kab.
+    Probolinggo (35.13), as every instance did before issue 19. Read it through
+    `tepat.regions.selectors.regency()`."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    kabupaten = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Instance {self.kabupaten_id}"

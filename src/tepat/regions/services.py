@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from tepat.audit.services import log_event, write_service
+from tepat.audit.services import ONE_IF_CHANGED, log_event, write_service
 from tepat.core.regions import RegionTable, national_table
-from tepat.regions.models import Level, Region
+from tepat.regions.models import Instance, Level, Region
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,83 @@ def load_kabupaten(kabupaten_code: str, *, actor=None) -> LoadResult:
     log_event(
         "regions.kabupaten.loaded", actor=actor, area_code=kabupaten_code, data=result.__dict__
     )
+    return result
+
+
+class RegencyRefused(ValueError):
+    """The instance's kabupaten cannot be set (bilingual message)."""
+
+
+@transaction.atomic
+@write_service(events=ONE_IF_CHANGED)
+def set_regency(kabupaten_code: str, *, actor=None) -> bool:
+    """Make `kabupaten_code` the kabupaten/kota this instance serves (its regions must be
+    loaded). True when it changed. (`tepat setup` refuses first when the registry holds
+    families of another kabupaten.)"""
+    from tepat.regions import selectors
+
+    kab = Region.objects.filter(code=kabupaten_code, level=Level.KABUPATEN).first()
+    if kab is None:
+        raise RegencyRefused(
+            f"Wilayah kabupaten/kota {kabupaten_code!r} belum dimuat (tepat regions load) / "
+            f"the regions of kabupaten/kota {kabupaten_code!r} are not loaded")
+    current = Instance.objects.filter(pk=1).values_list("kabupaten_id", flat=True).first()
+    if current == kabupaten_code:
+        return False
+    Instance.objects.update_or_create(pk=1, defaults={"kabupaten": kab})
+    log_event("regions.instance.regency_set", actor=actor, area_code=kabupaten_code,
+              data={"kabupaten": kabupaten_code, "name": kab.name, "previous": current or ""})
+    transaction.on_commit(selectors.forget)
+    selectors.forget()
+    return True
+
+
+class BoundariesRefused(ValueError):
+    """An admin's desa layer failed its checks: `problems` name each feature."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class BoundariesResult:
+    kabupaten: str
+    features: int
+    missing: tuple[str, ...]
+    path: str
+
+
+@transaction.atomic
+@write_service()
+def load_desa_boundaries(raw: bytes, *, actor=None, source_name: str = "") -> BoundariesResult:
+    """Check an admin's desa GeoJSON against the desa of the instance and keep it in the
+    media folder (`boundaries/<kab>_desa.geojson`), where maps and distances take it over
+    the packaged layer. All or nothing: one bad feature refuses the file."""
+    import json
+
+    from tepat.core.boundaries import check_desa_layer
+    from tepat.regions import boundaries, selectors
+
+    kab = selectors.regency()
+    desa = selectors.desa_names(kab)
+    if not desa:
+        raise BoundariesRefused([
+            f"Wilayah {kab} belum dimuat (tepat setup --kabupaten {kab}) / the regions of "
+            f"{kab} are not loaded"])
+    checked = check_desa_layer(raw, desa)
+    if checked.problems:
+        raise BoundariesRefused([f"{source_name or 'GeoJSON'}, {p}" for p in checked.problems])
+    path = boundaries.admin_desa_path(kab)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(checked.layer, ensure_ascii=False, separators=(",", ":")),
+                   encoding="utf-8")
+    tmp.replace(path)
+    boundaries.forget()
+    result = BoundariesResult(kabupaten=kab, features=len(checked.layer["features"]),
+                              missing=checked.missing, path=str(path))
+    log_event("regions.boundaries.loaded", actor=actor, area_code=kab,
+              data={"features": result.features, "missing": len(result.missing),
+                    "file": source_name})
     return result

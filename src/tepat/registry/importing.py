@@ -33,7 +33,8 @@ from tepat.core.regions import national_table
 from tepat.pipeline import ReadError, validate_files, write_error_report
 from tepat.pipeline.mapping import validate_mapped
 from tepat.pipeline.messages import mask_numbers
-from tepat.regions.models import Level, Region
+from tepat.regions.models import Instance, Level, Region
+from tepat.regions.selectors import regency
 from tepat.registry import editions, writer
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.registry.stats import refresh_desa_stats
@@ -541,8 +542,11 @@ def _log_failure(batch: SourceBatch, phase: str, exc: Exception) -> None:
 
 
 def _validate(batch: SourceBatch, family_path: Path, person_path: Path | None) -> Any:
-    """The pipeline's checks, with desa limited to the regency this instance holds."""
+    """The pipeline's checks, with desa limited to the regency this instance holds: the one
+    set up (`tepat setup`), else the only one loaded."""
     loaded = list(Region.objects.filter(level=Level.KABUPATEN).values_list("code", flat=True))
+    if Instance.objects.exists():
+        loaded = [regency()]
     if batch.mapping:
         return validate_mapped(
             family_path,

@@ -32,11 +32,11 @@ from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
 from tepat.indicators.formats import change_label, difference
 from tepat.regions.models import Level, Region
+from tepat.regions.selectors import regency
 from tepat.registry.scoping import unscoped_access
 
 log = logging.getLogger(__name__)
 
-REGENCY = "35.13"
 Progress = Callable[[float, str], None]
 
 
@@ -268,12 +268,13 @@ def current(campaign: Any = None, target_list: Any = None) -> tuple[Any, Any]:
 
 @unscoped_access("report: the rakor pack, aggregates of the whole regency")
 def rakor_pack(*, campaign: Any = None, target_list: Any = None,
-               progress: Progress | None = None, region_code: str = REGENCY,
+               progress: Progress | None = None, region_code: str | None = None,
                today: date | None = None) -> RakorPack:
     """The meeting pack of the regency: the current campaign and target list by default.
 
     `progress(fraction, message)` is told how far the build is (the background job's bar)."""
     progress = progress or _silent
+    region_code = region_code or regency()
     campaign, target_list = current(campaign, target_list)
     notes: list[str] = []
     region = Region.objects.filter(code=region_code).first()
@@ -325,10 +326,11 @@ def _summary(headlines: tuple[IndicatorLine, ...], part: _CampaignPart | None,
 
 @unscoped_access("report: the reports page summary, aggregates of the whole regency")
 def screen_summary(*, campaign: Any = None, target_list: Any = None,
-                   region_code: str = REGENCY, today: date | None = None
+                   region_code: str | None = None, today: date | None = None
                    ) -> tuple[Summary, tuple[KecamatanRow, ...], tuple[str, ...]]:
     """The pack's first page for the screen (no charts, maps or long tables): the summary,
     the kecamatan ranking and the notes, from the same helpers as `rakor_pack`."""
+    region_code = region_code or regency()
     campaign, target_list = current(campaign, target_list)
     notes: list[str] = []
     headlines, _trends = indicator_sections(region_code, notes, charts=False)
@@ -527,7 +529,7 @@ def team_rows(rep: Any, target_list: Any) -> tuple[TeamRow, ...]:
     assigned = dict(Assignment.objects.filter(entry__target_list=target_list)
                     .values("kecamatan_id").annotate(n=Count("id"))
                     .values_list("kecamatan_id", "n"))
-    kecamatan = Region.objects.filter(level=Level.KECAMATAN, code__startswith=REGENCY + ".")
+    kecamatan = Region.objects.filter(level=Level.KECAMATAN, code__startswith=regency() + ".")
     zero = Units()
     rows = []
     for code, name in kecamatan.order_by("code").values_list("code", "name"):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, STRATEGIES
 from tepat.regions.models import Region
+from tepat.regions.selectors import regency
 from tepat.registry.scoping import unscoped_access
 
 Progress = Callable[[float, str], None]
@@ -185,9 +186,10 @@ class QuarterlyPack:
 
 @unscoped_access("report: the quarterly report, aggregates of the whole regency")
 def quarterly_pack(quarter: str | Quarter = "2024Q1", *, progress: Progress | None = None,
-                   region_code: str = "35.13") -> QuarterlyPack:
+                   region_code: str | None = None) -> QuarterlyPack:
     from tepat.verification.models import TargetList
 
+    region_code = region_code or regency()
     q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
     progress = progress or (lambda fraction, message: None)
     notes: list[str] = []

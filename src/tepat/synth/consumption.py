@@ -1,4 +1,5 @@
-"""A synthetic household consumption survey for Kab. Probolinggo (Susenas-like), for FGT demos.
+"""A synthetic household consumption survey of a kabupaten (Kab. Probolinggo by default;
+Susenas-like), for FGT demos.
 
 Per-capita monthly consumption is log-normal within each kecamatan; the kecamatan medians follow
 the synthetic poverty index of `geography.KECAMATAN_PROFILE` (poorer highland kecamatan, richer
@@ -20,6 +21,7 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
+from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.synth.geography import desa_table
 
 POVERTY_LINE_2023 = 514_274.0  # Rp/kapita/bulan, BPS Kab. Probolinggo 2023
@@ -30,17 +32,17 @@ MEAN_SIZE = 3.4  # jiwa per household (the size distribution below has about thi
 COLUMNS = ("region", "consumption", "weight", "size")
 
 
-def _kecamatan_persons() -> dict[str, float]:
-    table = desa_table()
+def _kecamatan_persons(kabupaten: str = DEFAULT_KABUPATEN) -> dict[str, float]:
+    table = desa_table(kabupaten)
     persons: dict[str, float] = {}
     for code, people in zip(table.kecamatan_code, table.persons, strict=True):
         persons[str(code)] = persons.get(str(code), 0.0) + float(people)
     return persons
 
 
-def _kecamatan_poverty() -> dict[str, float]:
+def _kecamatan_poverty(kabupaten: str = DEFAULT_KABUPATEN) -> dict[str, float]:
     """The person-weighted mean poverty index of each kecamatan's desa."""
-    table = desa_table()
+    table = desa_table(kabupaten)
     total: dict[str, float] = {}
     weight: dict[str, float] = {}
     for code, people, index in zip(table.kecamatan_code, table.persons, table.poverty,
@@ -51,11 +53,12 @@ def _kecamatan_poverty() -> dict[str, float]:
 
 
 def log_medians(regions: Sequence[str], poverty_line: float = POVERTY_LINE_2023,
-                target_p0: float = TARGET_P0) -> dict[str, float]:
+                target_p0: float = TARGET_P0, kabupaten: str | None = None) -> dict[str, float]:
     """ln(median consumption) per kecamatan such that the expected person-weighted P0 at
     `poverty_line` is `target_p0` (bisection on the common scale)."""
-    persons = _kecamatan_persons()
-    poverty = _kecamatan_poverty()
+    kabupaten = kabupaten or _kabupaten_of(regions)
+    persons = _kecamatan_persons(kabupaten)
+    poverty = _kecamatan_poverty(kabupaten)
     shares = np.array([persons[r] for r in regions])
     shares = shares / shares.sum()
     offsets = np.array([-POVERTY_SLOPE * (poverty[r] - 1.0) for r in regions])
@@ -76,12 +79,19 @@ def log_medians(regions: Sequence[str], poverty_line: float = POVERTY_LINE_2023,
     return {r: scale + o for r, o in zip(regions, offsets, strict=True)}
 
 
-def households(n: int, seed: int, regions: Sequence[str] | None = None) -> pl.DataFrame:
-    """`n` sampled households: region (kecamatan code), consumption (Rp/kapita/bulan), weight
-    (households represented) and size (jiwa). Same `n` and `seed`: the same data."""
+def _kabupaten_of(regions: Sequence[str]) -> str:
+    return ".".join(regions[0].split(".")[:2]) if regions else DEFAULT_KABUPATEN
+
+
+def households(n: int, seed: int, regions: Sequence[str] | None = None, *,
+               kabupaten: str | None = None) -> pl.DataFrame:
+    """`n` sampled households of the kabupaten (default: that of `regions`, else Kab.
+    Probolinggo): region (kecamatan code), consumption (Rp/kapita/bulan), weight (households
+    represented) and size (jiwa). Same `n` and `seed`: the same data."""
     if n <= 0:
         raise ValueError("n must be positive")
-    persons = _kecamatan_persons()
+    kabupaten = kabupaten or _kabupaten_of(list(regions or ()))
+    persons = _kecamatan_persons(kabupaten)
     regions = sorted(regions) if regions is not None else sorted(persons)
     unknown = [r for r in regions if r not in persons]
     if unknown:
@@ -90,7 +100,7 @@ def households(n: int, seed: int, regions: Sequence[str] | None = None) -> pl.Da
     population = np.array([persons[r] for r in regions])
     share = population / population.sum()
     which = rng.choice(len(regions), size=n, p=share)
-    medians = log_medians(regions)
+    medians = log_medians(regions, kabupaten=kabupaten)
     mu = np.array([medians[r] for r in regions])[which]
     consumption = np.exp(rng.normal(mu, SIGMA))
     size = 1 + rng.binomial(7, (MEAN_SIZE - 1) / 7, size=n)

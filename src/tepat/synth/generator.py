@@ -44,7 +44,7 @@ from tepat.core.layout import (
     P3KE_PERSON,
     Layout,
 )
-from tepat.core.regions import national_table
+from tepat.core.regions import DEFAULT_KABUPATEN, national_table
 from tepat.synth import attributes as attr
 from tepat.synth.defects import (
     DEFECTS,
@@ -61,13 +61,12 @@ from tepat.synth.geography import (
     desa_table,
     destination_regions,
     jatim_kecamatan_digits,
+    kabupaten_labels,
 )
 from tepat.synth.household import DAYS_PER_YEAR, KEPALA, PASANGAN, compose
 from tepat.synth.names import build_names, typo
 
 SOURCES = ("p3ke", "dtsen")
-PROVINSI = "JAWA TIMUR"
-KABUPATEN = "KAB. PROBOLINGGO"
 
 # Desil shares of families. P3KE covers national desil 1-4, skewed like the real lists (desil 1,
 # the extreme-poverty candidates, is the smallest group); DTSEN covers everybody, the poorer
@@ -211,8 +210,10 @@ def generate(
     reference_date: date = date(2024, 3, 1),
     *,
     keep_internal: bool = False,
+    kabupaten: str = DEFAULT_KABUPATEN,
 ) -> SynthData:
-    """A synthetic export of `households` genuine families (plus duplicate copies, if any).
+    """A synthetic export of `households` genuine families (plus duplicate copies, if any) of
+    the kabupaten/kota `kabupaten` (dotted Kemendagri code; Kab. Probolinggo by default).
 
     See the module docstring and `tepat.synth.defects` for what is injected. `keep_internal`
     keeps the frames before rendering in the result (see `SynthData`).
@@ -224,7 +225,7 @@ def generate(
     rates = defects if defects is not None else DefectRates()
     ref = reference_date
     ref_days = _days(ref)
-    desa = desa_table()
+    desa = desa_table(kabupaten)
 
     # --- where families live, how poor they are
     rng = _stream(seed, "families")
@@ -259,7 +260,7 @@ def generate(
 
     # --- NIK (from the true birth date and sex; defects change the stated values later)
     rng = _stream(seed, "nik")
-    jatim = np.array(jatim_kecamatan_digits())
+    jatim = np.array(jatim_kecamatan_digits(kabupaten.split(".")[0]))
     home = np.searchsorted(jatim, desa.region6)[fam_desa][pf]  # index into `jatim`
     elsewhere = rng.random(n_persons) < np.where(
         members.in_law, MARRIED_IN_ELSEWHERE, BORN_ELSEWHERE
@@ -364,7 +365,7 @@ def generate(
     rt = 1 + np.floor(rng.random(households) * (3 + (desa.persons[fam_desa] > 3500) * 3)).astype(
         np.int64
     )
-    alamat = _addresses(rng, fam_desa, dusun, rt)
+    alamat = _addresses(rng, desa, fam_desa, dusun, rt)
 
     # --- defects (change stated values, record truth)
     truth: list[dict] = []
@@ -522,7 +523,8 @@ def generate(
 
     # --- IDs and order
     data, internal_families, internal_persons = _finish(
-        _stream(seed, "ids"), source, seed, households, ref, rates, families, persons, truth
+        _stream(seed, "ids"), source, seed, households, ref, rates, families, persons, truth,
+        desa,
     )
     if not keep_internal:
         return data
@@ -578,8 +580,8 @@ def _nik_owners(two_p, free, pf, female, birth_days) -> list[int]:
 
 
 @cache
-def _destination_arrays() -> tuple[np.ndarray, np.ndarray]:
-    jatim_desa, _jatim_kab, other_kab = destination_regions()
+def _destination_arrays(kabupaten: str) -> tuple[np.ndarray, np.ndarray]:
+    jatim_desa, _jatim_kab, other_kab = destination_regions(kabupaten)
     return np.array(jatim_desa), np.array(other_kab)
 
 
@@ -589,15 +591,16 @@ _NEAR_KABUPATEN = ("35.74", "35.14", "35.78", "35.07", "35.09", "35.08", "35.12"
 def _destination(rng: np.random.Generator, desa, from_desa: int) -> str:
     """Where a moved family went: another desa of the kabupaten (45%), a desa elsewhere in Jawa
     Timur (35%, mostly neighbouring kabupaten/kota), another province (12%) or unknown (8%)."""
-    jatim_desa, other_kab = _destination_arrays()
+    jatim_desa, other_kab = _destination_arrays(desa.kabupaten)
+    near = _NEAR_KABUPATEN if desa.kabupaten == DEFAULT_KABUPATEN else ()
     u = rng.random()
     if u < 0.45:
         j = int(rng.integers(0, len(desa) - 1))
         j = j + 1 if j >= from_desa else j
         return f"scope=kabupaten; destination={desa.code[j]}"
     if u < 0.80:
-        if rng.random() < 0.7:
-            kab = _NEAR_KABUPATEN[int(rng.integers(0, len(_NEAR_KABUPATEN)))]
+        if rng.random() < 0.7 and near:
+            kab = near[int(rng.integers(0, len(near)))]
             lo = np.searchsorted(jatim_desa, kab + ".")
             hi = np.searchsorted(jatim_desa, kab + "/")  # '/' sorts right after '.'
             pool = jatim_desa[lo:hi] if hi > lo else jatim_desa
@@ -609,8 +612,7 @@ def _destination(rng: np.random.Generator, desa, from_desa: int) -> str:
     return "scope=tidak_diketahui; destination="
 
 
-def _addresses(rng: np.random.Generator, fam_desa, dusun, rt) -> np.ndarray:
-    desa = desa_table()
+def _addresses(rng: np.random.Generator, desa, fam_desa, dusun, rt) -> np.ndarray:
     kelurahan = desa.kelurahan[fam_desa]
     start = np.array([int(_unit_hash("dusun-name:" + c) * len(DUSUN_NAMES)) for c in desa.code])
     krajan_first = np.array([_unit_hash("krajan:" + c) < 0.7 for c in desa.code])
@@ -705,10 +707,9 @@ def _ids(prefix: str, numbers: np.ndarray, digits: int) -> pl.Series:
 
 
 def _finish(
-    rng, source, seed, households, ref, rates, families, persons, truth
+    rng, source, seed, households, ref, rates, families, persons, truth, desa
 ) -> tuple[SynthData, pl.DataFrame, pl.DataFrame]:
     """The data set, and the internal families and persons in output order with their IDs."""
-    desa = desa_table()
     n_fam = families.height
     # order families by desa, randomly within the desa; members stay in KK order
     fam_order = np.lexsort((rng.random(n_fam), families["desa"].to_numpy()))
@@ -837,10 +838,11 @@ def _render(source: str, ref: date, families: pl.DataFrame, persons: pl.DataFram
     p_sex_code = pl.when(pl.col("female")).then(pl.lit("2")).otherwise(pl.lit("1"))
     if source == "p3ke":
         lab = _labels
+        provinsi, kabupaten_kota = kabupaten_labels(desa.kabupaten)
         fam_out = families.select(
             pl.col("family_id").alias("id_keluarga_p3ke"),
-            pl.lit(PROVINSI).alias("provinsi"),
-            pl.lit(KABUPATEN).alias("kabupaten_kota"),
+            pl.lit(provinsi).alias("provinsi"),
+            pl.lit(kabupaten_kota).alias("kabupaten_kota"),
             "kecamatan",
             "desa_kelurahan",
             pl.col("code10").alias("kode_kemdagri"),

@@ -1,4 +1,5 @@
-"""The 330 desa/kelurahan of Kabupaten Probolinggo with the synthetic weights the generator uses.
+"""The desa/kelurahan of a kabupaten/kota (by default the 330 of Kabupaten Probolinggo) with the
+synthetic weights the generator uses.
 
 No official population per desa is packaged, so each desa gets a deterministic synthetic size:
 log-normal around 3,500 persons (Probolinggo has about 1.15 million people in 330 desa), spread
@@ -12,6 +13,11 @@ Kuripan, Lumbang, Tiris, Krucil, Pakuniran, ...) and lower in the coastal plain 
 The per-kecamatan index below is a plausible guess, not BPS data: it shifts where poor families
 live and how poor they are, nothing else. Likewise the Madurese share per kecamatan (east mostly
 Madurese, west Javanese, Tengger in Sukapura) only steers the style of names.
+
+Any other kabupaten/kota (issue 19): its desa come from the packaged national table, and each
+kecamatan's poverty index (0.7-1.4) and coastal flag are fixed by a hash of its code; the
+Madurese share is 0.5 in Jawa Timur and 0 elsewhere. A kota of kelurahan only (Kota Surabaya)
+works the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from tepat.core.regions import data_path, national_table, undotted
+from tepat.core.regions import DEFAULT_KABUPATEN, data_path, national_table, undotted
 
 MEAN_DESA_PERSONS = 3_500
 DESA_SIGMA = 0.45
@@ -139,6 +145,7 @@ class DesaTable:
     madurese: np.ndarray  # Madurese share
     coastal: np.ndarray  # bool
     dusun_count: np.ndarray  # number of dusun (RW) of the desa, 2..7
+    kabupaten: str = DEFAULT_KABUPATEN  # dotted '35.13'
 
     def __len__(self) -> int:
         return len(self.code)
@@ -150,18 +157,44 @@ def _unit_hash(text: str) -> float:
     return (int.from_bytes(digest, "big") + 0.5) / 2**64
 
 
-@cache
-def desa_table() -> DesaTable:
+def _packaged_probolinggo() -> tuple[dict[str, str], list[dict[str, str]]]:
     with data_path("wilayah", "probolinggo_kecamatan.csv").open(encoding="utf-8") as fh:
         kecamatan = {row["code"]: row["name"] for row in csv.DictReader(fh)}
     with data_path("wilayah", "probolinggo_desa.csv").open(encoding="utf-8") as fh:
         rows = sorted(csv.DictReader(fh), key=lambda row: row["code"])
+    return kecamatan, rows
+
+
+def _national(kabupaten: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    below = national_table().descendants(kabupaten)
+    kecamatan = {r.code: r.name for r in below if r.level == "kecamatan"}
+    rows = [{"code": r.code, "name": r.name, "kecamatan_code": r.parent_code or "",
+             "kind": "kelurahan" if r.is_kelurahan else "desa"}
+            for r in sorted(below, key=lambda r: r.code) if r.level == "desa"]
+    if not rows:
+        raise ValueError(f"no desa/kelurahan under {kabupaten!r} in the Kemendagri 2025 table")
+    return kecamatan, rows
+
+
+def kecamatan_profile(kecamatan_code: str) -> tuple[float, float, bool]:
+    """(poverty index, Madurese share, coastal) of a kecamatan: Probolinggo's table, else
+    fixed by the code."""
+    if kecamatan_code.startswith(DEFAULT_KABUPATEN + "."):
+        return KECAMATAN_PROFILE[kecamatan_code[-2:]]
+    poverty = 0.7 + 0.7 * _unit_hash("kecamatan-poverty:" + kecamatan_code)
+    madurese = 0.5 if kecamatan_code.startswith("35.") else 0.0
+    return poverty, madurese, _unit_hash("coastal:" + kecamatan_code) < 0.3
+
+
+@cache
+def desa_table(kabupaten: str = DEFAULT_KABUPATEN) -> DesaTable:
+    kecamatan, rows = (_packaged_probolinggo() if kabupaten == DEFAULT_KABUPATEN
+                       else _national(kabupaten))
     kec_codes = sorted(kecamatan)
     normal = NormalDist()
     persons, poverty, madurese, coastal, dusun = [], [], [], [], []
     for row in rows:
-        kec_suffix = row["kecamatan_code"][-2:]
-        pov, mad, coast = KECAMATAN_PROFILE[kec_suffix]
+        pov, mad, coast = kecamatan_profile(row["kecamatan_code"])
         z = normal.inv_cdf(_unit_hash("persons:" + row["code"]))
         size = MEAN_DESA_PERSONS * np.exp(DESA_SIGMA * z - DESA_SIGMA**2 / 2)
         is_kelurahan = row["kind"] == "kelurahan"
@@ -189,31 +222,48 @@ def desa_table() -> DesaTable:
         madurese=np.array(madurese),
         coastal=np.array(coastal),
         dusun_count=np.array(dusun),
+        kabupaten=kabupaten,
     )
 
 
 @cache
-def jatim_kecamatan_digits() -> tuple[str, ...]:
-    """Every kecamatan of Jawa Timur as six digits, sorted (where people born elsewhere got
-    their NIK)."""
+def jatim_kecamatan_digits(province: str = "35") -> tuple[str, ...]:
+    """Every kecamatan of the province (Jawa Timur by default) as six digits, sorted (where
+    people born elsewhere got their NIK)."""
     table = national_table()
-    return tuple(sorted(d for d in table.kecamatan_digits if d.startswith("35")))
+    return tuple(sorted(d for d in table.kecamatan_digits if d.startswith(province)))
 
 
 @cache
-def destination_regions() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Possible destinations of a moved family: desa of Jawa Timur outside the kabupaten,
-    kabupaten/kota of Jawa Timur, and kabupaten/kota of other provinces (sorted, deterministic)."""
+def destination_regions(kabupaten: str = DEFAULT_KABUPATEN,
+                        ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Possible destinations of a moved family: desa of the province outside the kabupaten,
+    kabupaten/kota of the province, and kabupaten/kota of other provinces (sorted,
+    deterministic)."""
     table = national_table()
-    jatim_desa = tuple(
+    province = kabupaten.split(".")[0]
+    inside, here = province + ".", kabupaten + "."
+    province_desa = tuple(
         sorted(
             c
             for c in table.regions
-            if c.startswith("35.") and c.count(".") == 3 and not c.startswith("35.13.")
+            if c.startswith(inside) and c.count(".") == 3 and not c.startswith(here)
         )
     )
-    jatim_kab = tuple(sorted(c for c in table.regions if c.startswith("35.") and c.count(".") == 1))
+    province_kab = tuple(sorted(c for c in table.regions
+                                if c.startswith(inside) and c.count(".") == 1))
     other_kab = tuple(
-        sorted(c for c in table.regions if not c.startswith("35") and c.count(".") == 1)
+        sorted(c for c in table.regions if not c.startswith(province) and c.count(".") == 1)
     )
-    return jatim_desa, jatim_kab, other_kab
+    return province_desa, province_kab, other_kab
+
+
+def kabupaten_labels(kabupaten: str = DEFAULT_KABUPATEN) -> tuple[str, str]:
+    """(province, kabupaten) as P3KE writes them: ('JAWA TIMUR', 'KAB. PROBOLINGGO')."""
+    table = national_table()
+    province = table.get(kabupaten.split(".")[0])
+    kab = table.get(kabupaten)
+    name = kab.name if kab else kabupaten
+    if name.startswith("Kabupaten "):
+        name = "Kab. " + name[len("Kabupaten "):]
+    return (province.name if province else "").upper(), name.upper()

@@ -17,12 +17,13 @@ from typing import Any
 from django.utils import timezone
 
 from tepat.core.outcomes import MAMPU_REASONS
+from tepat.regions.selectors import demo_areas
 from tepat.registry.models import Family
 from tepat.verification import campaigns, services, stats
 from tepat.verification.models import Campaign, DailyProgress, Verification
 
-HIGHLIGHT_KECAMATAN = "35.13.20"  # Tegalsiwalan: "penurunan data 99.61%" in the article
-DEMO_DESA = "35.13.20.2001"  # the demo desa operator's desa keeps work to do
+# The highlighted kecamatan (Tegalsiwalan in Kab. Probolinggo: "penurunan data 99.61%" in the
+# article) and the demo desa operator's desa, which keeps work to do: regions.selectors.demo_areas.
 # Share of verified families per outcome (the article's list shrank by about 85%).
 OUTCOME_SHARES = (("MAMPU", 0.38), ("TIDAK_DITEMUKAN", 0.14), ("PINDAH", 0.12),
                   ("MENINGGAL", 0.08), ("LAYAK", 0.28))
@@ -36,7 +37,7 @@ BERITA_ACARA_PDF = (
 
 
 def _progress_target(kecamatan: str, rng: random.Random) -> float:
-    if kecamatan == HIGHLIGHT_KECAMATAN:
+    if kecamatan == demo_areas()[0]:
         return 0.99
     return rng.choice((0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9))
 
@@ -84,7 +85,7 @@ def build(admin: Any, *, desa_user: Any = None, kecamatan_user: Any = None, seed
     for desa, ids in sorted(by_desa.items()):
         share = targets[desa.rsplit(".", 1)[0]]
         verifier, reviewer = admin, admin
-        if desa == DEMO_DESA:
+        if desa == demo_areas()[1]:
             share = 0.5
             verifier, reviewer = desa_user or admin, kecamatan_user or admin
         _verify_desa(campaign, desa, ids, share, (verifier, reviewer), rng, today)
@@ -103,7 +104,7 @@ def _verify_desa(campaign: Campaign, desa: str, ids: list[int], share: float,
     done = ids[: round(len(ids) * share)]
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for pk in done:
-        outcome = _pick_outcome(rng, desa.startswith(HIGHLIGHT_KECAMATAN + "."))
+        outcome = _pick_outcome(rng, desa.startswith(demo_areas()[0] + "."))
         reason = rng.choice(list(MAMPU_REASONS)[:4]) if outcome == "MAMPU" else ""
         groups[(outcome, reason)].append(pk)
     for (outcome, reason), members in sorted(groups.items()):

@@ -19,9 +19,27 @@ from tepat.core import indicators as core
 from tepat.indicators import loading
 from tepat.indicators.models import Observation
 
-REGIONS = [("35.13", "Kabupaten Probolinggo"), (core.JAWA_TIMUR, "Provinsi Jawa Timur"),
-           (core.INDONESIA, "Indonesia")]
-REGION_NAMES = dict(REGIONS)
+
+def regions() -> list[tuple[str, str]]:
+    """The instance's kabupaten, its province and Indonesia (the regions a value may be for)."""
+    from tepat.core.regions import national_table
+    from tepat.regions.selectors import regency, regency_name
+
+    kab = regency()
+    province = national_table().get(kab.split(".")[0])
+    return [(kab, regency_name(kab)),
+            (province.code if province else core.JAWA_TIMUR,
+             f"Provinsi {province.name if province else 'Jawa Timur'}"),
+            (core.INDONESIA, "Indonesia")]
+
+
+def _target_regions() -> list[tuple[str, str]]:
+    found = regions()
+    return [found[0], found[2]]
+
+
+def region_name(code: str) -> str:
+    return dict(regions())[code]
 MONTHS = [(0, _("Tidak disebutkan")), *((m, str(m)) for m in range(1, 13))]
 SOURCE_KINDS = [
     ("BPS publication", _("Dokumen BPS (BRS, publikasi, tabel)")),
@@ -49,7 +67,7 @@ class NumberField(forms.CharField):
 
 
 class ObservationForm(forms.Form):
-    region_code = forms.ChoiceField(label=_("Wilayah"), choices=REGIONS)
+    region_code = forms.ChoiceField(label=_("Wilayah"), choices=regions)
     indicator = forms.ChoiceField(label=_("Indikator"), choices=_indicator_choices)
     year = forms.IntegerField(label=_("Tahun"), min_value=1990, max_value=2100)
     month = forms.TypedChoiceField(label=_("Bulan referensi"), choices=MONTHS, coerce=int,
@@ -81,7 +99,7 @@ class ObservationForm(forms.Form):
     def observation_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["flags"] = ",".join(data["flags"])
-        data["region_name"] = REGION_NAMES[data["region_code"]]
+        data["region_name"] = region_name(data["region_code"])
         data["unit"] = core.INDICATORS[data["indicator"]].unit
         return data
 
@@ -97,7 +115,7 @@ class ObservationForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    region_code = forms.ChoiceField(label=_("Wilayah"), choices=[REGIONS[0], REGIONS[2]],
+    region_code = forms.ChoiceField(label=_("Wilayah"), choices=_target_regions,
                                     help_text=_("Target nasional berlaku untuk semua wilayah."))
     level = forms.ChoiceField(label=_("Tingkat"), choices=[("daerah", _("daerah")),
                                                             ("nasional", _("nasional"))])
@@ -135,7 +153,7 @@ class TargetForm(forms.Form):
     def target_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["flags"] = ",".join(data["flags"])
-        data["region_name"] = REGION_NAMES[data["region_code"]]
+        data["region_name"] = region_name(data["region_code"])
         return data
 
 

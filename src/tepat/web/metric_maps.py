@@ -28,13 +28,14 @@ from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tepat.core.regions import data_path
-from tepat.web.maps import Shape, choropleth_svg, load_shapes
+from tepat.regions import boundaries
+from tepat.web.maps import Shape, choropleth_svg, shapes_from_features
 
 KECAMATAN, DESA = "kecamatan", "desa"
 LEVELS = (KECAMATAN, DESA)
-KECAMATAN_SHAPES = data_path("boundaries", "probolinggo_kecamatan_from_desa.geojson")
-DESA_SHAPES = data_path("boundaries", "probolinggo_desa.geojson")
+# {id(layer): (layer, shapes)}: the layers in force are kept per process (regions.boundaries),
+# their shapes too; the layer itself is held so that its id is not reused.
+_SHAPES: dict[int, tuple[Any, tuple[Shape, ...]]] = {}
 
 METRICS: dict[str, Any] = {
     "progress": gettext_lazy("Progres verifikasi (% keluarga)"),
@@ -63,6 +64,7 @@ class MetricMap:
     svg: str
     note: str
     suppressed: frozenset[str] = frozenset()  # area codes hidden by the small-count rule
+    fallback: bool = False  # a desa map drawn at kecamatan level (no desa layer)
 
 
 def metric_code(requested: str | None) -> str:
@@ -70,14 +72,48 @@ def metric_code(requested: str | None) -> str:
     return requested if requested in METRICS else DEFAULT_METRIC
 
 
+def layer_shapes(layer: Any) -> tuple[Shape, ...]:
+    """The shapes of a boundary layer (a GeoJSON FeatureCollection), made once per layer."""
+    if not layer:
+        return ()
+    kept = _SHAPES.get(id(layer))
+    if kept is None or kept[0] is not layer:
+        kept = (layer, shapes_from_features(layer.get("features", [])))
+        _SHAPES[id(layer)] = kept
+    return kept[1]
+
+
+def drawn_level(level: str) -> str:
+    """The level a map of `level` is drawn at: desa maps fall back to kecamatan level when the
+    instance's kabupaten has no desa layer (none packaged, none loaded by an admin)."""
+    return KECAMATAN if level == DESA and not boundaries.has_desa_layer() else level
+
+
+def fallback_note() -> str:
+    return _("Peta tingkat kecamatan: batas desa/kelurahan kabupaten ini belum tersedia (admin "
+             "dapat memuatnya dengan tepat regions boundaries).")
+
+
 def shapes(level: str, kecamatan: str | None = None) -> tuple[Shape, ...]:
+    """The shapes of the instance's kecamatan (or desa, of one kecamatan when given); a desa
+    level without a desa layer gives the kecamatan's own shape (see `drawn_level`)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    if level == KECAMATAN:
-        found = load_shapes(str(KECAMATAN_SHAPES))
+    if drawn_level(level) == KECAMATAN:
+        found = layer_shapes(boundaries.kecamatan_layer())
         return tuple(s for s in found if not kecamatan or s.code == kecamatan)
-    found = load_shapes(str(DESA_SHAPES))
+    found = layer_shapes(boundaries.desa_layer())
     return tuple(s for s in found if not kecamatan or s.parent == kecamatan)
+
+
+def _by_kecamatan(counts: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """Desa counts summed per kecamatan (for a desa map drawn at kecamatan level)."""
+    summed: dict[str, tuple[int, int]] = {}
+    for code, (part, whole) in counts.items():
+        key = code.rsplit(".", 1)[0] if code.count(".") == 3 else code
+        before = summed.get(key, (0, 0))
+        summed[key] = (before[0] + part, before[1] + whole)
+    return summed
 
 
 # --- counts: (numerator, denominator) per area -------------------------------------------
@@ -196,6 +232,7 @@ def metric_values(metric: str, level: str, *, campaign: Any = None, target_list:
                   kecamatan: str | None = None) -> dict[str, float | None]:
     """The metric per area code of the level (every shape; None where there is nothing to
     divide by, e.g. a kecamatan with no family in the campaign)."""
+    level = drawn_level(level)
     counts = metric_counts(metric, level, campaign=campaign, target_list=target_list,
                            kecamatan=kecamatan)
     scale = SCALE[metric]
@@ -239,6 +276,10 @@ def metric_map(metric: str, level: str = KECAMATAN, *, campaign: Any = None,
     """The metric as an SVG choropleth of the kecamatan (or of the desa, of one kecamatan when
     `kecamatan` is given). `suppress=True` hides what the public tables hide. `counts`
     ((numerator, denominator) per area) spares a page that has them already a query."""
+    fallback = drawn_level(level) != level
+    if fallback and counts is not None:
+        counts = _by_kecamatan(counts)
+    level = drawn_level(level)
     drawn = shapes(level, kecamatan)
     hidden: frozenset[str] = frozenset()
     if suppress:
@@ -264,9 +305,12 @@ def metric_map(metric: str, level: str = KECAMATAN, *, campaign: Any = None,
         suppressed=hidden, suppressed_label=_("disembunyikan (angka kecil)"),
         desc=_note(metric, suppress),
     )
+    note = _note(metric, suppress)
+    if fallback:
+        note = f"{fallback_note()} {note}"
     return MetricMap(metric=metric, label=label, unit=unit, level=level, values=values,
-                     names={s.code: s.name for s in drawn}, svg=svg,
-                     note=_note(metric, suppress), suppressed=hidden)
+                     names={s.code: s.name for s in drawn}, svg=svg, note=note,
+                     suppressed=hidden, fallback=fallback)
 
 
 def switcher(selected: str) -> list[tuple[str, str, bool]]:

@@ -17,32 +17,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
-from tepat.core.regions import data_path
 from tepat.registry.clusters import counted_once
 from tepat.registry.models import Source
 from tepat.web.areas import DESA, KECAMATAN, Area, area_of
 from tepat.web.charts import families_by_desil_html
 from tepat.web.dashboard import Summary, summarize
-from tepat.web.maps import choropleth_svg, load_shapes
-
-KECAMATAN_SHAPES = data_path("boundaries", "probolinggo_kecamatan_from_desa.geojson")
-DESA_SHAPES = data_path("boundaries", "probolinggo_desa.geojson")
+from tepat.web.maps import choropleth_svg
+from tepat.web.metric_maps import drawn_level, fallback_note, shapes
 
 
 def _number(value: float) -> str:
     return number_format(value, force_grouping=True)
 
 
-def _map_svg(user: Any, area: Area, summary: Summary) -> str:
-    """Families per kecamatan (kabupaten users) or per desa (kecamatan users) as an SVG map;
-    '' for a desa user or when the packaged boundaries do not cover the area."""
+def _map_svg(user: Any, area: Area, summary: Summary) -> tuple[str, str]:
+    """Families per kecamatan (kabupaten users) or per desa (kecamatan users) as an SVG map,
+    and a note when a desa map is drawn at kecamatan level (no desa boundaries); ('', '') for a
+    desa user or when the boundaries do not cover the area."""
     if area.level == DESA or summary.source is None:
-        return ""
-    path = KECAMATAN_SHAPES if area.unit_level == KECAMATAN else DESA_SHAPES
+        return "", ""
+    if drawn_level(area.unit_level) != area.unit_level:  # one kecamatan, its total
+        own = [s for s in shapes(KECAMATAN) if s.code == area.code]
+        if not own:
+            return "", ""
+        return choropleth_svg(own, {area.code: summary.families}, unit=_("keluarga"),
+                              title=_("Jumlah keluarga di kecamatan"), fmt=_number), (
+            fallback_note())
     codes = {unit.code for unit in summary.units}
-    shapes = [shape for shape in load_shapes(str(path)) if shape.code in codes]
-    if not shapes:
-        return ""
+    drawn = [shape for shape in shapes(area.unit_level) if shape.code in codes]
+    if not drawn:
+        return "", ""
     href = None
     if roles.can_view_registry(user):
         base, param = reverse("families"), area.unit_level
@@ -52,8 +56,8 @@ def _map_svg(user: Any, area: Area, summary: Summary) -> str:
 
     title = (_("Jumlah keluarga per kecamatan") if area.unit_level == KECAMATAN
              else _("Jumlah keluarga per desa/kelurahan"))
-    return choropleth_svg(shapes, summary.values, href=href, unit=_("keluarga"), title=title,
-                          fmt=_number)
+    return choropleth_svg(drawn, summary.values, href=href, unit=_("keluarga"), title=title,
+                          fmt=_number), ""
 
 
 def _chart_html(request: HttpRequest, summary: Summary) -> str:
@@ -73,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     area = area_of(request.user)
     summary = summarize(request.user, area, request.GET.get("sumber"))
+    map_svg, map_note = _map_svg(request.user, area, summary)
     return render(request, "web/dashboard.html", {
         "nav": "dashboard",
         "summary": summary,
@@ -82,6 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_kecamatan": area.unit_level == KECAMATAN,
         "can_list": roles.can_view_registry(request.user),
         # Both are built from escaped parts: maps.py escapes every text, plotly encodes its JSON.
-        "map_svg": mark_safe(_map_svg(request.user, area, summary)),
+        "map_svg": mark_safe(map_svg),
+        "map_note": map_note,
         "chart_html": mark_safe(_chart_html(request, summary)),
     })

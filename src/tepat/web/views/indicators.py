@@ -21,12 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tepat.accounts import roles
 from tepat.core import indicators as core
-from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.indicators import selectors
 from tepat.indicators.charts import trend_svg
 from tepat.indicators.formats import change_label, number, unit_label
 from tepat.indicators.models import Observation
 from tepat.indicators.services import import_observations, save_observation, save_target
+from tepat.regions.selectors import regency, regency_name
 from tepat.verification.errors import RuleError
 from tepat.web.access import role_required
 from tepat.web.forms import add_problems
@@ -108,7 +108,7 @@ def _headline(value: selectors.HeadlineValue) -> dict[str, Any] | None:
 
 
 def _sections(series: list[core.Series]) -> list[dict[str, Any]]:
-    pks = _keys_to_pk(DEFAULT_KABUPATEN)
+    pks = _keys_to_pk(regency())
     sections = []
     for s in series:
         chart = None
@@ -137,10 +137,12 @@ def _fgt(table: selectors.FgtTable | None) -> dict[str, Any] | None:
 @view_required
 @require_GET
 def indicators(request: HttpRequest) -> HttpResponse:
-    series = selectors.overview(DEFAULT_KABUPATEN)
-    head = selectors.headline(DEFAULT_KABUPATEN)
+    series = selectors.overview()
+    head = selectors.headline()
     return render(request, "web/indicators.html", {
         "nav": "indicators",
+        "regency_name": regency_name(),
+        "has_series": any(s.points for s in series),
         "p0": _headline(head.p0), "extreme": _headline(head.extreme),
         "sections": _sections(series),
         "conflicts": [c for s in series for c in s.conflicts],

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tepat.indicators.charts import trend_svg
+from tepat.regions.selectors import regency_name
 from tepat.registry.scoping import unscoped_access
 from tepat.web.metric_maps import metric_code, metric_map, switcher
 from tepat.web.public_data import public_summary, public_table
@@ -67,6 +68,7 @@ def public(request: HttpRequest) -> HttpResponse:
     figures = _figures(metric)
     summary, the_map = figures["summary"], figures["map"]
     response = render(request, "web/public.html", {
+        "regency_name": regency_name(),
         "summary": summary,
         "map": the_map,
         # maps.py escapes every text it writes into the SVG

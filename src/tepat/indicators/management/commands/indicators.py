@@ -24,7 +24,6 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tepat.core import indicators as core
-from tepat.core.regions import DEFAULT_KABUPATEN
 from tepat.verification.errors import RuleError
 
 
@@ -115,7 +114,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         show = sub.add_parser("show", help="series with changes and gaps to targets")
-        show.add_argument("--region", default=DEFAULT_KABUPATEN)
+        show.add_argument("--region", default=None, help="default: the instance's kabupaten")
         show.add_argument("--format", choices=("table", "json"), default="table")
         show.add_argument("--as-of", type=int, default=None, help="year for 'years left'")
         sub.add_parser("load", help="load the packaged BPS series and targets")
@@ -139,7 +138,9 @@ class Command(BaseCommand):
 
     def _show(self, *, region: str, format: str, as_of: int | None, **_: Any) -> None:
         from tepat.indicators.selectors import overview
+        from tepat.regions.selectors import regency
 
+        region = region or regency()
         series = overview(region, as_of=as_of)
         if not series:
             raise CommandError(f"Tidak ada nilai indikator untuk wilayah {region}; jalankan "
@@ -183,6 +184,7 @@ class Command(BaseCommand):
              **_: Any) -> None:
         from tepat.indicators import fgt
         from tepat.indicators.demo import region_names, synthetic_source
+        from tepat.regions.selectors import regency
         from tepat.synth import consumption
 
         if (file is None) == (synthetic is None):
@@ -197,14 +199,15 @@ class Command(BaseCommand):
         try:
             if synthetic is not None:
                 with tempfile.TemporaryDirectory() as workdir:
-                    path = consumption.write(consumption.households(synthetic, seed),
+                    path = consumption.write(consumption.households(synthetic, seed,
+                                                                      kabupaten=regency()),
                                              Path(workdir) / "households.parquet")
                     households = fgt.read_households(path, by=by)
                 source = synthetic_source(synthetic, seed)
             else:
                 households = fgt.read_households(Path(file), by=by)
                 source = f"Dihitung Tepat dari berkas {Path(file).name}"
-            run = fgt.compute(households, z, total=DEFAULT_KABUPATEN)
+            run = fgt.compute(households, z, total=regency())
         except (fgt.FgtInputError, ValueError) as error:
             raise CommandError(str(error)) from None
         names = region_names()

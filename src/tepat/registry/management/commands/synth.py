@@ -1,11 +1,12 @@
-"""`tepat synth`: write a synthetic P3KE or DTSEN export of Kab. Probolinggo with ground truth;
+"""`tepat synth`: write a synthetic P3KE or DTSEN export of the instance's kabupaten (`--kabupaten`
+to choose another; Kab. Probolinggo by default) with ground truth;
 with `--linkage`, the same people in DTSEN, two P3KE editions, DTKS and an agency's beneficiary
 list with the truth of who is who (`tepat.synth.linkage`)."""
 
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tepat import synth
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             help="families (default: P3KE 150,000; DTSEN 400,000)",
         )
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--kabupaten", default=None,
+                            help="Kemendagri code, e.g. 35.78 (default: the instance's)")
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--source", choices=["p3ke", "dtsen", "dtks"], default="p3ke",
                             help="dtks: a DTSEN export in the DTKS layout (csv, no truth file)")
@@ -40,14 +43,17 @@ class Command(BaseCommand):
             help="default: xlsx for P3KE, csv for DTSEN",
         )
 
-    def handle(self, *args, households, seed, out, source, format, linkage, **options):
+    def handle(self, *args, households, seed, out, source, format, linkage, kabupaten,
+               **options):
+        kabupaten = self._kabupaten(kabupaten)
         if linkage:
             self._linkage(households or DEFAULT_HOUSEHOLDS["dtsen"], seed, out, format or "csv")
             return
         households = households or DEFAULT_HOUSEHOLDS[source]
         fmt = format or ("csv" if source == "dtsen" else "xlsx")
         started = time.perf_counter()
-        data = synth.generate(households, seed, source="dtsen" if source == "dtks" else source)
+        data = synth.generate(households, seed, source="dtsen" if source == "dtks" else source,
+                              kabupaten=kabupaten)
         generated = time.perf_counter() - started
         out.mkdir(parents=True, exist_ok=True)
         if source == "dtks":
@@ -64,6 +70,21 @@ class Command(BaseCommand):
         )
         for path in paths:
             self.stdout.write(f"  {path}")
+
+    @staticmethod
+    def _kabupaten(code: str | None) -> str:
+        from tepat.core.regions import national_table, normalize_code
+
+        if code is None:
+            from tepat.regions.selectors import regency
+
+            return regency()
+        dotted = normalize_code(code)
+        found = national_table().get(dotted) if dotted else None
+        if found is None or found.level != "kabupaten":
+            raise CommandError(f"Kode kabupaten/kota {code!r} tidak ada di tabel Kemendagri "
+                               f"2025 (contoh 35.13) / no such kabupaten/kota code")
+        return found.code
 
     def _linkage(self, households: int, seed: int, out: Path, fmt: str) -> None:
         started = time.perf_counter()

@@ -1,13 +1,15 @@
 """`tepat demo`: a working local instance from nothing, then serve it.
 
-Creates the database (SQLite in ./.tepat unless DATABASE_URL says otherwise), loads the regions
-of Kab. Probolinggo, generates and imports synthetic P3KE data, creates one user per role and
-serves the app with its background worker on http://127.0.0.1:8000. Running it again reuses the
+Creates the database (SQLite in ./.tepat unless DATABASE_URL says otherwise), sets the instance
+up for a kabupaten/kota (`--kabupaten CODE`, as `tepat setup`; Kab. Probolinggo 35.13 by
+default), generates and imports synthetic P3KE data of it, creates one user per role and serves
+the app with its background worker on http://127.0.0.1:8000. Running it again reuses the
 instance: nothing is generated or imported twice.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -21,10 +23,10 @@ from django.db import transaction
 from tepat import synth
 from tepat.accounts.models import Role, User
 from tepat.audit.services import log_event
-from tepat.core.regions import DEFAULT_KABUPATEN
+from tepat.core.regions import DEFAULT_KABUPATEN, national_table
 from tepat.lib.env import env_bool, env_list
-from tepat.regions.models import Region
-from tepat.regions.services import load_kabupaten
+from tepat.regions.models import Instance, Region
+from tepat.regions.selectors import demo_areas, regency
 from tepat.registry.importing import import_files
 from tepat.registry.models import BatchStatus, Family
 
@@ -32,15 +34,31 @@ DEMO_PASSWORD = "tepat-demo-2026"
 DEMO_HOUSEHOLDS = 30_000
 FULL_HOUSEHOLDS = 150_000
 
-# username, role, area (Kemendagri code), agency
-DEMO_USERS = [
-    ("admin", Role.ADMIN_KABUPATEN, "35.13", ""),
-    ("pimpinan", Role.PIMPINAN, "35.13", ""),
-    ("opd.dinsos", Role.OPD, "35.13", "Dinas Sosial"),
-    ("pejabat", Role.PEJABAT, "35.13.20", ""),
-    ("kec.tegalsiwalan", Role.OPERATOR_KECAMATAN, "35.13.20", ""),
-    ("desa.tegalsiwalan", Role.OPERATOR_DESA, "35.13.20.2001", ""),
-]
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def demo_users(kabupaten: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(username, role, area code, agency) of the demo's users: the operators are named after
+    the kecamatan and desa (or kelurahan: `kel.`) they work in (regions.selectors.demo_areas;
+    in Kab. Probolinggo kec.tegalsiwalan and desa.malesanwetan)."""
+    kab = kabupaten or regency()
+    kecamatan, desa = demo_areas(kab)
+    table = national_table()
+    kec_name, desa_name = table.get(kecamatan).name, table.get(desa).name  # type: ignore[union-attr]
+    return [
+        ("admin", Role.ADMIN_KABUPATEN, kab, ""),
+        ("pimpinan", Role.PIMPINAN, kab, ""),
+        ("opd.dinsos", Role.OPD, kab, "Dinas Sosial"),
+        ("pejabat", Role.PEJABAT, kecamatan, ""),
+        (f"kec.{_slug(kec_name)}", Role.OPERATOR_KECAMATAN, kecamatan, ""),
+        (f"{'kel' if desa[-4] == '1' else 'desa'}.{_slug(desa_name)}", Role.OPERATOR_DESA, desa,
+         ""),
+    ]
+
+
+def _username(role: str) -> str:
+    return next(u for u, r, _, _ in demo_users() if r == role)
 
 
 def serve_like_production(addr: str) -> None:
@@ -64,13 +82,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--households", type=int, default=None)
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument("--kabupaten", default=None,
+                            help="Kemendagri code of the kabupaten/kota, e.g. 35.78 (default: "
+                                 "the instance's, else 35.13 Kab. Probolinggo)")
         parser.add_argument("--addr", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="build only, do not serve")
 
-    def handle(self, *args, full, households, seed, addr, no_serve, **options):
+    def handle(self, *args, full, households, seed, addr, no_serve, kabupaten, **options):
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
-        self._regions()
+        self._regions(kabupaten)
         self._data(households or (FULL_HOUSEHOLDS if full else DEMO_HOUSEHOLDS), seed)
         self._users()
         self._campaign(seed)
@@ -81,14 +102,12 @@ class Command(BaseCommand):
         if not no_serve:
             self._serve(addr)
 
-    def _regions(self) -> None:
-        if Region.objects.filter(code=DEFAULT_KABUPATEN).exists():
+    def _regions(self, kabupaten: str | None) -> None:
+        code = kabupaten or (regency() if Instance.objects.exists() else DEFAULT_KABUPATEN)
+        if (Region.objects.filter(code=code).exists() and regency() == code
+                and Instance.objects.exists()):
             return
-        result = load_kabupaten(DEFAULT_KABUPATEN)
-        self.stdout.write(
-            f"Wilayah: {result.kabupaten}, {result.kecamatan} kecamatan, "
-            f"{result.desa + result.kelurahan} desa/kelurahan"
-        )
+        call_command("setup", kabupaten=code, stdout=self.stdout)
 
     def _data(self, households: int, seed: int) -> None:
         held = Family.objects.unscoped("demo: is the instance built already")
@@ -98,7 +117,7 @@ class Command(BaseCommand):
         out = Path(settings.INSTANCE_DIR) / "demo-data"
         out.mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Membuat data sintetis P3KE: {households:,} keluarga …")
-        data = synth.generate(households, seed, source="p3ke")
+        data = synth.generate(households, seed, source="p3ke", kabupaten=regency())
         paths = synth.write(data, out, "csv")
         family_path = next(p for p in paths if p.name.startswith("p3ke_keluarga"))
         person_path = next(p for p in paths if p.name.startswith("p3ke_individu"))
@@ -113,7 +132,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _users(self) -> None:
-        for username, role, area, agency in DEMO_USERS:
+        for username, role, area, agency in demo_users():
             if User.objects.filter(username=username).exists():
                 continue
             user = User(
@@ -138,8 +157,8 @@ class Command(BaseCommand):
         self.stdout.write("Membuat kampanye verval demo …")
         demo.build(
             User.objects.get(username="admin"),
-            desa_user=User.objects.get(username="desa.tegalsiwalan"),
-            kecamatan_user=User.objects.get(username="kec.tegalsiwalan"),
+            desa_user=User.objects.get(username=_username(Role.OPERATOR_DESA)),
+            kecamatan_user=User.objects.get(username=_username(Role.OPERATOR_KECAMATAN)),
             seed=seed, echo=self.stdout.write,
         )
 
@@ -167,7 +186,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nBuka / open http://{addr}/  — kata sandi semua pengguna demo: {DEMO_PASSWORD}"
         )
-        for username, role, area, _ in DEMO_USERS:
+        for username, role, area, _ in demo_users():
             region = Region.objects.get(code=area)
             self.stdout.write(f"  {username:<20} {Role(role).label:<38} {region.name}")
 
