@@ -32,3 +32,16 @@ def keyed_page(rows: QuerySet, number: object, per_page: int, *,
     shown = rows.filter(pk__in=page.object_list)
     page.object_list = list(load(shown) if load else shown)
     return page
+
+
+ELLIPSIS = Paginator.ELLIPSIS
+
+
+def page_links(page: Page, *, on_each_side: int = 2, on_ends: int = 1) -> list[int | None]:
+    """The page numbers a pager links to, `None` for a gap: 1 … 4 5 [6] 7 8 … 50.
+
+    Django's elided range, which counts nothing more than the paginator already did.
+    """
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=on_each_side,
+                                                   on_ends=on_ends)
+    return [None if number == ELLIPSIS else int(number) for number in numbers]
