@@ -19,7 +19,7 @@ from tepat.verification.labels import outcome_label
 from tepat.verification.models import Campaign, TargetList
 from tepat.web.areas import Area
 from tepat.web.flags import flag_info
-from tepat.web.forms import ALL, FamilyFilterForm
+from tepat.web.forms import ALL, FamilyFilterForm, PurposeForm
 
 NOT_YET = "BELUM"  # in the campaign, no outcome recorded yet
 # Fields whose value names a thing, for the "filtered" state and the export's audit record.
@@ -83,3 +83,25 @@ class FamilyListForm(FamilyFilterForm):
         data = self.cleaned_data
         return {name: str(getattr(data[name], "pk", data[name])) for name in LIST_FILTERS
                 if data.get(name) not in (None, "")}
+
+
+class FamilyExportForm(PurposeForm):
+    """The purpose of taking the family list out, the file format, and (for a role that may
+    reveal) whether the file holds the full NIK and No. KK."""
+
+    format = forms.ChoiceField(label=_("Format berkas"), choices=[
+        ("xlsx", _("Excel (.xlsx)")), ("csv", _("CSV (.csv)"))], initial="xlsx")
+    nomor_lengkap = forms.BooleanField(
+        label=_("Tampilkan NIK dan No. KK lengkap"), required=False,
+        help_text=_("Dihitung sebagai satu kali membuka NIK/KK (ada batasnya) dan dicatat di "
+                    "log akses. Tanpa centang, nomor disamarkan."))
+
+    def __init__(self, *args: Any, may_reveal: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jenis_tujuan"].label = _("Tujuan mengunduh")
+        if not may_reveal:
+            del self.fields["nomor_lengkap"]
+
+    @property
+    def full_numbers(self) -> bool:
+        return bool(self.cleaned_data.get("nomor_lengkap"))

@@ -33,9 +33,9 @@ from tepat.audit.reveals import Refused, reveal
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
 from tepat.history.timeline import Comparison, Timeline, compare_points, family_timeline
 from tepat.registry.models import Family, Person
+from tepat.verification.selectors import current_campaign
 from tepat.web.access import get_family_for_user, no_store, registry_required
 from tepat.web.areas import KABUPATEN, Area, area_of
-from tepat.verification.selectors import current_campaign
 from tepat.web.family_filters import DEFAULT_ORDER, SORT_KEYS, filtered_families
 from tepat.web.forms import RevealForm, SearchForm
 from tepat.web.forms_history import CompareForm
@@ -107,7 +107,7 @@ def _remember_search(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("families") + query)
 
 
-def _search_label(term: str | None) -> str:
+def search_label(term: str | None) -> str:
     """What the page says it searched for: a number only masked."""
     if not term:
         return ""
@@ -159,7 +159,7 @@ def families(request: HttpRequest) -> HttpResponse:
         "nav": "families",
         "form": found.form,
         "search_form": SearchForm(),
-        "search_label": _search_label(found.term),
+        "search_label": search_label(found.term),
         "page": page,
         "sort": found.sorting.headers(request.GET),
         "sort_value": found.sorting.value,
