@@ -305,3 +305,24 @@ def test_the_import_result_links_each_flag_count_to_the_flagged_families(client_
     assert ">KK_DUPLICATE<" not in html
     flagged = client.get(LIST, {"catatan": "NIK_DUPLICATE", "impor": batch.pk})
     assert heads(flagged) == {"Sutrisno", "Abdul Rahman", "Hasan Basri"}
+
+
+# --- the target list ----------------------------------------------------------------------------
+
+
+def test_a_target_list_sorts_by_column_and_its_export_follows(client_for, registry,
+                                                              target_list):
+    from openpyxl import load_workbook
+
+    url = reverse("target_list_detail", args=[target_list.pk])
+    client = client_for("admin")
+    response = client.get(url, {"urut": "-nama"})
+    names = [e.kepala_keluarga for e in response.context["page"].object_list]
+    assert names == ["Sutrisno", "Siti Aminah", "Poniti", "Misnati"]
+    assert 'aria-sort="descending"' in response.content.decode()
+    assert client.get(url, {"urut": "no_kk"}).status_code == 200  # not a key: default order
+    export = client.post(reverse("target_list_export", args=[target_list.pk]) + "?urut=-nama",
+                         {**WHY, "jenis_tujuan": "pemeriksaan"})
+    rows = list(load_workbook(io.BytesIO(export.content), read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    assert [row[3] for row in rows[1:]] == names
