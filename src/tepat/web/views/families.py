@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,6 +39,7 @@ from tepat.web.family_filters import DEFAULT_ORDER, SORT_KEYS, filtered_families
 from tepat.web.forms import RevealForm, SearchForm
 from tepat.web.forms_history import CompareForm
 from tepat.web.forms_lists import LIST_FILTERS, FamilyListForm
+from tepat.web.paging import narrow_page
 from tepat.web.sorting import Sorting
 
 PAGE_SIZE = 50
@@ -153,8 +153,9 @@ def families(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _remember_search(request)
     found = family_rows(request)
-    rows = found.rows.select_related("desa", "kecamatan").only(*LIST_COLUMNS)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = narrow_page(found.rows, request.GET.get("page"), PAGE_SIZE,
+                       load=lambda shown: shown.select_related("desa", "kecamatan")
+                       .only(*LIST_COLUMNS).order_by())
     return render(request, "web/family_list.html", {
         "nav": "families",
         "form": found.form,
