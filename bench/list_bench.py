@@ -91,9 +91,8 @@ def measure(requests: int) -> tuple[list, list]:
     from django.test import Client
     from django.urls import reverse
 
-    from tepat.accounts.models import User
-
     from tepat.accounts import sessions
+    from tepat.accounts.models import User
 
     pages = []
     clients: dict[str, Client] = {}
