@@ -137,6 +137,7 @@ PUBLIC = {"login", "logout", "set_language", "plotly_js", "public", "public_csv"
 COVERED_ELSEWHERE = {
     "family_detail": ("test_access.py", "family_in_malesanwetan"),
     "family_reveal": ("test_access.py", "reveal_in_malesanwetan"),
+    "family_export": ("test_url_matrix.py", "family_export"),
     "import_errors": ("test_imports.py", "import_errors"),
     "import_mapping": ("test_import_mapping.py", "import_mapping"),
     "import_remap": ("test_import_mapping.py", "import_remap"),

@@ -110,6 +110,17 @@ def test_the_diff_export_keeps_hostile_names_as_text(client_for, hostile):
     assert_every_hostile_value_is_text(response.content)
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_family_list_export_keeps_hostile_names_as_text(client_for, hostile, fmt):
+    response = client_for("admin").post(reverse("family_export") + "?desil=1",
+                                        {**WHY, "format": fmt})
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        assert_every_hostile_value_is_text(response.content)
+    else:
+        assert_every_hostile_value_is_neutralised(response.content.decode("utf-8-sig"))
+
+
 def test_the_progress_workbook_keeps_a_hostile_campaign_name_as_text(client_for,
                                                                        hostile_campaign):
     response = client_for("admin").get(reverse("progress_xlsx", args=[hostile_campaign.pk]))

@@ -287,6 +287,10 @@ TABLE: dict[str, Row] = {
     "family_reveal": Row(r("family_reveal", pk("family")), REVEAL, POST, IN_DESA, OBJECT_FIRST,
                          post=200),  # no purpose: the form again, nothing revealed or logged
     "family_history": Row(r("family_history", pk("family")), BNBA, GET, IN_DESA, OBJECT_FIRST),
+    # The list's export (issue 19 §6): the purpose form for the list's filters; ?desa= outside
+    # the area is a filter error (no rows). An empty POST: the form again, nothing exported.
+    "family_export": Row(r("family_export", suffix=desa_query), BNBA, GET_POST, DESA_PARAM,
+                         sees=always, post=200),
     "import_list": Row(r("import_list"), ONLY_ADMIN, GET),
     "import_new": Row(r("import_new"), ONLY_ADMIN, GET_POST, post=200),
     "import_detail": Row(r("import_detail", one("batch")), ONLY_ADMIN, GET),

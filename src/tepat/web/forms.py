@@ -34,6 +34,19 @@ def add_problems(form: forms.Form, error: Any, request: Any = None) -> None:
 IMPORT_EXTENSIONS = (".xlsx", ".xls", ".csv", ".parquet")
 
 
+def desa_choices(desa: list[Any], kecamatan_names: dict[str, str]) -> list[tuple[str, str]]:
+    """(code, label) of each desa; a name two of them share gets its kecamatan: "Sumberan
+    (Kec. Besuk)", so that the list never offers two identical labels."""
+    counts: dict[str, int] = {}
+    for region in desa:
+        counts[region.name] = counts.get(region.name, 0) + 1
+    return [
+        (r.code, r.name if counts[r.name] == 1 else str(_("%(desa)s (Kec. %(kecamatan)s)") % {
+            "desa": r.name, "kecamatan": kecamatan_names.get(r.parent_id, r.parent_id)}))
+        for r in desa
+    ]
+
+
 class FamilyFilterForm(forms.Form):
     """The GET filters of the family list; only kecamatan and desa of the user's area are valid."""
 
@@ -59,7 +72,8 @@ class FamilyFilterForm(forms.Form):
         if len(kecamatan) < 2 or chosen not in {code for code, _name in kecamatan}:
             chosen = None
         # With a kecamatan chosen, only its desa are offered (and valid).
-        desa = [(r.code, r.name) for r in area.desa if chosen is None or r.parent_id == chosen]
+        desa = desa_choices([r for r in area.desa if chosen is None or r.parent_id == chosen],
+                            dict(kecamatan))
         self.fields["kecamatan"].choices = ALL + kecamatan
         self.fields["desa"].choices = ALL + desa
         self.show_kecamatan = len(kecamatan) > 1

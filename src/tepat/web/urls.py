@@ -9,6 +9,7 @@ urlpatterns = [
     path("masuk/", account.TwoStepLoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("keluarga/", families.families, name="families"),
+    path("", include("tepat.web.views.family_export")),
     path("keluarga/<int:pk>/", families.family_detail, name="family_detail"),
     path("keluarga/<int:pk>/tampilkan/", families.family_reveal, name="family_reveal"),
     path("impor/", imports.import_list, name="import_list"),

@@ -67,10 +67,20 @@ from tepat.web.forms_campaign import (
     FinalizeForm,
     OpenForm,
 )
+from tepat.web.sorting import Sorting
 
 campaign_required = role_required(roles.can_manage_campaigns)
 target_required = role_required(roles.can_view_target_lists)
 ENTRY_PAGE = 50
+ENTRY_ORDER = ("kecamatan_id", "desa_id", "kepala_keluarga")
+# `?urut=` keys of a target list's entries (tepat.web.sorting): never a NIK or KK.
+ENTRY_SORT_KEYS = {
+    "nama": ("kepala_keluarga",),
+    "desa": ENTRY_ORDER,
+    "jiwa": ("jiwa", "kepala_keluarga"),
+    "desil": ("desil", "kepala_keluarga"),
+    "status": ("outcome", "kepala_keluarga"),
+}
 DIFF_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STEPS = (
@@ -338,8 +348,8 @@ def _list_page(request: HttpRequest, target_list: TargetList,
     form = EntryFilterForm(request.GET, area=area)
     entries = _entries(request.user, target_list, form)
     totals = entries.aggregate(k=Count("pk"), j=Sum("jiwa"))
-    rows = entries.select_related("desa", "kecamatan").order_by(
-        "kecamatan_id", "desa_id", "kepala_keluarga", "pk")
+    sorting = Sorting.of(request.GET, ENTRY_SORT_KEYS, ENTRY_ORDER)
+    rows = entries.select_related("desa", "kecamatan").order_by(*sorting.order_by)
     page = Paginator(rows, ENTRY_PAGE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.no_kk_masked = mask(entry.no_kk)
@@ -349,6 +359,7 @@ def _list_page(request: HttpRequest, target_list: TargetList,
         "area_keluarga": totals["k"] or 0, "area_jiwa": totals["j"] or 0,
         "export_form": export_form, "area_name": _area_name(area),
         "show_kecamatan": len(area.kecamatan) > 1,
+        "sort": sorting.headers(request.GET), "sort_value": sorting.value,
     })
 
 
@@ -391,8 +402,8 @@ def target_list_export(request: HttpRequest, pk: int) -> HttpResponse:
             "what": _("daftar sasaran"), "back": reverse("target_list_detail", args=[pk])})
     purpose = form.purpose()
     filters = EntryFilterForm(request.GET, area=area_of(request.user))
-    entries = _entries(request.user, target_list, filters).order_by(
-        "kecamatan_id", "desa_id", "kepala_keluarga", "pk")
+    sorting = Sorting.of(request.GET, ENTRY_SORT_KEYS, ENTRY_ORDER)  # as the page shows it
+    entries = _entries(request.user, target_list, filters).order_by(*sorting.order_by)
     content = target_list_xlsx(
         entries.iterator(chunk_size=5000),
         info=_info(request, target_list, purpose, _chosen_area(request.user, filters)))

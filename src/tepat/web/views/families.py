@@ -8,13 +8,13 @@ pages keep working with GET. Full numbers are shown only on the response to a lo
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,10 +32,15 @@ from tepat.audit.reveals import Refused, reveal
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
 from tepat.history.timeline import Comparison, Timeline, compare_points, family_timeline
 from tepat.registry.models import Family, Person
+from tepat.verification.selectors import current_campaign
 from tepat.web.access import get_family_for_user, no_store, registry_required
-from tepat.web.areas import KABUPATEN, area_of
-from tepat.web.forms import FamilyFilterForm, RevealForm, SearchForm
+from tepat.web.areas import KABUPATEN, Area, area_of
+from tepat.web.family_filters import DEFAULT_ORDER, SORT_KEYS, filtered_families
+from tepat.web.forms import RevealForm, SearchForm
 from tepat.web.forms_history import CompareForm
+from tepat.web.forms_lists import LIST_FILTERS, FamilyListForm
+from tepat.web.paging import narrow_page
+from tepat.web.sorting import Sorting
 
 PAGE_SIZE = 50
 SEARCHES = "web.searches"  # session key: {token: term}
@@ -78,19 +83,6 @@ def _search_filter(user: Any, term: str) -> Q:
     return Q(pk__in=_identity_matches(user, number))
 
 
-def _filtered(user: Any, filters: dict[str, Any], term: str | None) -> QuerySet[Family]:
-    families = Family.objects.for_user(user)
-    for field, param in (("kecamatan_id", "kecamatan"), ("desa_id", "desa"),
-                         ("desil", "desil"), ("source", "sumber")):
-        if filters.get(param) not in (None, ""):
-            families = families.filter(**{field: filters[param]})
-    if filters.get("edisi") in ("ada", "tidak_ada"):  # "tidak ada di edisi terbaru"
-        families = families.filter(absent_since__isnull=filters["edisi"] == "ada")
-    if term:
-        families = families.filter(_search_filter(user, term))
-    return families
-
-
 def _saved_search(request: HttpRequest) -> str | None:
     token = request.GET.get("cari")
     if not token:
@@ -115,7 +107,7 @@ def _remember_search(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("families") + query)
 
 
-def _search_label(term: str | None) -> str:
+def search_label(term: str | None) -> str:
     """What the page says it searched for: a number only masked."""
     if not term:
         return ""
@@ -127,31 +119,56 @@ def _search_label(term: str | None) -> str:
     return mask(number)
 
 
+@dataclass(frozen=True)
+class FamilyRows:
+    """The family list as the request asks for it: the form, the search and the ordered rows
+    (none when a filter is invalid: a value outside the area, a tampered value)."""
+
+    area: Area
+    form: FamilyListForm
+    term: str | None
+    sorting: Sorting
+    rows: QuerySet[Family]
+
+
+def family_rows(request: HttpRequest) -> FamilyRows:
+    """The page's rows, also what the export writes."""
+    area = area_of(request.user)
+    form = FamilyListForm(request.GET, area=area, campaign=current_campaign())
+    term = _saved_search(request)
+    sorting = Sorting.of(request.GET, SORT_KEYS, DEFAULT_ORDER)
+    if form.is_valid():
+        search = _search_filter(request.user, term) if term else None
+        rows = filtered_families(request.user, form.cleaned_data, campaign=form.campaign,
+                                 search=search)
+    else:
+        rows = Family.objects.none()
+    return FamilyRows(area, form, term, sorting, rows.order_by(*sorting.order_by))
+
+
 @registry_required
 @no_store
 @require_http_methods(["GET", "POST"])
 def families(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _remember_search(request)
-    area = area_of(request.user)
-    form = FamilyFilterForm(request.GET, area=area)
-    term = _saved_search(request)
-    if form.is_valid():
-        rows = _filtered(request.user, form.cleaned_data, term)
-    else:  # a kecamatan or desa outside the area, or a tampered value: show the error, no rows
-        rows = Family.objects.none()
-    rows = rows.select_related("desa", "kecamatan").only(*LIST_COLUMNS).order_by(
-        "desa_id", "kepala_keluarga", "id"
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = family_rows(request)
+    page = narrow_page(found.rows, request.GET.get("page"), PAGE_SIZE,
+                       load=lambda shown: shown.select_related("desa", "kecamatan")
+                       .only(*LIST_COLUMNS).order_by())
     return render(request, "web/family_list.html", {
         "nav": "families",
-        "form": form,
+        "form": found.form,
         "search_form": SearchForm(),
-        "search_label": _search_label(term),
+        "search_label": search_label(found.term),
         "page": page,
-        "show_kecamatan": area.level == KABUPATEN,
-        "filtered": any(request.GET.get(name) for name in FamilyFilterForm.base_fields),
+        "sort": found.sorting.headers(request.GET),
+        "sort_value": found.sorting.value,
+        "show_kecamatan": found.area.level == KABUPATEN,
+        "filtered": any(request.GET.get(name) for name in LIST_FILTERS),
+        "batch": found.form.cleaned_data.get("impor") if found.form.is_valid() else None,
+        # whoever may read the list by name may take it out, with a purpose (pimpinan may not)
+        "may_export": roles.can_view_registry(request.user),
     })
 
 

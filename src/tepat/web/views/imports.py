@@ -87,6 +87,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "running": batch.status in RUNNING,
         "progress": read_progress(batch),
         "flag_counts": flag_counts(batch),
+        # each flag links to the flagged families of this edition, once the edition is written
+        "linked": batch.status == BatchStatus.DONE,
         "notes": batch.notes,  # texts, "Indonesian / English" (tepat.pipeline.validate)
         "errors": first_errors(batch) if rejected else None,
         "report_formats": report_formats(batch),
