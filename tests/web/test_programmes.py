@@ -47,7 +47,7 @@ def uploaded(gesek, registry, users):
 
     sutrisno, misnati = (_family(registry, MALESANWETAN, h) for h in ("Sutrisno", "Misnati"))
     file = _csv(f"{_head(sutrisno).nik};;Sutrisno;;;01/05/2024;",
-                f"1234;;Misnati;{misnati.tanggal_lahir:%Y-%m-%d};{MALESANWETAN};01/05/2024;")
+                f"1234;;Misnata;{misnati.tanggal_lahir:%Y-%m-%d};;01/05/2024;")
     return upload_beneficiaries(gesek.programmes["PKH"], file, actor=users.admin,
                                 file_name=file.name).upload
 
@@ -237,7 +237,7 @@ def test_an_upload_shows_its_report_with_masked_candidates(client_for, gesek, re
     misnati = _family(registry, MALESANWETAN, "Misnati")
     response = _upload(client, gesek.programmes["PKH"], _csv(
         f"{_head(sutrisno).nik};;Sutrisno;;;01/05/2024;",
-        f"1234;;Misnati;{misnati.tanggal_lahir:%d/%m/%Y};Malesanwetan;01/05/2024;"))
+        f"1234;;Misnata;{misnati.tanggal_lahir:%d/%m/%Y};;01/05/2024;"))
     assert response.status_code == 302
     report = client.get(response.url)
     html = report.content.decode()

@@ -196,7 +196,7 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
 
         text = ("NIK;No. KK;Nama;Tanggal lahir;Desa;Tanggal;Jumlah\n"
                 f"{sutrisno_head.nik};;Sutrisno;;;01/05/2024;\n"
-                f"1234;;Misnati;{misnati.tanggal_lahir:%Y-%m-%d};{DESA['M']};01/05/2024;\n")
+                f"1234;;Misnata;{misnati.tanggal_lahir:%Y-%m-%d};;01/05/2024;\n")
         file = SimpleUploadedFile(f"penerima-{key}.csv", text.encode(), "text/csv")
         upload = upload_beneficiaries(programme, file, actor=users.admin,
                                       file_name=file.name).upload
