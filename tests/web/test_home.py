@@ -333,3 +333,20 @@ def test_the_demo_users_land_on_their_page_after_login(gesek, campaign, username
                                               "password": "demo-sandi-2026!"})
     assert response.status_code == 302 and response["Location"] == HOME
     assert f'data-role-page="{marker}"' in client.get(HOME).content.decode()
+
+
+@pytest.mark.parametrize(("persona", "english"), [
+    ("operator_desa", "Families without an outcome"),
+    ("operator_kecamatan", "Village batches waiting for review"),
+    ("pejabat", "Families (not visited first)"),
+    ("opd", "Spent against budget"),
+    ("pimpinan", "Data verification and validation"),
+])
+def test_role_pages_speak_english_when_asked(client_for, assigned, campaign, users, persona,
+                                             english):
+    users.opd.agency = "dinsos"
+    users.opd.save()
+    client = client_for(persona)
+    client.post(reverse("set_language"), {"language": "en", "next": HOME})
+    html = client.get(HOME).content.decode()
+    assert english in html and ">Home<" in html
