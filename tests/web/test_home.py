@@ -350,3 +350,26 @@ def test_role_pages_speak_english_when_asked(client_for, assigned, campaign, use
     client.post(reverse("set_language"), {"language": "en", "next": HOME})
     html = client.get(HOME).content.decode()
     assert english in html and ">Home<" in html
+
+
+# Queries of each role page on the small scene (session, user and the page's own reads):
+# grouped counts, no query per row. A new per-row query fails here.
+MAX_QUERIES = {"operator_desa": 10, "operator_kecamatan": 11, "pejabat": 13, "opd": 9,
+               "pimpinan": 7}
+
+
+@pytest.mark.parametrize("persona", sorted(MAX_QUERIES))
+def test_role_pages_read_a_fixed_number_of_queries(client_for, assigned, campaign, users,
+                                                   persona, more_families, submit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    users.opd.agency = "perkim"
+    users.opd.save()
+    more_families(MALESANWETAN, 12)  # registry rows the pages must not read one by one
+    submit(assigned["Sutrisno"].family)
+    client = client_for(persona)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME).status_code == 200
+    assert len(queries) <= MAX_QUERIES[persona], [q["sql"][:120] for q in queries]
