@@ -90,7 +90,8 @@ def _verifications(families: dict[int, int], campaign: Any) -> dict[int, Any]:
     """entry id → the current campaign's verification of its registry family."""
     if campaign is None or not families:
         return {}
-    rows = (Verification.objects.unscoped("gesek: the pendamping's own families' verification")
+    rows = (Verification.objects
+            .unscoped("pendamping: the verification of the official's own families")
             .filter(campaign=campaign, family_id__in=families.values())
             .only("family_id", "outcome", "review", "latitude", "longitude"))
     by_family = {v.family_id: v for v in rows}
