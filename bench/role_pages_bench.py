@@ -37,11 +37,10 @@ def measure(requests: int) -> list[tuple[str, float, float, int, int]]:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from django.conf import settings
 
     from tepat.accounts.models import User
 
