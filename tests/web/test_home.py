@@ -373,3 +373,25 @@ def test_role_pages_read_a_fixed_number_of_queries(client_for, assigned, campaig
     with CaptureQueriesContext(connection) as queries:
         assert client.get(HOME).status_code == 200
     assert len(queries) <= MAX_QUERIES[persona], [q["sql"][:120] for q in queries]
+
+
+def test_the_pejabat_page_reads_no_query_per_family(client_for, assigned, gesek, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tepat.gesek import services
+
+    def count() -> int:
+        client = client_for("pejabat")
+        client.get(HOME)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(HOME)
+        return len(queries)
+
+    two = count()
+    services.reassign(assigned["Misnati"], gesek.member, actor=users.admin, why="uji")
+    for head in ("Misnati", "Sutrisno"):
+        services.record_visit(assigned[head], actor=users.pejabat, visited_on=date(2024, 5, 3))
+        services.record_need(assigned[head], "RTLH", actor=users.pejabat)
+    assert len(page(client_for, "pejabat").context["rows"]) == 3
+    assert count() == two
