@@ -177,7 +177,7 @@ if PRODUCTION and (len(TEPAT_MFA_KEY) < 50 or TEPAT_MFA_KEY == SECRET_KEY):
         "other than SECRET_KEY"
     )
 TEPAT_MFA_KEY_FALLBACKS = env_list("TEPAT_MFA_KEY_FALLBACKS", [])
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "home"  # each role's first page (tepat.web.views.home)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "id"

@@ -120,7 +120,7 @@ def test_a_recovery_code_logs_in_once(users):
 def test_an_optional_role_logs_in_with_the_password_alone_until_it_enrols(users):
     client = Client()
     response = password_step(client, "operator.desa")
-    assert response["Location"] == reverse("dashboard") and is_logged_in(client)
+    assert response["Location"] == reverse("home") and is_logged_in(client)
     enrol(users.operator_desa)
     other = Client()
     assert password_step(other, "operator.desa")["Location"] == reverse("login_code")
@@ -130,7 +130,7 @@ def test_an_optional_role_logs_in_with_the_password_alone_until_it_enrols(users)
 def test_the_required_roles_are_a_setting(users, settings):
     settings.TEPAT_MFA_REQUIRED_ROLES = []
     client = Client()
-    assert password_step(client, "admin")["Location"] == reverse("dashboard")
+    assert password_step(client, "admin")["Location"] == reverse("home")
     settings.TEPAT_MFA_REQUIRED_ROLES = ["operator_desa"]
     other = Client()
     assert password_step(other, "operator.desa")["Location"] == reverse("mfa_enrol")
@@ -271,4 +271,4 @@ def test_only_an_optional_role_may_turn_two_factor_off(users):
     again = desa.post(reverse("mfa_disable"), follow=True)  # nothing left to turn off
     assert "belum aktif" in again.content.decode()
     assert AuditEvent.objects.filter(action="accounts.mfa.disabled").count() == events == 1
-    assert password_step(Client(), "operator.desa")["Location"] == reverse("dashboard")
+    assert password_step(Client(), "operator.desa")["Location"] == reverse("home")

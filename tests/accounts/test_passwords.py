@@ -178,7 +178,7 @@ def test_after_a_reset_the_user_must_choose_a_new_password_before_anything_else(
     page = client.get(reverse("password_change"))
     assert "mereset kata sandi Anda" in page.content.decode()
     done = _change(client, current=temporary)
-    assert done.status_code == 302 and done["Location"] == reverse("dashboard")
+    assert done.status_code == 302 and done["Location"] == reverse("home")
     assert client.get(reverse("families")).status_code == 200
     user = User.objects.get(pk=users.operator_desa.pk)
     assert not user.must_change_password

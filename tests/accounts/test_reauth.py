@@ -108,7 +108,7 @@ def test_reauthentication_never_sends_to_another_site(client_for):
     client = client_for("operator_desa")
     response = client.post(reverse("reauth"), {"password": PASSWORD,
                                                "next": "https://evil.example/"})
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("home")
 
 
 # --- role and area changes ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ PERSONAS = ("admin", "operator_kecamatan", "operator_desa", "operator_desa_sibli
 # (Malesanwetan; the sibling in Gunungbekel); the other kecamatan is Sukapura (Ngadisari).
 # 302: the admin kabupaten is first asked to choose a desa.
 MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
+    "home":                   (200, 200, 200, 200, 200, 200, 200, 200, 403),
     "dashboard":              (200, 200, 200, 200, 200, 200, 200, 200, 403),
     "families":               (200, 200, 200, 200, 200, 200, 200, 403, 200),
     "family_in_malesanwetan": (200, 200, 200, 404, 404, 200, 200, 403, 404),
@@ -116,8 +117,9 @@ def test_the_403_page_says_why_in_indonesian(client_for, registry):
     assert "Peran Anda tidak mengizinkan membuka halaman ini." in response.content.decode()
 
 
-def test_a_user_without_an_area_is_told_to_ask_the_admin(client_for, registry):
-    response = client_for("no_area").get(reverse("dashboard"))
+@pytest.mark.parametrize("page", ["home", "dashboard"])
+def test_a_user_without_an_area_is_told_to_ask_the_admin(client_for, registry, page):
+    response = client_for("no_area").get(reverse(page))
     assert response.status_code == 403
     assert "belum punya peran atau wilayah kerja" in response.content.decode()
 

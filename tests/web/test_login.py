@@ -19,10 +19,10 @@ def test_the_login_page_is_in_indonesian(db):
     assert "Masuk ke Tepat" in html and "Nama pengguna" in html and "Kata sandi" in html
 
 
-def test_a_user_logs_in_and_lands_on_the_dashboard(users):
+def test_a_user_logs_in_and_lands_on_their_first_page(users):
     response = _login(Client(), "operator.desa", PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("home")
 
 
 def test_a_wrong_password_says_so_in_indonesian(users):

@@ -279,6 +279,9 @@ TABLE: dict[str, Row] = {
     # FINDING: `dashboard` has no method decorator: POST, PUT, PATCH and DELETE render it (200).
     # login_required, require_GET, then the view's own check of the area (no area: 403)
     "dashboard": Row(r("dashboard"), EVERY_ROLE, GET, order=("method", "role")),
+    # Each role's first page (issue 19 §3): the same checks as the dashboard (the admin's is it);
+    # a pejabat without an Official record or an OPD without an agency is told so (200).
+    "home": Row(r("home"), EVERY_ROLE, GET, order=("method", "role")),
     # ?desa= outside the area is a filter error on the page (no rows, 200). The user without an
     # area passes can_view_registry (no area check) and gets an empty list ("sees nothing").
     "families": Row(r("families", suffix=desa_query), BNBA, GET_POST, DESA_PARAM, sees=always,
@@ -678,7 +681,7 @@ def test_every_url_answers_every_role_area_and_method_by_the_rules(world):
 ANSWERS_EVERY_METHOD: set[str] = set()
 
 
-@pytest.mark.parametrize("name", ["dashboard", "review", "login"])
+@pytest.mark.parametrize("name", ["home", "dashboard", "review", "login"])
 def test_put_patch_delete_answer_405_on_the_pages_that_once_took_them(world, client_for, name):
     client = client_for("operator_kecamatan") if name != "login" else Client()
     for method in (client.put, client.patch, client.delete):

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from tepat.core.measures import Units, percent
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
 from tepat.indicators.formats import change_label, difference
+from tepat.interventions.selectors import over_budget
 from tepat.regions.models import Level, Region
 from tepat.regions.selectors import regency
 from tepat.registry.scoping import unscoped_access
@@ -201,6 +202,11 @@ class ProgrammeRow:
     cgh_index: float | None
     budget_to_targets_pct: float | None
 
+    @property
+    def over_budget(self) -> bool:
+        """Delivered more than its pagu: the pack warns (issue 19 §3)."""
+        return over_budget(self.amount, self.budget)
+
 
 @dataclass(frozen=True)
 class DesaBehindRow:
@@ -252,6 +258,11 @@ class RakorPack:
     behind: tuple[DesaBehindRow, ...] = ()
     behind_rule: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)  # what is missing, and why
+
+    @property
+    def over_budget(self) -> tuple[ProgrammeRow, ...]:
+        """The programmes that delivered more than their budget (pagu)."""
+        return tuple(p for p in self.programmes if p.over_budget)
 
 
 # --- building it ----------------------------------------------------------------------------

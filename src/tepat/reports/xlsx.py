@@ -164,10 +164,12 @@ def _rakor(pack: RakorPack) -> bytes:
         Column(_("Exclusion error"), "%", "pct"), Column(_("Indeks CGH"), "", "ratio"),
         Column(_("Nilai tersalur"), "Rp", "rp", 16), Column(_("Pagu"), "Rp", "rp", 16),
         Column(_("Nilai ke keluarga sasaran"), "% Rp", "pct"),
+        Column(_("Peringatan"), "", "text", 16),
     ], [[p.name, p.agency, p.kind, p.strategy, p.funding, p.year, *_k(p.beneficiaries),
          p.off_list.keluarga, p.inclusion_error_pct, p.needing.keluarga,
          p.needing_unserved.keluarga, p.exclusion_error_pct, p.cgh_index, p.amount, p.budget,
-         p.budget_to_targets_pct] for p in pack.programmes])
+         p.budget_to_targets_pct, _("melebihi pagu") if p.over_budget else ""]
+        for p in pack.programmes])
     book.sheet(_("Desa terlambat"), _("Desa tertinggal jadwal"), pack.behind_rule, [
         Column(_("Kecamatan"), "", "text", 20), Column(_("Kode desa"), "", "text", 15),
         Column(_("Desa/kelurahan"), "", "text", 22),

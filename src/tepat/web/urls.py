@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tepat.web.views import account, assets, dashboard, families, import_mapping, imports
+from tepat.web.views import account, assets, dashboard, families, home, import_mapping, imports
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
+    # Each role's first page (issue 19 §3); the regency chart dashboard stays in the menu.
+    path("", home.home, name="home"),
+    path("dasbor/", dashboard.dashboard, name="dashboard"),
     # Password, then the TOTP code for users with two-factor (tepat.web.views.account)
     path("masuk/", account.TwoStepLoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),

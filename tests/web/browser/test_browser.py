@@ -33,10 +33,12 @@ def test_the_desa_operator_sees_only_their_desa_with_nik_masked(page, registry, 
 
 def test_the_language_switch_works(page, registry, users):
     page.log_in("operator.desa")
-    assert page.locator("nav.main").inner_text().startswith("Dasbor")
+    assert page.locator("nav.main").inner_text().startswith("Beranda")  # the role page first
+    assert "Dasbor" in page.locator("nav.main").inner_text()
     page.click("form.lang button[value=en]")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("nav.main").inner_text().startswith("Home")
     assert "Dashboard" in page.locator("nav.main").inner_text()
     page.click("form.lang button[value=id]")
     page.wait_for_load_state()
