@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,12 +41,12 @@ from tepat.accounts.roles import can_manage_users
 from tepat.accounts.services import ROLE_LEVELS, password_problems
 from tepat.audit.services import EACH, log_event, log_events, write_service
 from tepat.core.spreadsheet import NAME_FORMULA_EN, NAME_FORMULA_ID, name_runs_as_formula
+from tepat.lib.errors import RuleError
 from tepat.lib.uploads import upload_as_path
 from tepat.pipeline.errors import ReadError
 from tepat.pipeline.messages import safe_value
 from tepat.pipeline.text_grid import Table, find_table, header_key, read_grids
 from tepat.regions.models import Level, Region
-from tepat.lib.errors import RuleError
 
 MAX_BYTES = 5 * 1024 * 1024  # a regency has a few hundred accounts: a list of some 10 kB
 MAX_ROWS = 5000
@@ -62,7 +63,7 @@ def new_activation_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-# --- one user's fields -------------------------------------------------------------------------
+# --- one user's fields ---------------------------------------------------------------------------
 
 
 class Bad(Exception):
@@ -293,6 +294,16 @@ class Issued:
     kecamatan_name: str
     code: str
     expires_at: datetime
+
+
+def group_by_kecamatan(issued: list[Issued]) -> list[tuple[str, str, list[Issued]]]:
+    """The codes by kecamatan (code, name, items): one printed page each; the regency's own
+    accounts first."""
+    by: dict[tuple[str, str], list[Issued]] = defaultdict(list)
+    for item in issued:
+        by[(item.kecamatan_code, item.kecamatan_name)].append(item)
+    return [(code, name, sorted(items, key=lambda i: (i.area_code, i.username)))
+            for (code, name), items in sorted(by.items())]
 
 
 def _kecamatan(area: Region | None) -> Region | None:
