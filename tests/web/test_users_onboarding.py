@@ -71,6 +71,7 @@ def test_create_sheet_activate_password_and_enrol_for_a_kecamatan_role(client_fo
     secret = services.pending_secret(user)
     done = visitor.post(reverse("mfa_enrol"), {"kode": pyotp.TOTP(secret).at(time.time())})
     assert done.status_code == 200 and "mfa_codes" in done.templates[0].name
+    assert f'href="{reverse("dashboard")}"' in done.content.decode()  # the way on
     assert visitor.get(reverse("dashboard")).status_code == 200
     # The code worked once.
     assert _activate(Client(), "kec.baru", code).status_code == 400

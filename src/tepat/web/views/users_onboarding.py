@@ -25,7 +25,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -304,7 +304,8 @@ def _after_activation(request: HttpRequest, user: User) -> HttpResponse:
         session = request.session
         session.cycle_key()
         session[sessions.PENDING] = {"user": user.pk, "backend": MODEL_BACKEND,
-                                     "at": sessions.now(), "next": settings.LOGIN_REDIRECT_URL}
+                                     "at": sessions.now(),
+                                     "next": resolve_url(settings.LOGIN_REDIRECT_URL)}
         messages.success(request, _("Kata sandi disimpan. Peran Anda wajib memakai "
                                     "autentikasi dua langkah: daftarkan aplikasi autentikator "
                                     "sekarang."))
