@@ -75,7 +75,7 @@ def _sheet(request: HttpRequest, issued: list[onboarding.Issued], *, title: str)
 def user_new(request: HttpRequest) -> HttpResponse:
     """Create one account; the answer is its activation sheet."""
     regency = onboarding.regency_of(request.user)
-    form = NewUserForm(request.POST or None, regency=regency)
+    form = NewUserForm(request.POST if request.method == "POST" else None, regency=regency)
     if form.is_bound and form.is_valid() and form.spec is not None:
         try:
             issued = onboarding.create_user(request.user, form.spec)
@@ -222,7 +222,7 @@ def activation_sheet(request: HttpRequest) -> HttpResponse:
     """New codes for every account of a kecamatan (or of the regency itself) that is not active
     yet, on one printed sheet: the old codes stop working."""
     regency = onboarding.regency_of(request.user)
-    form = SheetForm(request.POST or None, regency=regency)
+    form = SheetForm(request.POST if request.method == "POST" else None, regency=regency)
     if form.is_bound and form.is_valid():
         area = form.cleaned_data["wilayah"]
         people = _not_activated(area, regency)
@@ -321,7 +321,7 @@ def activate(request: HttpRequest) -> HttpResponse:
     """The user name and the code from the sheet, and a new password."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = ActivationForm(request.POST or None)
+    form = ActivationForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         username = form.cleaned_data["username"].strip().lower()
         if _locked(request, username):
