@@ -310,3 +310,10 @@ def test_the_command_dry_run_and_a_bad_file(users, tmp_path):
     with pytest.raises(CommandError, match="tidak ada akun yang dibuat"):
         call_command("users", "import", str(_csv(tmp_path, MESSY, "x.csv")), stderr=err)
     assert "baris 5 kolom Nama" in err.getvalue() and "row 5 column Nama" in err.getvalue()
+
+
+def test_the_command_writes_the_sheets_as_pdf_too(users, tmp_path):
+    call_command("users", "import", str(_csv(tmp_path, GOOD[:1])), "--sheet-out",
+                 str(tmp_path / "lembar"), "--pdf", stdout=io.StringIO())
+    pdf = tmp_path / "lembar" / "aktivasi-35.13.01.pdf"
+    assert pdf.read_bytes()[:4] == b"%PDF" and oct(pdf.stat().st_mode)[-3:] == "600"

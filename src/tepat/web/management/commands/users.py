@@ -1,4 +1,4 @@
-"""`tepat users import FILE [--dry-run] [--sheet-out DIR] [--user USERNAME]`
+"""`tepat users import FILE [--dry-run] [--sheet-out DIR] [--pdf] [--url URL] [--user USERNAME]`
 
 Creates the accounts of an .xlsx or .csv list with the checks and the services of the page
 /pengguna/impor/ (tepat.accounts.onboarding.import_users): every row is checked, nothing is
@@ -38,9 +38,11 @@ def _actor(username: str | None) -> Any:
     return user
 
 
-def write_sheets(issued: list[Any], folder: Path, activation_url: str) -> list[Path]:
+def write_sheets(issued: list[Any], folder: Path, activation_url: str, *,
+                 pdf: bool = False) -> list[Path]:
     """One HTML file per kecamatan (aktivasi-35.13.20.html; the regency's own accounts in
-    aktivasi-kabupaten.html), readable only by the owner."""
+    aktivasi-kabupaten.html), and with `pdf` the same as PDF (WeasyPrint, as the reports),
+    readable only by the owner."""
     from tepat.accounts.onboarding import group_by_kecamatan
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -54,6 +56,13 @@ def write_sheets(issued: list[Any], folder: Path, activation_url: str) -> list[P
         target.write_text(html, encoding="utf-8")
         target.chmod(0o600)
         written.append(target)
+        if pdf:
+            from tepat.reports.pdf import html_to_pdf
+
+            paper = target.with_suffix(".pdf")
+            paper.write_bytes(html_to_pdf(html))
+            paper.chmod(0o600)
+            written.append(paper)
     return written
 
 
@@ -67,6 +76,8 @@ class Command(BaseCommand):
         imp.add_argument("--dry-run", action="store_true", help="check and list; write nothing")
         imp.add_argument("--sheet-out", default=".",
                          help="folder for the activation sheets (one HTML file per kecamatan)")
+        imp.add_argument("--pdf", action="store_true",
+                         help="also write each sheet as PDF (WeasyPrint)")
         imp.add_argument("--url", default="https://tepat.example/aktivasi/",
                          help="the activation address printed on the sheets")
         imp.add_argument("--user", help="who runs it, for the audit (an admin kabupaten)")
@@ -88,7 +99,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(report.problems)} masalah; tidak ada akun yang dibuat. / "
                                f"{len(report.problems)} problems; no account was created.")
         sheets = [] if report.dry_run else write_sheets(
-            report.issued, Path(options["sheet_out"]), options["url"])
+            report.issued, Path(options["sheet_out"]), options["url"], pdf=options["pdf"])
         if options["format"] == "json":
             data = {**report.as_dict(), "sheets": [str(s) for s in sheets]}
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
