@@ -485,7 +485,7 @@ TABLE: dict[str, Row] = {
     "user_reissue_code": Row(r("user_reissue_code", one("other_user")), ONLY_ADMIN, POST,
                              order=("method", "role"), post=302),
     "user_reactivate": Row(r("user_reactivate", one("other_user")), ONLY_ADMIN, POST,
-                           order=("method", "role"), post=302),  # no reason: back
+                           order=("method", "role"), post=400),  # no reason
     # Public: the user name and the code in a form (an empty one: 400); a signed-in user is
     # sent on to the dashboard.
     "activate": Row(r("activate"), EVERYONE, GET_POST, public=True, anonymous_405=True,

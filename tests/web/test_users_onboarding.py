@@ -179,7 +179,8 @@ def test_reactivation_sits_next_to_deactivation(client_for, users):
     admin.post(reverse("user_deactivate", args=[person.pk]), {"nonaktif-alasan": "pindah tugas"})
     page = admin.get(reverse("user_detail", args=[person.pk])).content.decode()
     assert 'id="aktifkan"' in page and 'id="nonaktifkan"' not in page
-    assert admin.post(reverse("user_reactivate", args=[person.pk]), {}).status_code == 302
+    refused = admin.post(reverse("user_reactivate", args=[person.pk]), {})
+    assert refused.status_code == 400 and 'id="aktifkan"' in refused.content.decode()
     person.refresh_from_db()
     assert not person.is_active  # no reason: nothing changed
     admin.post(reverse("user_reactivate", args=[person.pk]), {"aktif-alasan": "kembali bertugas"})
@@ -198,7 +199,7 @@ ONBOARDING_PAGES = {  #          admin  kec  desa  sib  other  opd  pej  pim  no
     "users_import_template":    (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "activation_sheet":         (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "user_reissue_code":        (302, 403, 403, 403, 403, 403, 403, 403, 403),  # POST, active
-    "user_reactivate":          (302, 403, 403, 403, 403, 403, 403, 403, 403),  # POST, active
+    "user_reactivate":          (400, 403, 403, 403, 403, 403, 403, 403, 403),  # POST, no reason
     "activate":                 (302, 302, 302, 302, 302, 302, 302, 302, 302),  # signed in
 }
 POSTS = {"users_import_confirm", "user_reissue_code", "user_reactivate"}

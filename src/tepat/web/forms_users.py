@@ -77,10 +77,6 @@ class ActivationForm(SetPasswordMixin, forms.Form):
         return data
 
 
-class ReactivateForm(forms.Form):
-    alasan = forms.CharField(label=_("Alasan"), min_length=5, max_length=300, strip=True)
-
-
 class SheetForm(forms.Form):
     """Re-issue the codes of every account of a kecamatan not yet activated."""
 

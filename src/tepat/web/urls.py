@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("tepat.web.views.cohort")),
     path("", include("tepat.web.views.account")),
     # Onboarding: new users, lists of users, activation codes (issue 19 §2)
+    path("", include("tepat.web.views.users_admin")),
     path("", include("tepat.web.views.users_onboarding")),
     # Indicators, reports, maps and the public dashboard (issue 5)
     path("", include("tepat.web.views.indicators")),

@@ -1,6 +1,7 @@
 """Onboarding (issue 19 §2): the admin creates one account or many from a list (check, preview,
-confirm), prints the activation sheet of each kecamatan, re-issues codes and reactivates
-accounts; a new user activates their account with the code from the sheet.
+confirm), prints the activation sheet of each kecamatan and re-issues codes (reactivation sits
+next to deactivation in `users_admin`); a new user activates their account with the code from
+the sheet.
 
 The activation page is public; its code goes in a form (never in a URL), and wrong codes count
 against the sign-in throttle (django-axes, per user name and address, as at the login). A role
@@ -30,7 +31,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tepat.accounts import mfa, onboarding, roles, services, sessions
+from tepat.accounts import mfa, onboarding, roles, sessions
 from tepat.accounts.decorators import recent_auth_required
 from tepat.accounts.models import User
 from tepat.core.spreadsheet import workbook
@@ -40,7 +41,6 @@ from tepat.web.forms import add_problems
 from tepat.web.forms_users import (
     ActivationForm,
     NewUserForm,
-    ReactivateForm,
     SheetForm,
     UserListForm,
 )
@@ -261,28 +261,6 @@ def user_reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
         "user": person.username})
 
 
-@login_required
-@require_POST
-@manage_users
-@recent_auth_required
-def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Reactivation, next to deactivation on the user page: a reason, audited."""
-    person = User.objects.filter(pk=pk).first()
-    if person is None:
-        raise Http404(_("Pengguna tidak ditemukan."))
-    form = ReactivateForm(request.POST, prefix="aktif")
-    if not form.is_valid():
-        messages.error(request, _("Tulis alasan pengaktifan kembali (paling sedikit 5 huruf)."))
-        return redirect("user_detail", pk=person.pk)
-    try:
-        services.reactivate_user(request.user, person, form.cleaned_data["alasan"])
-    except RuleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Akun %(user)s aktif kembali.") % {"user": person.username})
-    return redirect("user_detail", pk=person.pk)
-
-
 # --- the activation (public) ---------------------------------------------------------------------
 
 
@@ -353,5 +331,4 @@ urlpatterns = [
     path("pengguna/impor/contoh.xlsx", users_import_template, name="users_import_template"),
     path("pengguna/lembar-aktivasi/", activation_sheet, name="activation_sheet"),
     path("pengguna/<int:pk>/kode-aktivasi/", user_reissue_code, name="user_reissue_code"),
-    path("pengguna/<int:pk>/aktifkan/", user_reactivate, name="user_reactivate"),
 ]
