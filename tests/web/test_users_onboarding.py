@@ -227,3 +227,16 @@ def test_the_onboarding_pages_answer_each_persona_by_the_rules(client_for, users
 def test_anonymous_visitors_are_sent_to_the_login_page(users, name):
     response = _hit(Client(), name, users)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_pages_speak_english_when_chosen(client_for, users, settings):
+    admin = client_for("admin")
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    bad = CSV + "desa.ngadisari,Dua,operator_desa,35.13.01.2001,081211112222,,\n"
+    page = admin.post(reverse("users_import"), {"file": SimpleUploadedFile(
+        "buruk.csv", bad.encode(), content_type="text/csv")})
+    body = unescape(page.content.decode())
+    assert "File buruk.csv row 4 column Nama pengguna" in body and "baris 4" not in body
+    visitor = Client()
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Account activation" in visitor.get(reverse("activate")).content.decode()
