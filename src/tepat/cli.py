@@ -11,6 +11,8 @@ tepat indicators show [--region CODE] [--format json|table] | load | import FILE
 tepat indicators fgt FILE --line Z [--by kecamatan|desa] [--year Y --save --user U]
 tepat report rakor --out FILE.pdf|FILE.xlsx ; tepat report quarterly --quarter 2024Q1 --out F
 tepat backup [--out FILE.tar.gz] ; tepat restore FILE.tar.gz --yes
+tepat users import FILE [--dry-run] [--sheet-out DIR] [--user U]   accounts from a list,
+                                one activation sheet per kecamatan
 tepat mfa_rekey                 re-encrypt the TOTP secrets under the current TEPAT_MFA_KEY
 tepat audit reveals [--day YYYY-MM-DD] [--format json|table]   the daily access digest
 tepat history cohort --from LIST --to LIST [--area CODE] [--format json|table]

@@ -135,7 +135,7 @@ def test_a_user_without_an_area_sees_no_family(client_for, registry):
 # fails `test_every_url_is_covered_by_an_access_test`.
 # Public: no login, no personal data (the public dashboard is crawled for personal data in
 # tests/public/test_public_crawl.py).
-PUBLIC = {"login", "logout", "set_language", "plotly_js", "public", "public_csv"}
+PUBLIC = {"login", "logout", "set_language", "plotly_js", "public", "public_csv", "activate"}
 COVERED_ELSEWHERE = {
     "family_detail": ("test_access.py", "family_in_malesanwetan"),
     "family_reveal": ("test_access.py", "reveal_in_malesanwetan"),
@@ -199,6 +199,14 @@ COVERED_ELSEWHERE = {
     "user_detail": ("../accounts/test_reauth.py", "user_detail"),
     "user_deactivate": ("../accounts/test_reauth.py", "user_deactivate"),
     "user_mfa_reset": ("../accounts/test_reauth.py", "user_mfa_reset"),
+    # Onboarding (issue 19 §2): the role table ONBOARDING_PAGES there
+    "user_new": ("test_users_onboarding.py", "user_new"),
+    "users_import": ("test_users_onboarding.py", "users_import"),
+    "users_import_confirm": ("test_users_onboarding.py", "users_import_confirm"),
+    "users_import_template": ("test_users_onboarding.py", "users_import_template"),
+    "activation_sheet": ("test_users_onboarding.py", "activation_sheet"),
+    "user_reissue_code": ("test_users_onboarding.py", "user_reissue_code"),
+    "user_reactivate": ("test_users_onboarding.py", "user_reactivate"),
     # Passwords (issue 16 §7)
     "password_change": ("../accounts/test_passwords.py", "password_change"),
     "user_password_reset": ("../accounts/test_passwords.py", "user_password_reset"),

@@ -148,6 +148,19 @@ def test_the_officials_import_refuses_every_hostile_file(client_for, users, shee
     _refused_everywhere(sheets, post)
 
 
+def test_the_users_import_refuses_every_hostile_file(client_for, users, sheets):
+    from tepat.accounts.models import User
+
+    client = client_for("admin")
+    accounts = User.objects.count()
+
+    def post(item):
+        return _page(client.post(reverse("users_import"), {"file": _upload(item)}))
+
+    _refused_everywhere(sheets, post)
+    assert User.objects.count() == accounts
+
+
 def test_the_indicators_import_refuses_every_hostile_file(client_for, users, sheets):
     client = client_for("admin")
 

@@ -476,6 +476,30 @@ TABLE: dict[str, Row] = {
                           order=("method", "role"), post=400),
     "user_password_reset": Row(r("user_password_reset", one("other_user")), ONLY_ADMIN, POST,
                                order=("method", "role"), post=400),  # no reason
+    # --- onboarding (issue 19 §2): new users, lists of users, activation codes -------------------
+    "user_new": Row(r("user_new"), ONLY_ADMIN, GET_POST, order=("method", "role"),
+                    post=400),  # an empty form
+    "users_import": Row(r("users_import"), ONLY_ADMIN, GET_POST, order=("method", "role"),
+                        post=400),  # no file
+    "users_import_confirm": Row(r("users_import_confirm"), ONLY_ADMIN, POST,
+                                order=("method", "role"), post=302),  # no preview: back
+    "users_import_template": Row(r("users_import_template"), ONLY_ADMIN, GET,
+                                 order=("method", "role")),
+    # An empty POST is "the regency's own accounts": none waits for activation, back (302).
+    "activation_sheet": Row(r("activation_sheet"), ONLY_ADMIN, GET_POST, order=("method", "role"),
+                            post=302),
+    # The other user is active with a password: no new code, back to the user page.
+    "user_reissue_code": Row(r("user_reissue_code", one("other_user")), ONLY_ADMIN, POST,
+                             order=("method", "role"), post=302),
+    "user_reactivate": Row(r("user_reactivate", one("other_user")), ONLY_ADMIN, POST,
+                           order=("method", "role"), post=400),  # no reason
+    # Public: the user name and the code in a form (an empty one: 400); a signed-in user is
+    # sent on to the dashboard.
+    "activate": Row(r("activate"), EVERYONE, GET_POST, public=True, anonymous_405=True,
+                    post=400, overrides=(
+                        X(SIGNED_IN_NAMES, "*", "GET POST", 302, "a signed-in user has an "
+                          "account already: on to the dashboard", first=True),
+                    )),
     # --- login, logout, language, assets ---------------------------------------------------------
     # Django's LoginView: a signed-in user is sent on (302, any method); a visitor gets the
     # form (GET, POST; PUT is refused: TwoStepLoginView.http_method_names).

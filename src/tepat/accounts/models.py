@@ -28,6 +28,7 @@ class User(AbstractUser):
         help_text=_("Wilayah kerja: kabupaten, kecamatan atau desa"),
     )
     agency = models.CharField(max_length=120, blank=True, help_text=_("OPD, untuk operator OPD"))
+    phone = models.CharField(max_length=20, blank=True, help_text=_("Nomor ponsel (+62…)"))
     # Raised to end every session of the user at once (deactivation, MFA reset): the session
     # hash below includes it, so Django itself refuses the older sessions.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
@@ -93,3 +94,29 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- onboarding (issue 19 §2) --------------------------------------------------------------------
+
+
+class ActivationCode(models.Model):
+    """A one-time code that lets a new account set its password (tepat.accounts.onboarding).
+
+    Stored hashed only (the plain code is shown once, on the printed sheet); it works until
+    `expires_at`, once, and only while it is the user's latest: issuing a new code revokes the
+    older ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"activation code {self.pk} of {self.user_id}"

@@ -306,6 +306,27 @@ def deactivate_user(actor: Any, user: User, reason: str) -> int:
 
 
 @write_service()
+def reactivate_user(actor: Any, user: User, reason: str) -> User:
+    """Let a deactivated account sign in again (issue 19 §2). Its password and two-factor stay
+    as they were; a sign-in lock-out of that user name is lifted."""
+    _require_admin(actor)
+    if not reason.strip():
+        raise RuleError(("alasan", _("Tulis alasan pengaktifan kembali.")))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active:
+            raise RuleError(_("Akun ini sudah aktif."))
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        unlocked = reset_login_failures(username=user.get_username())
+        log_event("accounts.user.reactivated", actor=actor, obj=user,
+                  area_code=user.area_id or "",
+                  data={"user": _user_label(user), "reason": reason.strip(),
+                        "login_failures_cleared": unlocked})
+    return user
+
+
+@write_service()
 def change_role(actor: Any, user: User, role: str, area: Region | None) -> User:
     """Give `user` a role and an area; the area's level must fit the role (DESIGN.md §5)."""
     _require_admin(actor)

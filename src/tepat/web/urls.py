@@ -38,6 +38,9 @@ urlpatterns = [
     # Each family's history and the cohort of two target lists (issue 17 §5)
     path("", include("tepat.web.views.cohort")),
     path("", include("tepat.web.views.account")),
+    # Onboarding: new users, lists of users, activation codes (issue 19 §2)
+    path("", include("tepat.web.views.users_admin")),
+    path("", include("tepat.web.views.users_onboarding")),
     # Indicators, reports, maps and the public dashboard (issue 5)
     path("", include("tepat.web.views.indicators")),
     path("", include("tepat.web.views.reports")),
