@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tepat.verification.models import Campaign, CampaignState
+from tepat.verification.models import Campaign, CampaignState, DesaSubmission, Verification
 
 _ORDER = (CampaignState.OPEN, CampaignState.CLOSED, CampaignState.FINALIZED)
 
@@ -15,3 +15,13 @@ def current_campaign() -> Campaign | None:
         if campaign is not None:
             return campaign
     return None
+
+
+def may_take_back_batch(campaign: Campaign, submission: DesaSubmission | None) -> bool:
+    """Whether the desa may still take back its sent batch: the campaign is open and the
+    kecamatan decided no verification of the desa since the batch was sent (the service
+    `take_back_desa` checks it again under lock)."""
+    if submission is None or not campaign.is_open:
+        return False
+    return not Verification.objects.for_area(submission.desa_id).filter(
+        campaign=campaign, reviewed_at__gte=submission.submitted_at).exists()
