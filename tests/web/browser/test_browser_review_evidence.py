@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -38,8 +39,8 @@ def submitted(registry, users, house_photo):
     families = {f.kepala_keluarga: f for f in registry.families[MALESANWETAN]}
     sutrisno = Verification.objects.get(campaign=campaign, family=families["Sutrisno"])
     member = Person.objects.unscoped("test").filter(family=families["Sutrisno"]).first()
-    photos = [SimpleUploadedFile(f"rumah{i}.jpg", open(house_photo, "rb").read())
-              for i in (1, 2)]
+    content = Path(house_photo).read_bytes()
+    photos = [SimpleUploadedFile(f"rumah{i}.jpg", content) for i in (1, 2)]
     services.save_verification(sutrisno.pk, services.Findings(
         outcome="LAYAK", corrections=[{"op": "rename", "person": member.pk,
                                         "nama": "SUTRISNO BIN KARTO"}],
