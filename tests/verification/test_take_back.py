@@ -97,3 +97,47 @@ def test_the_rule_lives_in_the_state_machine():
     assert not may_take_back(Review.SUBMITTED, review_started=True)
     assert not may_take_back(Review.APPROVED, review_started=False)
     assert not may_move(Review.SUBMITTED, Review.DRAFT)  # never one family alone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_take_back_racing_a_decision_leaves_one_consistent_state(campaign, users, sent):
+    """On PostgreSQL, the take back and the kecamatan's decision released at the same instant,
+    many times: either the decision won (the batch stays, the family decided) or the take back
+    won (every family a draft, the decision refused) — never a decided family in a taken-back
+    batch."""
+    import functools
+
+    from django.db import connection
+    from thread_helpers import together
+
+    from tepat.verification import services as s
+    from tepat.verification.models import DesaSubmission, Verification
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite serializes writers: the sequential tests)")
+    outcomes = set()
+    for _run in range(20):
+        results = together(
+            functools.partial(s.take_back_desa, campaign, MALESANWETAN,
+                              actor=users.operator_desa),
+            functools.partial(s.review, campaign, [sent[0].pk],
+                              actor=users.operator_kecamatan, approve=True))
+        taken, decided = (not isinstance(r, Exception) for r in results)
+        assert taken != decided, results  # exactly one wins
+        states = set(Verification.objects.filter(campaign=campaign, desa_id=MALESANWETAN)
+                     .values_list("review", flat=True))
+        batch = DesaSubmission.objects.filter(campaign=campaign, desa_id=MALESANWETAN)
+        if taken:
+            assert states == {"DRAFT"} and not batch.exists()
+        else:
+            assert "APPROVED" in states and batch.exists()
+        outcomes.add("taken" if taken else "decided")
+        # back to a sent batch for the next run
+        v = Verification.objects.get(pk=sent[0].pk)
+        if v.review == "APPROVED":
+            s.review(campaign, [v.pk], actor=users.operator_kecamatan, approve=False,
+                     reason="lagi")
+        if batch.exists():
+            DesaSubmission.objects.filter(campaign=campaign, desa_id=MALESANWETAN).delete()
+        s.submit_desa(campaign, MALESANWETAN, actor=users.operator_desa)
+    assert outcomes  # which side wins is the scheduler's choice; both are consistent
