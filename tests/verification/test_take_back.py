@@ -108,10 +108,10 @@ def test_a_take_back_racing_a_decision_leaves_one_consistent_state(campaign, use
     import functools
 
     from django.db import connection
-    from thread_helpers import together
 
     from tepat.verification import services as s
     from tepat.verification.models import DesaSubmission, Verification
+    from thread_helpers import together
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (SQLite serializes writers: the sequential tests)")
