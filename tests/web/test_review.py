@@ -318,6 +318,7 @@ def test_the_pages_cost_a_fixed_number_of_queries(client_for, malesanwetan_submi
     # session, user, campaign, regions, tallies, …, the open kasus ganda of the queue
     with django_assert_max_num_queries(9):
         client.get(reverse("review"))
-    # not one more per family or per proposal (+1: the photos of the page, issue 19 §4)
-    with django_assert_max_num_queries(13):
+    # not one more per family or per proposal (+2: the photos of the page's families and of
+    # the usulan, issue 19 §4)
+    with django_assert_max_num_queries(14):
         client.get(_desa_url())

@@ -351,3 +351,20 @@ def test_no_change_request_before_the_family_is_final_nor_from_outside(client_fo
     assert client_for("operator_desa_sibling").get(url).status_code == 404
     assert client_for("pejabat").get(url).status_code == 403
     assert not ChangeRequest.objects.exists()
+
+
+def test_an_usulan_shows_its_photos_and_its_point(client_for, campaign, users):
+    from tepat.verification import services as s
+
+    family = s.NewFamily(kepala_keluarga="Sumarni", alamat="Dusun Krajan", members=[
+        {"nama": "Sumarni", "hubungan": "1", "jenis_kelamin": "2",
+         "tanggal_lahir": "1980-02-03"}], latitude=OUTSIDE[0], longitude=OUTSIDE[1])
+    proposal = s.propose_family(campaign, MALESANWETAN, family, actor=users.operator_desa,
+                                photos=[_photo(4)])
+    s.propose_family(campaign, MALESANWETAN, family, actor=users.operator_desa, submit=True,
+                     proposal_id=proposal.pk, expected_version=proposal.version)
+    html = client_for("operator_kecamatan").get(
+        reverse("review_desa", args=[MALESANWETAN])).content.decode()
+    photo = proposal.evidence.get()
+    assert reverse("verify_evidence_thumb", args=[photo.pk]) in html
+    assert "Titik di luar desa" in html

@@ -47,6 +47,7 @@ from tepat.web.areas import KABUPATEN, area_of, level_of
 from tepat.web.forms import add_problems
 from tepat.web.forms_campaign import DuplicateCaseForm, ProposalReviewForm, ReviewForm
 from tepat.web.paging import keyed_page
+from tepat.web.point_map import point_map
 
 review_required = role_required(roles.can_review)
 PAGE_SIZE = 100
@@ -291,7 +292,13 @@ def _proposals(user: Any, campaign: Campaign, desa: Region) -> list[Proposal]:
     wanted = {pk for p in proposals for pk in p.possible_duplicates or []}
     visible = {f.pk: f for f in Family.objects.for_user(user).filter(pk__in=wanted)
                .select_related("desa")}
+    photos: dict[int, list[int]] = defaultdict(list)
+    for pk, proposal_id in (Evidence.objects.filter(proposal__in=[p.pk for p in proposals])
+                            .order_by("uploaded_at", "pk").values_list("pk", "proposal_id")):
+        photos[proposal_id].append(pk)
     for p in proposals:
+        p.photo_ids = photos.get(p.pk, [])
+        p.map = point_map(desa.code, p.latitude, p.longitude)
         ids = p.possible_duplicates or []
         p.duplicates = [visible[pk] for pk in ids if pk in visible]
         p.hidden_duplicates = len(ids) - len(p.duplicates)
