@@ -34,12 +34,14 @@ MATRIX = {  #                admin  kec  desa  sib  other  opd  pej  pim  none
     # The verification campaign (issue 3)
     "family_history":         (200, 200, 200, 404, 404, 200, 200, 403, 404),
     "worklist":               (200, 403, 200, 200, 403, 403, 403, 403, 403),
-    "verify_family":          (200, 403, 200, 404, 403, 403, 403, 403, 403),
+    # a reviewer is sent to the family's review page (issue 19 §4); another kecamatan: 404
+    "verify_family":          (200, 302, 200, 404, 404, 403, 403, 403, 403),
     "verify_musdes":          (302, 403, 200, 200, 403, 403, 403, 403, 403),
     "verify_proposals":       (302, 403, 200, 200, 403, 403, 403, 403, 403),
     "odk_import":             (200, 403, 200, 200, 403, 403, 403, 403, 403),
     "review":                 (200, 200, 403, 403, 200, 403, 403, 403, 403),
     "review_desa":            (200, 200, 403, 403, 404, 403, 403, 403, 403),
+    "review_family":          (200, 200, 403, 403, 404, 403, 403, 403, 403),
     "campaign_list":          (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "campaign_detail":        (200, 403, 403, 403, 403, 403, 403, 403, 403),
     "target_lists":           (200, 200, 200, 200, 200, 200, 200, 403, 403),
@@ -76,6 +78,9 @@ def _url(page: str, registry) -> str:
         return reverse(page, args=[Verification.objects.get(family=family).pk])
     if page == "review_desa":
         return reverse(page, args=[MALESANWETAN])
+    if page == "review_family":
+        return reverse(page, args=[MALESANWETAN,
+                                   Verification.objects.get(family=family).pk])
     if page in {"campaign_detail", "progress_xlsx"}:
         return reverse(page, args=[campaign.pk])
     if page == "family_in_malesanwetan":
@@ -152,6 +157,10 @@ COVERED_ELSEWHERE = {
     "cohort_export": ("test_url_matrix.py", "cohort_export"),
     "verify_bulk": ("test_verify.py", "verify_bulk"),
     "verify_submit_desa": ("test_verify.py", "verify_submit_desa"),
+    "verify_take_back": ("test_review_evidence.py", "verify_take_back"),
+    "verify_evidence_thumb": ("test_review_evidence.py", "verify_evidence_thumb"),
+    "change_request_new": ("test_review_evidence.py", "change_request_new"),
+    "change_document": ("test_review_evidence.py", "change_document"),
     "verify_evidence": ("test_verify.py", "verify_evidence"),
     "verify_musdes_document": ("test_verify.py", "data-document"),
     "verify_proposal_new": ("test_verify.py", "verify_proposal_new"),

@@ -212,7 +212,7 @@ def test_approving_without_a_choice_asks_for_one(client_for, campaign, malesanwe
 
 def test_approving_the_whole_desa_batch(client_for, campaign, malesanwetan_submitted):
     response = client_for("operator_kecamatan").post(
-        _desa_url(), {"action": "approve_desa"}, follow=True)
+        _desa_url(), {"action": "approve_desa", "confirmed": "on", "expected": "2"}, follow=True)
     assert "2 keluarga disetujui." in response.content.decode()
     assert {v.review for v in _reload(malesanwetan_submitted)} == {"APPROVED"}
 
@@ -318,5 +318,7 @@ def test_the_pages_cost_a_fixed_number_of_queries(client_for, malesanwetan_submi
     # session, user, campaign, regions, tallies, …, the open kasus ganda of the queue
     with django_assert_max_num_queries(9):
         client.get(reverse("review"))
-    with django_assert_max_num_queries(12):  # not one more per family or per proposal
+    # not one more per family or per proposal (+2: the photos of the page's families and of
+    # the usulan, issue 19 §4)
+    with django_assert_max_num_queries(14):
         client.get(_desa_url())

@@ -316,9 +316,20 @@ TABLE: dict[str, Row] = {
                        sees=always, post=200, overrides=(ADMIN_CHOOSES_DESA,)),
     "verify_submit_desa": Row(r("verify_submit_desa", suffix=desa_query), VERIFY, POST,
                               DESA_PARAM, sees=always, post=302),  # refused: back to worklist
-    "verify_family": Row(r("verify_family", pk("verification")), VERIFY, GET_POST, IN_DESA,
-                         post=200),
+    "verify_take_back": Row(r("verify_take_back", suffix=desa_query), VERIFY, POST,
+                            DESA_PARAM, sees=always, post=302),  # refused: back to worklist
+    # issue 19 §4: a reviewer opening the desa's page is sent to the family's review page
+    "verify_family": Row(r("verify_family", pk("verification")), FILES, GET_POST, IN_DESA,
+                         post=200, overrides=(X("operator_kecamatan operator_other_kecamatan",
+                                                "*", "GET POST", 302,
+                                                "a reviewer → the family's review page"),)),
     "verify_evidence": Row(r("verify_evidence", pk("evidence")), FILES, GET, IN_DESA),
+    "verify_evidence_thumb": Row(r("verify_evidence_thumb", pk("evidence")), FILES, GET,
+                                 IN_DESA),
+    # issue 19 §7: a change request on a family not final yet is explained, nothing filed
+    "change_request_new": Row(r("change_request_new", pk("verification")), FILES, GET_POST,
+                              IN_DESA, post=200),
+    "change_document": Row(r("change_document", lambda w, v: w.change), FILES, GET, ("M",)),
     "verify_musdes": Row(r("verify_musdes", suffix=desa_query), VERIFY, GET_POST, DESA_PARAM,
                          sees=always, post=200, overrides=(ADMIN_CHOOSES_DESA,)),
     "verify_musdes_document": Row(r("verify_musdes_document", pk("musdes")), FILES, GET,
@@ -342,6 +353,8 @@ TABLE: dict[str, Row] = {
     "review": Row(r("review", suffix=kecamatan_query), REVIEW, GET, KECAMATAN_PARAM,
                   sees=always),
     "review_desa": Row(r("review_desa", code), REVIEW, GET_POST, IN_DESA, post=200),
+    "review_family": Row(r("review_family", code, pk("verification")), REVIEW, GET_POST,
+                         IN_DESA, post=200),  # no decision chosen: the page again
     # A kasus ganda lintas wilayah is decided in the queue of the area that may see both sides
     # (no decision chosen: a message, back to the review page).
     "review_duplicate_case": Row(r("review_duplicate_case", pk("case")), REVIEW, POST, CASES,

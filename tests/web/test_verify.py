@@ -73,10 +73,19 @@ def test_another_desa_s_family_answers_404(client_for, campaign, registry):
 
 
 def test_a_kecamatan_operator_may_not_verify(client_for, campaign, registry):
+    """...but opening the family's verification page sends them to its review page (read
+    only, issue 19 §4) instead of a 403; a POST changes nothing."""
     v = _verification(campaign, _family(registry, "Sutrisno"))
     client = client_for("operator_kecamatan")
     assert client.get(reverse("worklist")).status_code == 403
-    assert client.get(reverse("verify_family", args=[v.pk])).status_code == 403
+    review_page = reverse("review_family", args=[v.desa_id, v.pk])
+    assert client.get(reverse("verify_family", args=[v.pk])).url == review_page
+    assert client.post(reverse("verify_family", args=[v.pk]), {"outcome": "PINDAH"}
+                       ).url == review_page
+    v.refresh_from_db()
+    assert v.outcome == "" and v.version == 0
+    other = client_for("operator_other_kecamatan")
+    assert other.get(reverse("verify_family", args=[v.pk])).status_code == 404
 
 
 def test_the_admin_chooses_a_desa_first(client_for, campaign, registry):

@@ -155,9 +155,11 @@ def build(users: Any, registry: Any, campaign: Any, gesek: Any, *, import_dir: P
             keys=["nik"]).pk
 
     v = Verification.objects.get(pk=world.verification["M"])
-    world.change = ChangeRequest.objects.create(
-        verification=v, changes={"outcome": "MENINGGAL"}, why="uji matriks URL",
-        requested_by=users.admin).pk
+    change = ChangeRequest(verification=v, changes={"outcome": "MENINGGAL"},
+                           why="uji matriks URL", requested_by=users.admin)
+    change.document.save("bukti.pdf", _file("bukti.pdf", b"%PDF-1.4 surat kematian"),
+                         save=True)
+    world.change = change.pk
 
     batch = SourceBatch.objects.create(source="p3ke", status=BatchStatus.REJECTED,
                                        imported_by=users.admin, error_count=2,

@@ -53,3 +53,30 @@ def haversine_km(a: Point, b: Point) -> float:
     h = (math.sin((lat2 - lat1) / 2) ** 2
          + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2)
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+Ring = tuple[tuple[float, float], ...]  # (lon, lat) points, GeoJSON order
+Polygon = tuple[Ring, ...]  # outer ring first, then holes
+
+
+def _in_ring(lon: float, lat: float, ring: Ring) -> bool:
+    """Ray casting (even-odd): a ray from the point toward +lon crosses the ring's edges an odd
+    number of times when the point is inside."""
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        (xi, yi), (xj, yj) = ring[i], ring[j]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def point_in_polygons(lon: float, lat: float, polygons: tuple[Polygon, ...]) -> bool:
+    """Whether (lon, lat) lies in one of the polygons (inside its outer ring, outside its
+    holes). A point exactly on an edge may fall either side: a GPS fix is ±5 m anyway."""
+    for polygon in polygons:
+        if polygon and _in_ring(lon, lat, polygon[0]) and not any(
+                _in_ring(lon, lat, hole) for hole in polygon[1:]):
+            return True
+    return False

@@ -75,6 +75,13 @@ def may_move(current: str | None, new: str) -> bool:
     return new in TRANSITIONS[current or None]
 
 
+def may_take_back(current: str | None, *, review_started: bool) -> bool:
+    """The desa takes back its sent batch (SUBMITTED -> DRAFT, a move of the whole batch, never
+    of one family: not in TRANSITIONS) only while the kecamatan has decided nothing since the
+    batch was sent."""
+    return current == Review.SUBMITTED and not review_started
+
+
 @dataclass(frozen=True)
 class RuleProblem:
     """A broken rule of an outcome, in Indonesian and English, and the field it concerns."""

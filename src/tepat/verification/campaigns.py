@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tepat.registry.clusters import jiwa_once, repeats_sql
 from tepat.registry.models import BatchStatus, Family, SourceBatch
 from tepat.verification import stats
 from tepat.verification.errors import RuleError, formula_problems
+from tepat.verification.evidence import checked_evidence
 from tepat.verification.models import (
     Campaign,
     CampaignState,
@@ -303,8 +305,10 @@ def register_list(families, decree: Decree, *, actor: Any) -> TargetList:
 
 @write_service()
 def request_change(verification: Verification, *, actor: Any, outcome: str, reason: str = "",
-                   note: str = "", why: str) -> ChangeRequest:
-    """Ask to correct a finalized verification; nothing changes until the admin approves."""
+                   note: str = "", why: str,
+                   document: UploadedFile | None = None) -> ChangeRequest:
+    """Ask to correct a finalized verification; nothing changes until the admin approves.
+    `document`: the evidence (a PDF or a photo), checked as every upload is."""
     if not (roles.can_verify(actor) or roles.can_review(actor)):
         raise RuleError(_("Peran Anda tidak boleh meminta perubahan."))
     from tepat.verification.services import in_area
@@ -320,13 +324,18 @@ def request_change(verification: Verification, *, actor: Any, outcome: str, reas
                                       "perubahan; hubungi admin kabupaten.")))
     if problems := outcome_problems(outcome, reason=reason, note=note, corrections=1):
         raise RuleError(*[(p.field, p.message_id) for p in problems])
+    content = checked_evidence(document) if document else None
     with transaction.atomic():
-        request = ChangeRequest.objects.create(
+        request = ChangeRequest(
             verification=verification, requested_by=actor, why=why.strip(),
             changes={"outcome": outcome, "reason": reason, "note": note})
+        if content is not None:
+            request.document.save(content.name, content, save=False)
+        request.save()
         log_event("verification.change.requested", actor=actor, obj=request,
                   area_code=verification.desa_id,
-                  data={"verification": verification.pk, "changes": request.changes})
+                  data={"verification": verification.pk, "changes": request.changes,
+                        "document": bool(content)})
     return request
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -84,3 +85,66 @@ def _image_too_large(data: bytes) -> bool:
             return _too_many_pixels(image)
     except _UNREADABLE:
         return True
+
+
+THUMB_LONG_SIDE = 240  # a row of three fills a phone; ~6-12 KB as WebP
+THUMB_MAX_BYTES = 20 * 1024
+THUMB_DIR = "bukti-kecil"
+
+
+def thumbnail_name(photo_name: str) -> str:
+    """Where the thumbnail of a stored photo is cached (next to nothing else: one per photo)."""
+    stem = photo_name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{THUMB_DIR}/{stem}.webp"
+
+
+def _encoded_thumbnail(image: Image.Image) -> bytes:
+    image.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
+    for quality in (60, 45, 30):  # a busy photo may need a lower quality to stay small
+        out = io.BytesIO()
+        image.save(out, "WEBP", quality=quality, method=4)
+        if out.tell() <= THUMB_MAX_BYTES:
+            break
+    return out.getvalue()
+
+
+def cached_thumbnail(photo: Any) -> str | None:
+    """The storage name of the photo's thumbnail, made on first use and kept; None when the
+    stored file is not a readable photo (the caller serves the photo itself)."""
+    storage, name = photo.storage, thumbnail_name(photo.name)
+    if storage.exists(name):
+        return name
+    try:
+        with photo.open("rb") as handle, Image.open(handle) as image:
+            if _too_many_pixels(image):
+                return None
+            image.draft("RGB", (THUMB_LONG_SIDE * 2, THUMB_LONG_SIDE * 2))
+            data = _encoded_thumbnail(ImageOps.exif_transpose(image).convert("RGB"))
+    except (*_UNREADABLE, FileNotFoundError):
+        return None
+    if not storage.exists(name):  # two first requests at once: the first one stays
+        storage.save(name, ContentFile(data))
+    return name
+
+
+def checked_evidence(upload: UploadedFile) -> ContentFile:
+    """A change request's evidence: a photo is re-encoded as the house photos are (nothing of
+    the sent file survives but its pixels), a PDF is kept as sent after the berita acara's
+    checks. Anything else is refused, by its first bytes, not its name."""
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF"):
+        try:
+            return checked_document(upload)
+        except RuleError as error:
+            raise RuleError(*[("document", message) for _field, message in error.problems]
+                            ) from None
+    if head.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+        try:
+            content, _width, _height = resized_photo(upload)
+        except RuleError as error:
+            raise RuleError(*[("document", message) for _field, message in error.problems]
+                            ) from None
+        return content
+    raise RuleError(("document", _("Bukti %(name)s harus berupa PDF atau foto (JPEG/PNG).")
+                     % {"name": upload.name}))

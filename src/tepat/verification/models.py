@@ -364,6 +364,9 @@ class ChangeRequest(models.Model):
                                      related_name="change_requests")
     changes = models.JSONField()  # {"outcome": …, "reason": …, "note": …}
     why = models.TextField(_("alasan perubahan"))
+    # Evidence of the change (a letter, a death certificate, a photo): a PDF as sent, a photo
+    # re-encoded, checked as the berita acara and the house photos are (verification/evidence).
+    document = models.FileField(_("bukti"), upload_to="perubahan/%Y/", blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")

@@ -158,3 +158,13 @@ def kecamatan_work(user: Any, campaign: Campaign, today: date | None = None) -> 
         returned=sorted((DesaCount(code, names.get(code, code), n) for code, n in returned),
                         key=lambda r: (-r.count, r.name)),
         behind=behind_schedule(report.rows(DESA)), schedule=schedule)
+
+
+def may_take_back_batch(campaign: Campaign, submission: DesaSubmission | None) -> bool:
+    """Whether the desa may still take back its sent batch: the campaign is open and the
+    kecamatan decided no verification of the desa since the batch was sent (the service
+    `take_back_desa` checks it again under lock)."""
+    if submission is None or not campaign.is_open:
+        return False
+    return not Verification.objects.for_area(submission.desa_id).filter(
+        campaign=campaign, reviewed_at__gte=submission.submitted_at).exists()

@@ -27,7 +27,14 @@ from tepat.accounts import roles
 from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core import corrections as corr
 from tepat.core.identity import check_kk, mask, normalize_number
-from tepat.core.outcomes import DESA_EDITABLE, OUTCOMES, Review, may_move, outcome_problems
+from tepat.core.outcomes import (
+    DESA_EDITABLE,
+    OUTCOMES,
+    Review,
+    may_move,
+    may_take_back,
+    outcome_problems,
+)
 from tepat.linkage import matching as linkage
 from tepat.linkage.engine import RECORD_SCHEMA
 from tepat.registry.clusters import linked_families
@@ -467,6 +474,45 @@ def submit_desa(campaign: Campaign, desa_code: str, *, actor: Any) -> int:
                   area_code=desa_code, data={"campaign_id": campaign.pk, "sent": len(drafts)})
         stats.refresh_desa(campaign, [desa_code])
     return len(drafts)
+
+
+@write_service(MANY)
+def take_back_desa(campaign: Campaign, desa_code: str, *, actor: Any) -> int:
+    """The desa takes back its sent batch while the kecamatan has decided nothing of it: every
+    verification waiting for the kecamatan goes back to draft, the batch is undone.
+
+    Race-safe: the batch and the desa's verifications are locked first (the kecamatan's
+    `review` locks the verifications it decides), so a decision committed before this call is
+    seen and refuses it, and one that comes after finds drafts and is refused."""
+    _require_verifier(actor, desa_code)
+    with transaction.atomic():
+        _require_open(campaign)
+        batch = DesaSubmission.objects.select_for_update().filter(
+            campaign=campaign, desa_id=desa_code).first()
+        if batch is None:
+            raise RuleError(_("Desa belum mengirim hasil akhir; tidak ada yang ditarik kembali."))
+        rows = list(Verification.objects.for_area(desa_code).select_for_update(
+            of=("self",)).filter(campaign=campaign).order_by("pk"))
+        started = any(v.reviewed_at and v.reviewed_at >= batch.submitted_at for v in rows)
+        waiting = [v for v in rows if may_take_back(v.review or None, review_started=started)]
+        if started:
+            raise RuleError(_("Kecamatan sudah mulai memeriksa kiriman ini; hasil akhir desa "
+                              "tidak bisa ditarik kembali. Minta kecamatan mengembalikan "
+                              "keluarga yang perlu diperbaiki."))
+        now = timezone.now()
+        for v in waiting:
+            before = _snapshot(v)
+            v.review, v.submitted_at = Review.DRAFT, None
+            v.updated_by, v.updated_at, v.version = actor, now, v.version + 1
+            v.save(update_fields=["review", "submitted_at", "updated_by", "updated_at",
+                                  "version"])
+            _audit("verification.taken_back", actor, v, before, channel="desa_batch")
+        log_event("verification.desa.taken_back", actor=actor, obj=batch, area_code=desa_code,
+                  data={"campaign_id": campaign.pk, "taken_back": len(waiting),
+                        "sent_at": batch.submitted_at.isoformat()})
+        batch.delete()
+        stats.refresh_desa(campaign, [desa_code])
+    return len(waiting)
 
 
 # --- usulan baru ------------------------------------------------------------------------------

@@ -52,10 +52,17 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Wajib bila dikembalikan; dibaca operator desa."),
     )
+    # "Setujui semua (N keluarga)" asks first (issue 19 §4), without JavaScript: a ticked
+    # "saya sudah memeriksa" and the N the reviewer saw (refused if the batch changed since).
+    confirmed = forms.BooleanField(required=False)
+    expected = forms.IntegerField(required=False, min_value=0)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         action = data.get("action")
+        if action == self.APPROVE_DESA and not data.get("confirmed"):
+            self.add_error(None, _("Centang \"Saya sudah memeriksa bukti keluarga ini\" sebelum "
+                                   "menyetujui semua."))
         if action == self.RETURN and not data.get("return_reason"):
             self.add_error("return_reason", _("Tulis alasan pengembalian untuk desa."))
         if action in (self.APPROVE, self.RETURN) and not data.get("ids"):

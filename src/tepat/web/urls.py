@@ -26,6 +26,11 @@ urlpatterns = [
     path("impor/<int:pk>/perubahan.<str:fmt>", imports.import_changes, name="import_changes"),
     # The verification campaign: each view module owns its urlpatterns.
     path("", include("tepat.web.views.verify")),
+    path("", include("tepat.web.views.desa_batch")),
+    path("", include("tepat.web.views.evidence_files")),
+    path("", include("tepat.web.views.history")),
+    path("", include("tepat.web.views.review_family")),
+    path("", include("tepat.web.views.change_requests")),
     path("", include("tepat.web.views.review")),
     path("", include("tepat.web.views.campaigns")),
     path("", include("tepat.web.views.progress")),

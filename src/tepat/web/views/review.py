@@ -36,6 +36,7 @@ from tepat.verification.models import (
     CampaignState,
     CrossAreaDuplicate,
     DesaSubmission,
+    Evidence,
     Musdes,
     Proposal,
     Verification,
@@ -46,6 +47,7 @@ from tepat.web.areas import KABUPATEN, area_of, level_of
 from tepat.web.forms import add_problems
 from tepat.web.forms_campaign import DuplicateCaseForm, ProposalReviewForm, ReviewForm
 from tepat.web.paging import keyed_page
+from tepat.web.point_map import point_map
 
 review_required = role_required(roles.can_review)
 PAGE_SIZE = 100
@@ -262,6 +264,18 @@ def _shown_columns(rows: QuerySet) -> QuerySet:
             .annotate(photos=Count("evidence")))
 
 
+SHOWN_PHOTOS = 3  # thumbnails per row; the family's review page shows them all
+
+
+def _photo_ids(verification_ids: list[int]) -> dict[int, list[int]]:
+    """The photos of the page's verifications (already scoped), in one query."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for pk, v_id in (Evidence.objects.filter(verification_id__in=verification_ids)
+                     .order_by("uploaded_at", "pk").values_list("pk", "verification_id")):
+        found[v_id].append(pk)
+    return found
+
+
 def _status_counts(user: Any, campaign: Campaign, desa: Region) -> dict[str, int]:
     rows = (Verification.objects.for_user(user).filter(campaign=campaign, desa_id=desa.code)
             .values_list("review").annotate(n=Count("pk")))
@@ -278,7 +292,13 @@ def _proposals(user: Any, campaign: Campaign, desa: Region) -> list[Proposal]:
     wanted = {pk for p in proposals for pk in p.possible_duplicates or []}
     visible = {f.pk: f for f in Family.objects.for_user(user).filter(pk__in=wanted)
                .select_related("desa")}
+    photos: dict[int, list[int]] = defaultdict(list)
+    for pk, proposal_id in (Evidence.objects.filter(proposal__in=[p.pk for p in proposals])
+                            .order_by("uploaded_at", "pk").values_list("pk", "proposal_id")):
+        photos[proposal_id].append(pk)
     for p in proposals:
+        p.photo_ids = photos.get(p.pk, [])
+        p.map = point_map(desa.code, p.latitude, p.longitude)
         ids = p.possible_duplicates or []
         p.duplicates = [visible[pk] for pk in ids if pk in visible]
         p.hidden_duplicates = len(ids) - len(p.duplicates)
@@ -298,6 +318,11 @@ def _decide(user: Any, campaign: Campaign, desa: Region, data: dict[str, Any]) -
     """Run the chosen review; the message to show on success."""
     action = data["action"]
     if action == ReviewForm.APPROVE_DESA:
+        waiting = _status_counts(user, campaign, desa).get(Review.SUBMITTED, 0)
+        if data.get("expected") is not None and data["expected"] != waiting:
+            raise RuleError(_("Jumlah keluarga yang menunggu berubah sejak halaman dibuka "
+                              "(sekarang %(n)s); periksa lagi sebelum menyetujui semua.")
+                            % {"n": waiting})
         n = services.review_desa(campaign, desa.code, actor=user, approve=True)
         return ngettext("%(n)s keluarga disetujui.", "%(n)s keluarga disetujui.", n) % {"n": n}
     ids = data["ids"]
@@ -353,9 +378,11 @@ def review_desa(request: HttpRequest, code: str) -> HttpResponse:
                 campaign=campaign, desa_id=desa.code).select_related("submitted_by").first(),
             proposal_form=ProposalReviewForm(),
         )
+        photos = _photo_ids([v.pk for v in context["page"].object_list])
         for v in context["page"].object_list:
             v.corrections_summary = corrections_summary(v.corrections)
             v.duplicate_shown = _duplicate_shown(request.user, v)
+            v.photo_ids = photos.get(v.pk, [])[:SHOWN_PHOTOS]
     return render(request, "web/review_desa.html", context)
 
 

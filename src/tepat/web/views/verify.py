@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -32,15 +29,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
-from tepat.audit.models import AuditEvent
 from tepat.core import codes
-from tepat.core.corrections import REMOVE_WHY
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
-from tepat.core.outcomes import DESA_EDITABLE, MAMPU_REASONS, OUTCOMES, PENDING_LABEL, Review
+from tepat.core.outcomes import DESA_EDITABLE, MAMPU_REASONS, PENDING_LABEL, Review
 from tepat.regions.models import Level, Region
 from tepat.registry.models import Family, Person
 from tepat.verification import services
@@ -49,17 +44,16 @@ from tepat.verification.labels import outcome_label
 from tepat.verification.models import (
     REVIEW_CHOICES,
     Campaign,
-    ChangeRequest,
     DesaSubmission,
-    Evidence,
     Musdes,
     Proposal,
     Verification,
 )
-from tepat.verification.selectors import current_campaign
+from tepat.verification.selectors import current_campaign, may_take_back_batch
 from tepat.web import forms_verify as vf
-from tepat.web.access import get_family_for_user, no_store, role_required
+from tepat.web.access import no_store, role_required
 from tepat.web.areas import DESA, area_of, level_of
+from tepat.web.corrections_display import describe_correction
 from tepat.web.paging import keyed_page
 from tepat.web.verify_duplicates import duplicate_choices
 from tepat.web.views.families import family_sections
@@ -71,8 +65,8 @@ KEEP_SEARCHES = 10
 STATES = dict(REVIEW_CHOICES)
 
 verifier_required = role_required(roles.can_verify)
-# House photos and the berita acara: the desa that made them and the kecamatan that reviews.
-files_required = role_required(lambda u: roles.can_verify(u) or roles.can_review(u))
+# The family page: the desa edits it; a reviewer is sent to the review page of the family.
+family_page_required = role_required(lambda u: roles.can_verify(u) or roles.can_review(u))
 
 
 @dataclass(frozen=True)
@@ -215,6 +209,7 @@ class DesaBatch:
     musdes: Musdes | None
     submission: DesaSubmission | None
     without_outcome: int
+    may_take_back: bool = False  # sent, and the kecamatan has decided nothing of it yet
 
     @property
     def ready(self) -> bool:
@@ -227,12 +222,11 @@ WITHOUT_OUTCOME = Q(outcome="") & ~Q(review__in=[Review.SUBMITTED, Review.APPROV
 
 
 def _desa_batch(place: Place, without_outcome: int) -> DesaBatch:
+    submission = (DesaSubmission.objects.filter(campaign=place.campaign, desa=place.desa)
+                  .select_related("submitted_by").first())
     return DesaBatch(
         Musdes.objects.filter(campaign=place.campaign, desa=place.desa).first(),
-        DesaSubmission.objects.filter(campaign=place.campaign, desa=place.desa)
-        .select_related("submitted_by").first(),
-        without_outcome,
-    )
+        submission, without_outcome, may_take_back_batch(place.campaign, submission))
 
 
 @dataclass(frozen=True)
@@ -347,23 +341,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
         "chosen": set(form.data.getlist("ids")), "back": request.POST.get("back", "")})
 
 
-@verifier_required
-@require_POST
-def submit_desa(request: HttpRequest) -> HttpResponse:
-    """The desa's final batch (berita acara and an outcome for every family required)."""
-    place = _place_or_redirect(request)
-    if isinstance(place, HttpResponseRedirect):
-        return place
-    try:
-        sent = services.submit_desa(place.campaign, place.desa.code, actor=request.user)
-    except RuleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Hasil akhir desa dikirim ke kecamatan (%(n)s keluarga "
-                                    "baru dikirim).") % {"n": sent})
-    return HttpResponseRedirect(reverse("worklist") + place.query)
-
-
 # --- one family ----------------------------------------------------------------------------
 
 
@@ -401,30 +378,6 @@ def _state_explained(v: Verification) -> str:
         Review.FINAL: _("Sudah final (dikunci oleh kabupaten); perubahan hanya lewat "
                         "permintaan perubahan yang disetujui admin kabupaten."),
     }.get(v.review, "") % {"when": when}
-
-
-def describe_correction(op: dict[str, Any], names: dict[int, str]) -> str:
-    """One correction as a sentence (NIK masked)."""
-    who = names.get(op.get("person"), _("anggota #%(id)s") % {"id": op.get("person")})
-    nik = str(op.get("nik") or "")
-    nik = nik if "*" in nik else mask(nik) if nik else _("tanpa NIK")
-    kind = op.get("op")
-    if kind == "rename":
-        return _("Nama %(who)s diperbaiki menjadi %(new)s") % {"who": who, "new": op["nama"]}
-    if kind == "fix_nik":
-        return _("NIK %(who)s diperbaiki menjadi %(nik)s") % {"who": who, "nik": nik}
-    if kind == "remove":
-        return _("%(who)s dihapus dari keluarga (%(why)s)") % {
-            "who": who, "why": _(REMOVE_WHY.get(op.get("why"), op.get("why") or "—"))}
-    if kind == "head":
-        return _("%(who)s menjadi kepala keluarga") % {"who": who}
-    if kind == "add":
-        return _("Tambah anggota %(name)s (%(rel)s, lahir %(birth)s, NIK %(nik)s)") % {
-            "name": op.get("nama"), "rel": codes.HUBUNGAN.label(op.get("hubungan")) or "—",
-            "birth": op.get("tanggal_lahir") or "—", "nik": nik}
-    if kind == "address":
-        return _("Alamat menjadi: %(alamat)s") % {"alamat": op.get("alamat")}
-    return str(kind)
 
 
 @dataclass
@@ -517,11 +470,13 @@ def _save_family(request: HttpRequest, page: FamilyPage) -> HttpResponse:
     return HttpResponseRedirect(reverse("verify_family", args=[v.pk]))
 
 
-@verifier_required
+@family_page_required
 @no_store
 @require_http_methods(["GET", "POST"])
 def family_form(request: HttpRequest, pk: int) -> HttpResponse:
     v = _verification_for(request.user, pk)
+    if not roles.can_verify(request.user):  # the kecamatan: the family's review page
+        return HttpResponseRedirect(reverse("review_family", args=[v.desa_id, v.pk]))
     members = list(Person.objects.for_user(request.user).filter(family_id=v.family_id))
     saved_adds = [op for op in v.corrections or [] if op.get("op") == "add"]
     kwargs = {**duplicate_choices(request.user, v), "members": _member_choices(members)}
@@ -537,48 +492,6 @@ def family_form(request: HttpRequest, pk: int) -> HttpResponse:
                       vf.member_rows(members, v.corrections or []),
                       vf.new_member_rows(saved_adds))
     return _render_family(request, page)
-
-
-# --- files: photos and the berita acara ----------------------------------------------------
-
-
-def _file_response(field_file: Any, content_type: str | None = None) -> HttpResponse:
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("Berkas tidak ditemukan.")) from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@files_required
-@require_GET
-def evidence_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """A house photo, for users whose area covers its desa (404 otherwise)."""
-    user = request.user
-    evidence = Evidence.objects.filter(
-        Q(verification__in=Verification.objects.for_user(user))
-        | Q(proposal__in=Proposal.objects.for_user(user)), pk=pk).first()
-    if evidence is None:
-        raise Http404(_("Foto tidak ditemukan."))
-    return _file_response(evidence.photo, "image/jpeg")
-
-
-DOCUMENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
-
-
-@files_required
-@require_GET
-def musdes_document(request: HttpRequest, pk: int) -> HttpResponse:
-    """The signed berita acara of a musdes, for its desa and its kecamatan."""
-    musdes = Musdes.objects.for_user(request.user).filter(pk=pk).first()
-    if musdes is None or not musdes.berita_acara:
-        raise Http404(_("Berita acara tidak ditemukan."))
-    kind = musdes.berita_acara.name.rsplit(".", 1)[-1].lower()
-    return _file_response(musdes.berita_acara, DOCUMENT_TYPES.get(kind,
-                                                                  "application/octet-stream"))
 
 
 # --- musdes --------------------------------------------------------------------------------
@@ -794,118 +707,12 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             vf.new_member_rows(proposal.members, minimum=6), proposal)
 
 
-# --- a family's history --------------------------------------------------------------------
-
-ACTIONS = {
-    "verification.saved": gettext_lazy("Disimpan sebagai draf"),
-    "verification.submitted": gettext_lazy("Dikirim ke kecamatan"),
-    "verification.approved": gettext_lazy("Disetujui kecamatan"),
-    "verification.returned": gettext_lazy("Dikembalikan ke desa"),
-    "verification.change.requested": gettext_lazy("Permintaan perubahan diajukan"),
-    "verification.change.approved": gettext_lazy("Permintaan perubahan disetujui"),
-    "verification.change.refused": gettext_lazy("Permintaan perubahan ditolak"),
-}
-CHANNELS = {"web": gettext_lazy("formulir web"), "odk": gettext_lazy("ODK/Kobo"),
-            "bulk": gettext_lazy("hasil musdes (massal)"),
-            "desa_batch": gettext_lazy("kiriman akhir desa")}
-FIELD_LABELS = {
-    "outcome": gettext_lazy("Hasil"), "reason": gettext_lazy("Alasan"),
-    "note": gettext_lazy("Catatan"), "destination": gettext_lazy("Tujuan pindah"),
-    "duplicate_of_id": gettext_lazy("Duplikat dari"),
-    "corrections": gettext_lazy("Perbaikan data"), "latitude": gettext_lazy("Lintang"),
-    "longitude": gettext_lazy("Bujur"), "review": gettext_lazy("Status"),
-    "return_reason": gettext_lazy("Alasan dikembalikan"),
-}
-
-
-@dataclass
-class HistoryEntry:
-    event: AuditEvent
-    action: str
-    changes: list[tuple[str, str, str]]
-    details: list[str]
-
-
-class _Values:
-    """Stored values as a reader sees them (labels, names; numbers already masked)."""
-
-    def __init__(self, names: dict[int, str], families: dict[int, str]) -> None:
-        self.names, self.families = names, families
-
-    def show(self, name: str, value: Any) -> str:
-        if value in (None, "", []):
-            return "—"
-        if name == "outcome":
-            return outcome_label(value) if value in OUTCOMES else str(value)
-        if name == "reason":
-            return _(MAMPU_REASONS.get(value, value))
-        if name == "review":
-            return str(STATES.get(value, value))
-        if name == "duplicate_of_id":
-            return self.families.get(value, _("keluarga #%(id)s") % {"id": value})
-        if name == "corrections" and isinstance(value, list):
-            return "; ".join(describe_correction(op, self.names) for op in value)
-        return str(value)
-
-
-def _history_entry(event: AuditEvent, values: _Values) -> HistoryEntry:
-    data = event.data or {}
-    changes = [(str(FIELD_LABELS.get(name, name)), values.show(name, change.get("before")),
-                values.show(name, change.get("after")))
-               for name, change in (data.get("changes") or {}).items()
-               if isinstance(change, dict)]
-    details = []
-    if data.get("channel") in CHANNELS:
-        details.append(_("lewat %(channel)s") % {"channel": CHANNELS[data["channel"]]})
-    if data.get("photos"):
-        details.append(ngettext("%(n)s foto", "%(n)s foto", data["photos"])
-                       % {"n": data["photos"]})
-    return HistoryEntry(event, str(ACTIONS.get(event.action, event.action)), changes, details)
-
-
-def _history_values(user: Any, family: Family, events: Sequence[AuditEvent]) -> _Values:
-    names = {p.pk: p.nama or "—" for p in Person.objects.for_user(user).filter(family=family)}
-    dup_ids = {c.get(k) for e in events for c in [(e.data or {}).get("changes", {})
-                                                  .get("duplicate_of_id") or {}]
-               for k in ("before", "after") if c.get(k)}
-    families = {f.pk: f"{f.kepala_keluarga} · {f.no_kk_masked}"
-                for f in Family.objects.for_user(user).filter(pk__in=dup_ids)}
-    return _Values(names, families)
-
-
-@login_required
-@no_store
-@require_GET
-def family_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every audit event about the family's verifications, newest first."""
-    family = get_family_for_user(request.user, pk)
-    ids = list(Verification.objects.for_user(request.user).filter(family=family)
-               .values_list("pk", flat=True))
-    # Both lookups go through the (object_type, object_id) index: the services write every
-    # event about a verification on the verification, and a change request on itself.
-    requests = ChangeRequest.objects.filter(verification_id__in=ids).values_list("pk", flat=True)
-    events = AuditEvent.objects.filter(
-        Q(object_type="verification.verification", object_id__in=[str(i) for i in ids])
-        | Q(object_type="verification.changerequest",
-            object_id__in=[str(i) for i in requests])
-    ).select_related("actor").order_by("-at", "-id")
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    values = _history_values(request.user, family, page.object_list)
-    return render(request, "web/verify_history.html", {
-        "nav": "families", "family": family, "page": page,
-        "entries": [_history_entry(e, values) for e in page.object_list]})
-
-
 urlpatterns = [
     path("verval/", worklist, name="worklist"),
     path("verval/massal/", bulk, name="verify_bulk"),
-    path("verval/kirim-desa/", submit_desa, name="verify_submit_desa"),
     path("verval/<int:pk>/", family_form, name="verify_family"),
-    path("verval/bukti/<int:pk>/", evidence_photo, name="verify_evidence"),
     path("verval/musdes/", musdes, name="verify_musdes"),
-    path("verval/musdes/<int:pk>/berita-acara/", musdes_document, name="verify_musdes_document"),
     path("verval/usulan/", proposals, name="verify_proposals"),
     path("verval/usulan/baru/", proposal_new, name="verify_proposal_new"),
     path("verval/usulan/<int:pk>/", proposal_detail, name="verify_proposal"),
-    path("keluarga/<int:pk>/riwayat/", family_history, name="family_history"),
 ]
