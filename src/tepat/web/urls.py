@@ -23,6 +23,7 @@ urlpatterns = [
     path("impor/<int:pk>/perubahan.<str:fmt>", imports.import_changes, name="import_changes"),
     # The verification campaign: each view module owns its urlpatterns.
     path("", include("tepat.web.views.verify")),
+    path("", include("tepat.web.views.proposals")),
     path("", include("tepat.web.views.review")),
     path("", include("tepat.web.views.campaigns")),
     path("", include("tepat.web.views.progress")),
