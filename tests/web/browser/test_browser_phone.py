@@ -22,9 +22,13 @@ OVERFLOW = """() => {
   const width = window.innerWidth;
   const wide = [document.scrollingElement.scrollWidth > width ? "document" : null];
   document.querySelectorAll("table.cards-sm, table.cards-sm tr, table.cards-sm td")
-    .forEach(el => { if (el.getBoundingClientRect().right > width + 0.5) wide.push(el.outerHTML.slice(0, 80)); });
+    .forEach(el => {
+      if (el.getBoundingClientRect().right > width + 0.5) wide.push(el.outerHTML.slice(0, 80));
+    });
   document.querySelectorAll(".table-wrap").forEach(wrap => {
-    if (wrap.scrollWidth > wrap.clientWidth + 1) wide.push("scrolling " + wrap.innerHTML.slice(0, 60));
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wide.push("scrolling " + wrap.innerHTML.slice(0, 60));
+    }
   });
   return wide.filter(Boolean);
 }"""
