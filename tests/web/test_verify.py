@@ -381,7 +381,9 @@ def _member_blocks(response) -> int:
 def test_the_proposal_form_starts_with_one_member_block(client_for, campaign, registry):
     response = client_for("operator_desa").get(reverse("verify_proposal_new"))
     assert _member_blocks(response) == 1
-    assert 'value="add_member"' in response.content.decode()
+    page = response.content.decode()
+    assert 'value="add_member"' in page
+    assert "{#" not in page and "#}" not in page  # no template comment leaks into the page
 
 
 def test_add_member_without_javascript_posts_back_one_more_block_and_saves_nothing(
@@ -610,3 +612,15 @@ def test_a_family_sharing_a_person_comes_first_as_a_likely_duplicate(client_for,
     options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select)
     assert options[0][0] == str(abdul.pk) and options[0][1].endswith(" · kemungkinan ganda")
     assert all("kemungkinan ganda" not in label for _pk, label in options[1:])
+
+
+def test_the_family_form_asks_for_the_outcome_before_the_member_table(client_for, campaign,
+                                                                       registry):
+    from tepat.verification.models import Verification
+
+    v = Verification.objects.filter(campaign=campaign, desa_id="35.13.20.2001").first()
+    page = client_for("operator_desa").get(reverse("verify_family", args=[v.pk])).content.decode()
+    assert page.index('name="outcome"') < page.index('class="members cards-sm"')
+    assert page.count("<form method=\"post\" enctype") == 1  # one form spans both
+    assert "{#" not in page and "#}" not in page
+    assert 'data-filter-select="id_duplicate_of"' in page

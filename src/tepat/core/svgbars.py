@@ -20,7 +20,7 @@ TEXT = "#1f2a2e"
 MUTED = "#5b676b"
 GRID = "#e3e7e5"
 PAD = 4
-LABEL_ROW = 16
+LABEL_ROW = 17
 BAR = 14
 ROW_GAP = 8
 LEGEND_ROW = 18
@@ -52,29 +52,29 @@ def nice_max(value: float) -> float:
     return 10 * exponent  # pragma: no cover
 
 
-def _text(x: float, y: float, content: str, *, size: int = 12, anchor: str = "start",
+def _text(x: float, y: float, content: str, *, size: int = 13, anchor: str = "start",
           colour: str = TEXT, weight: str = "normal") -> str:
     return (f'<text x="{x:g}" y="{y:g}" font-size="{size}" text-anchor="{anchor}" '
             f'fill="{colour}" font-weight="{weight}">{escape(content)}</text>')
 
 
-def _legend(series: Sequence[Series], width: int, legend_width: Callable[[str], float],
+def _legend(series: Sequence[Series], width: int, legend_width: Callable[[str, int], float],
             ) -> tuple[list[str], float]:
     """Swatches and names, wrapped into rows; returns the parts and the height used."""
     parts: list[str] = []
     x, y = PAD, PAD
     for s in series:
-        needed = SWATCH + 4 + legend_width(s.name) + 12
+        needed = SWATCH + 4 + legend_width(s.name, 12) + 12
         if x > PAD and x + needed > width - PAD:
             x, y = PAD, y + LEGEND_ROW
         parts.append(f'<rect x="{x:g}" y="{y + 2:g}" width="{SWATCH}" height="{SWATCH}" '
                      f'fill="{escape(s.colour)}"/>')
-        parts.append(_text(x + SWATCH + 4, y + SWATCH + 1, s.name, size=11))
+        parts.append(_text(x + SWATCH + 4, y + SWATCH + 1, s.name, size=12))
         x += needed
     return parts, (y + LEGEND_ROW + 4 if series else PAD)
 
 
-def _approx_width(text: str, size: int = 11) -> float:
+def _approx_width(text: str, size: int) -> float:
     """A text's width at `size` px without measuring it: ~0.56 em a character."""
     return len(text) * size * 0.56
 
@@ -98,7 +98,7 @@ def stacked_bars_svg(labels: Sequence[str], series: Sequence[Series], *, title: 
     rows_top, legend_end = y, len(parts)
     for index, label in enumerate(labels):
         suffix = f" {unit}" if unit else ""
-        parts.append(_text(plot_left, y + 12, f"{label} · {fmt(totals[index])}{suffix}"))
+        parts.append(_text(plot_left, y + 13, f"{label} · {fmt(totals[index])}{suffix}"))
         bar_y = y + LABEL_ROW
         parts.append(f'<rect x="{plot_left}" y="{bar_y:g}" width="{span}" height="{BAR}" '
                      f'fill="{GRID}" opacity="0.5"/>')
@@ -133,6 +133,6 @@ def _axis(left: float, span: float, top_y: float, bottom_y: float, top: float,
         grid.append(f'<line x1="{x:g}" x2="{x:g}" y1="{top_y:g}" y2="{bottom_y - ROW_GAP:g}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
-        ticks.append(_text(x, bottom_y + 8, fmt(top * i / 4), size=10, anchor=anchor,
+        ticks.append(_text(x, bottom_y + 8, fmt(top * i / 4), size=11, anchor=anchor,
                            colour=MUTED))
     return grid, ticks
