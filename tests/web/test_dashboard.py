@@ -162,3 +162,10 @@ def test_the_dashboard_counts_a_linked_person_once_and_says_so(client_for, regis
     page = client.get(DASHBOARD + "?sumber=p3ke").content.decode()
     assert "Jiwa dihitung sekali per orang" in page
     assert DesaStat.objects.filter(source="p3ke").aggregate(n=Sum("persons"))["n"] == 17 - 1
+
+
+@pytest.mark.parametrize("persona", ["operator_kecamatan", "operator_desa"])
+def test_below_the_regency_the_chart_is_inline_svg_without_plotly(client_for, registry, persona):
+    html = client_for(persona).get(DASHBOARD, {"sumber": "p3ke"}).content.decode()
+    assert 'class="bar-chart"' in html and "Desil 1" in html
+    assert "plotly" not in html.lower()

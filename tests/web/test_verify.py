@@ -326,7 +326,7 @@ def test_the_final_batch_needs_the_berita_acara(client_for, campaign, registry):
     saved = client.post(reverse("verify_musdes"), {
         "held_on": "2024-03-20", "attendance": "41",
         "berita_acara": SimpleUploadedFile("ba.pdf", b"%PDF-1.4 berita acara")})
-    assert saved.status_code == 302
+    assert saved.status_code == 302, saved.context["problems"]
     page = client.get(reverse("verify_musdes")).content.decode()
     document = re.search(r'href="([^"]+)" data-document', page).group(1)
     assert client.get(document)["Content-Type"] == "application/pdf"
@@ -377,6 +377,52 @@ def test_a_proposal_shows_its_registry_duplicates_before_it_is_sent(client_for, 
                                                      **{**seen, "version": proposal.version}))
     proposal.refresh_from_db()
     assert proposal.review == "SUBMITTED" and proposal.no_kk == sutrisno.no_kk  # kept
+
+
+SUMI = {"a1-nama": "Sumi", "a1-hubungan": "2", "a1-jenis_kelamin": "2",
+        "a1-tanggal_lahir": "1975-05-05"}
+
+
+def _member_blocks(response) -> int:
+    return response.content.decode().count('class="new-member"')
+
+
+def test_the_proposal_form_starts_with_one_member_block(client_for, campaign, registry):
+    response = client_for("operator_desa").get(reverse("verify_proposal_new"))
+    assert _member_blocks(response) == 1
+    page = response.content.decode()
+    assert 'value="add_member"' in page
+    assert "{#" not in page and "#}" not in page  # no template comment leaks into the page
+
+
+def test_add_member_without_javascript_posts_back_one_more_block_and_saves_nothing(
+        client_for, campaign, registry):
+    from tepat.verification.models import Proposal
+
+    client = client_for("operator_desa")
+    response = client.post(reverse("verify_proposal_new"), _proposal_post(action="add_member"))
+    assert response.status_code == 200 and not Proposal.objects.exists()
+    assert _member_blocks(response) == 2
+    page = response.content.decode()
+    assert 'value="Wagiman"' in page  # what was typed comes back
+    assert 'name="a1-nama" id="id_a1-nama" value="" maxlength="150" autocomplete="off" autofocus' \
+        in page
+    assert "Belum disimpan" not in page  # nothing was checked yet
+    again = client.post(reverse("verify_proposal_new"), _proposal_post(
+        action="add_member", **{"a1-nama": "Sumi", "a1-hubungan": "2"}))
+    assert _member_blocks(again) == 3
+    saved = client.post(reverse("verify_proposal_new"), _proposal_post(**SUMI, **{"a2-nama": ""}))
+    assert saved.status_code == 302, saved.context["problems"]
+    assert [m["nama"] for m in Proposal.objects.get().members] == ["Wagiman", "Sumi"]
+
+
+def test_a_saved_proposal_shows_its_members_without_empty_blocks(client_for, campaign, registry):
+    from tepat.verification.models import Proposal
+
+    client = client_for("operator_desa")
+    client.post(reverse("verify_proposal_new"), _proposal_post(**SUMI))
+    page = client.get(reverse("verify_proposal", args=[Proposal.objects.get().pk]))
+    assert _member_blocks(page) == 2
 
 
 def test_a_proposal_without_a_head_is_refused(client_for, campaign, registry):
@@ -575,3 +621,15 @@ def test_a_family_sharing_a_person_comes_first_as_a_likely_duplicate(client_for,
     options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select)
     assert options[0][0] == str(abdul.pk) and options[0][1].endswith(" · kemungkinan ganda")
     assert all("kemungkinan ganda" not in label for _pk, label in options[1:])
+
+
+def test_the_family_form_asks_for_the_outcome_before_the_member_table(client_for, campaign,
+                                                                       registry):
+    from tepat.verification.models import Verification
+
+    v = Verification.objects.filter(campaign=campaign, desa_id="35.13.20.2001").first()
+    page = client_for("operator_desa").get(reverse("verify_family", args=[v.pk])).content.decode()
+    assert page.index('name="outcome"') < page.index('class="members cards-sm"')
+    assert page.count("<form method=\"post\" enctype") == 1  # one form spans both
+    assert "{#" not in page and "#}" not in page
+    assert 'data-filter-select="id_duplicate_of"' in page

@@ -597,7 +597,7 @@ def possible_duplicates(desa_code: str, family: NewFamily, *, limit: int = 20) -
 def _exact_duplicates(desa_code: str, family: NewFamily, limit: int) -> list[Family]:
     match, _niks, _kk, _head = _matching(desa_code, family)
     # Regency-wide on purpose (the family may be registered in another desa); only ids are
-    # stored, pages show only those in the viewer's area (web/views/verify.py), and a match
+    # stored, pages show only those in the viewer's area (web/views/proposals.py), and a match
     # outside it becomes a `CrossAreaDuplicate` for whoever may see it (DESIGN.md §10).
     return list(Family.objects.unscoped("usulan: possible duplicates searched regency-wide")
                 .filter(match).select_related("desa")[:limit])

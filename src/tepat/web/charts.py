@@ -1,5 +1,10 @@
-"""Plotly charts rendered on the server to a <div> + one inline script (plotly.js is served by
-`views.assets.plotly_js`, never from a CDN). The inline script carries the request's CSP nonce."""
+"""The dashboard's desil chart, two ways.
+
+- Plotly, rendered on the server to a <div> + one inline script (plotly.js, 1.4 MB gzipped, is
+  served by `views.assets.plotly_js`, never from a CDN; the inline script carries the request's
+  CSP nonce): only on the regency's pages, read on a desktop, where zoom and hover are worth it.
+- Inline SVG (`tepat.core.svgbars`): for every page a desa operator, a kecamatan or an official
+  opens, on a phone and a slow link (issue 19 §5: ≤ 200 KB a page)."""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ from functools import lru_cache
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from tepat.core.svgbars import Series, stacked_bars_svg
 from tepat.web.flags import english
 
 # Desil 1 (poorest) darkest; same hue family as the map.
@@ -99,3 +106,15 @@ def families_by_desil_html(
 def _desil_chart(names: tuple[str, ...], series: tuple[tuple[int | None, tuple[int, ...]], ...],
                  unit: str, language: str, div_id: str) -> str:
     return _plotly_html(families_by_desil_figure(names, dict(series), unit), div_id)
+
+
+def _grouped(value: float) -> str:
+    return number_format(round(value), force_grouping=True)
+
+
+def families_by_desil_svg(names: Sequence[str], series: dict[int | None, Sequence[int]],
+                          unit: str, *, title: str) -> str:
+    """The same chart as `families_by_desil_figure`, as inline SVG (escaped by svgbars)."""
+    layers = [Series(desil_label(desil), _colour(desil), counts)
+              for desil, counts in series.items()]
+    return stacked_bars_svg(list(names), layers, title=title, unit=unit, fmt=_grouped)

@@ -245,6 +245,11 @@ def member_rows(members: Sequence[Any], corrections: Sequence[Mapping[str, Any]]
     return rows
 
 
+def posted_rows(data: Mapping[str, Any]) -> int:
+    """How many member blocks a posted form had (filled or not)."""
+    return len({m.group(1) for key in data if (m := NEW_ROW.match(key))})
+
+
 def new_member_rows(saved: Sequence[Mapping[str, Any]], data: Mapping[str, Any] | None = None,
                     *, minimum: int = 0, blank: int = 1) -> list[NewMemberRow]:
     """Rows of new members: the saved ones (NIK masked) or the filled POSTed ones, then `blank`

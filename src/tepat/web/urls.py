@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("tepat.web.views.history")),
     path("", include("tepat.web.views.review_family")),
     path("", include("tepat.web.views.change_requests")),
+    path("", include("tepat.web.views.proposals")),
     path("", include("tepat.web.views.review")),
     path("", include("tepat.web.views.campaigns")),
     path("", include("tepat.web.views.progress")),

@@ -20,7 +20,7 @@ from tepat.accounts import roles
 from tepat.registry.clusters import counted_once
 from tepat.registry.models import Source
 from tepat.web.areas import DESA, KECAMATAN, Area, area_of
-from tepat.web.charts import families_by_desil_html
+from tepat.web.charts import families_by_desil_html, families_by_desil_svg
 from tepat.web.dashboard import Summary, summarize
 from tepat.web.maps import choropleth_svg
 from tepat.web.metric_maps import drawn_level, fallback_note, shapes
@@ -60,12 +60,22 @@ def _map_svg(user: Any, area: Area, summary: Summary) -> tuple[str, str]:
                           fmt=_number), ""
 
 
-def _chart_html(request: HttpRequest, summary: Summary) -> str:
+def _chart_html(request: HttpRequest, area: Area, summary: Summary) -> str:
+    """Plotly for the regency (a desktop page with 24 kecamatan to compare); inline SVG for a
+    kecamatan, a desa or an official, read on a phone (no 1.4 MB script to fetch)."""
     if not summary.families:
         return ""
-    return families_by_desil_html(
-        [unit.name for unit in summary.units], summary.series(), unit=_("keluarga"),
-        div_id="chart-desil", nonce=str(get_nonce(request)))
+    names = [unit.name for unit in summary.units]
+    if uses_plotly(area):
+        return families_by_desil_html(names, summary.series(), unit=_("keluarga"),
+                                      div_id="chart-desil", nonce=str(get_nonce(request)))
+    return families_by_desil_svg(names, summary.series(), unit=_("keluarga"),
+                                 title=_("Keluarga per desa/kelurahan menurut desil"))
+
+
+def uses_plotly(area: Area) -> bool:
+    """The regency (and a province) compares kecamatan: there the chart is interactive."""
+    return area.unit_level == KECAMATAN
 
 
 @login_required
@@ -86,8 +96,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "source_label": Source(summary.source).label if summary.source else "",
         "by_kecamatan": area.unit_level == KECAMATAN,
         "can_list": roles.can_view_registry(request.user),
-        # Both are built from escaped parts: maps.py escapes every text, plotly encodes its JSON.
+        # Built from escaped parts: maps.py and svgbars escape every text, plotly encodes
+        # its JSON.
         "map_svg": mark_safe(map_svg),
         "map_note": map_note,
-        "chart_html": mark_safe(_chart_html(request, summary)),
+        "chart_html": mark_safe(_chart_html(request, area, summary)),
+        "plotly": uses_plotly(area),
     })
