@@ -139,7 +139,8 @@ def import_changes(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     recover_interrupted()
     progress = read_progress(get_batch_for_user(request.user, pk))
-    return JsonResponse({key: progress.get(key) for key in ("status", "progress", "label")})
+    return JsonResponse({key: progress.get(key)
+                         for key in ("status", "status_label", "progress", "label")})
 
 
 @import_required

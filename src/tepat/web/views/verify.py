@@ -37,7 +37,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tepat.accounts import roles
 from tepat.audit.models import AuditEvent
-from tepat.core import codes
 from tepat.core.corrections import REMOVE_WHY
 from tepat.core.identity import NUMBER_LENGTH, mask, normalize_number
 from tepat.core.outcomes import DESA_EDITABLE, MAMPU_REASONS, OUTCOMES, PENDING_LABEL, Review
@@ -60,6 +59,7 @@ from tepat.verification.selectors import current_campaign
 from tepat.web import forms_verify as vf
 from tepat.web.access import get_family_for_user, no_store, role_required
 from tepat.web.areas import DESA, area_of, level_of
+from tepat.web.code_labels import code_label
 from tepat.web.paging import keyed_page
 from tepat.web.verify_duplicates import duplicate_choices
 from tepat.web.views.families import family_sections
@@ -420,7 +420,8 @@ def describe_correction(op: dict[str, Any], names: dict[int, str]) -> str:
         return _("%(who)s menjadi kepala keluarga") % {"who": who}
     if kind == "add":
         return _("Tambah anggota %(name)s (%(rel)s, lahir %(birth)s, NIK %(nik)s)") % {
-            "name": op.get("nama"), "rel": codes.HUBUNGAN.label(op.get("hubungan")) or "—",
+            "name": op.get("nama"),
+            "rel": code_label("hubungan_dengan_kepala_keluarga", op.get("hubungan")) or "—",
             "birth": op.get("tanggal_lahir") or "—", "nik": nik}
     if kind == "address":
         return _("Alamat menjadi: %(alamat)s") % {"alamat": op.get("alamat")}
@@ -697,8 +698,8 @@ def _render_proposal(request: HttpRequest, place: Place, form: vf.ProposalForm,
 def _member_list(members: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """An usulan's members as a reader sees them (NIK masked, codes labelled)."""
     return [{"nama": m.get("nama", ""), "nik": mask(m.get("nik")),
-             "hubungan": codes.HUBUNGAN.label(m.get("hubungan")) or "—",
-             "jenis_kelamin": codes.JENIS_KELAMIN.label(m.get("jenis_kelamin")) or "—",
+             "hubungan": code_label("hubungan_dengan_kepala_keluarga", m.get("hubungan")) or "—",
+             "jenis_kelamin": code_label("jenis_kelamin", m.get("jenis_kelamin")) or "—",
              "tanggal_lahir": m.get("tanggal_lahir", "")} for m in members]
 
 
