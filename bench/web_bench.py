@@ -51,14 +51,14 @@ def measure(requests: int) -> list[tuple[str, str, float, float, int]]:
     pages = [
         ("dashboard", "admin", reverse("dashboard")),
         ("dashboard", "kec.tegalsiwalan", reverse("dashboard")),
-        ("dashboard", "desa.tegalsiwalan", reverse("dashboard")),
+        ("dashboard", "desa.malesanwetan", reverse("dashboard")),
         ("family list, page 1", "admin", reverse("families")),
         ("family list, page 200", "admin", reverse("families") + "?page=200"),
         ("family list, desil 1", "admin", reverse("families") + "?desil=1"),
         ("family list, kecamatan", "admin", reverse("families") + "?kecamatan=35.13.20"),
         ("family list, desa + desil", "admin", reverse("families") + f"?desa={desa}&desil=2"),
         ("family list", "kec.tegalsiwalan", reverse("families")),
-        ("family list", "desa.tegalsiwalan", reverse("families")),
+        ("family list", "desa.malesanwetan", reverse("families")),
     ]
     head_nik = Family.objects.filter(kecamatan_id="35.13.20").values_list("nik", flat=True)[0]
     pages += [

@@ -39,7 +39,7 @@ DEMO_USERS = [
     ("opd.dinsos", Role.OPD, "35.13", "Dinas Sosial"),
     ("pejabat", Role.PEJABAT, "35.13.20", ""),
     ("kec.tegalsiwalan", Role.OPERATOR_KECAMATAN, "35.13.20", ""),
-    ("desa.tegalsiwalan", Role.OPERATOR_DESA, "35.13.20.2001", ""),
+    ("desa.malesanwetan", Role.OPERATOR_DESA, "35.13.20.2001", ""),
 ]
 
 
@@ -138,7 +138,7 @@ class Command(BaseCommand):
         self.stdout.write("Membuat kampanye verval demo …")
         demo.build(
             User.objects.get(username="admin"),
-            desa_user=User.objects.get(username="desa.tegalsiwalan"),
+            desa_user=User.objects.get(username="desa.malesanwetan"),
             kecamatan_user=User.objects.get(username="kec.tegalsiwalan"),
             seed=seed, echo=self.stdout.write,
         )
