@@ -49,7 +49,8 @@ def entries(gesek) -> dict:
     return {e.kepala_keluarga: e for e in gesek.target_list.entries.all()}
 
 
-def test_the_kept_report_is_the_computed_one_and_is_reused_while_nothing_changes(delivered):
+def test_the_kept_report_is_the_computed_one_and_is_reused_while_nothing_changes(
+        delivered):  # noqa: F811
     assert_same_as_computed()
     first = kept_report("35.13")
     with CaptureQueriesContext(connection) as queries:
@@ -107,7 +108,7 @@ WRITES = {"intervention": _add_intervention, "visit": _record_visit, "need": _re
 
 @pytest.mark.parametrize("write", list(WRITES))
 def test_after_each_kind_of_write_the_page_shows_the_new_figures(
-        write, delivered, users, registry, client_for):
+        write, delivered, users, registry, client_for):  # noqa: F811
     before = {area: figures(kept_report(area)) for area in AREAS}
     WRITES[write](delivered, users, registry)
     after = {area: figures(report(area=area)) for area in AREAS}
