@@ -94,3 +94,30 @@ def test_every_page_in_english_shows_no_indonesian_label_of_the_code_lists(world
                     failures.append(f"{p.name} {url_name} {url}: {found}")
     assert pages > 100, pages
     assert not failures, f"{len(failures)} of {pages} pages:\n" + "\n".join(failures)
+
+
+@pytest.fixture
+def indicators_packaged(db):
+    from tepat.indicators.services import load_packaged
+
+    return load_packaged()
+
+
+def test_the_public_extreme_poverty_figure_carries_its_unverified_flag(client, indicators_packaged):
+    from django.urls import reverse
+
+    html = client.get(reverse("public")).content.decode()
+    assert 'data-flag="unverified">belum diverifikasi</span>' in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = visible_text(client.get(reverse("public")).content.decode())
+    assert "unverified" in english and "Share of people in extreme poverty" in english
+    assert "Persentase penduduk miskin ekstrem" not in english
+
+
+def test_the_login_names_the_user_name_once(client, users):
+    from django.urls import reverse
+
+    html = client.post(reverse("login"), {"username": "admin", "password": "salah sekali"}
+                       ).content.decode()
+    assert "Masukkan nama pengguna dan sandi yang benar" in html
+    assert "nama pengguna nama pengguna" not in html
