@@ -112,7 +112,7 @@ class TargetForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}))
     flags = forms.MultipleChoiceField(label=_("Penanda"), required=False,
                                       choices=[(core.UNVERIFIED,
-                                                core.FLAG_LABELS[core.UNVERIFIED])],
+                                                _(core.FLAG_LABELS[core.UNVERIFIED]))],
                                       widget=forms.CheckboxSelectMultiple)
 
     def clean_value(self) -> Decimal:
