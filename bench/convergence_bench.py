@@ -9,7 +9,9 @@ team per kecamatan with officials and assignments, visits, needs, 20 programmes 
 and `--interventions` delivered interventions (about 70 % to target families, some of them the
 same aid twice, the rest to families off the list). Then it times `report()` for the regency
 and for one kecamatan, `tepat convergence --format json` and the page through Django's test
-client (server time: middleware, view, queries, template; no network).
+client (server time: middleware, view, queries, template; no network), `--requests` times
+each, with median and p95. The page reads the report kept between requests (issue 19 §9:
+`kept_report`), computed at the warm-up request; `report()` above is the computation itself.
 """
 
 from __future__ import annotations
