@@ -110,7 +110,7 @@ def test_the_public_extreme_poverty_figure_carries_its_unverified_flag(client, i
     assert 'data-flag="unverified">belum diverifikasi</span>' in html
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = visible_text(client.get(reverse("public")).content.decode())
-    assert "unverified" in english and "Share of people in extreme poverty" in english
+    assert "not yet verified" in english and "Share of people in extreme poverty" in english
     assert "Persentase penduduk miskin ekstrem" not in english
 
 

@@ -43,6 +43,15 @@ def flag_badges(flags: tuple[str, ...]) -> list[dict[str, str]]:
              "severity": "error" if f == core.CONFLICT else "warning"} for f in flags]
 
 
+def conflict_text(text: str) -> str:
+    """A conflict between sources in the reader's language (the core writes Indonesian)."""
+    if not isinstance(text, core.ConflictText):
+        return text
+    return _("%(year)s %(label)s: %(kept)s dipakai; berbeda dengan %(rivals)s. Periksa ke "
+             "BPS.") % {"year": text.year, "label": label(text.label), "kept": text.kept,
+                        "rivals": text.rivals}
+
+
 # --- the page ----------------------------------------------------------------------------------
 
 
@@ -144,7 +153,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
         "nav": "indicators",
         "p0": _headline(head.p0), "extreme": _headline(head.extreme),
         "sections": _sections(series),
-        "conflicts": [c for s in series for c in s.conflicts],
+        "conflicts": [conflict_text(c) for s in series for c in s.conflicts],
         "fgt": _fgt(selectors.fgt_table()),
         "may_manage": roles.can_manage_indicators(request.user),
     })
