@@ -22,7 +22,8 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import IO
 
-from django.db.models import BigIntegerField, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from tepat.audit.services import latest_mark, watch
@@ -316,11 +317,15 @@ def change_stamp(target_list: TargetList) -> tuple:
     mark of the writes they read (`TOPIC`), the latest row of each table they read (a row
     written without its event still moves it), and the tallies of the other campaigns (their
     verifications graduate families: `later_verifications`)."""
-    later = (CampaignStat.objects.exclude(campaign_id=target_list.campaign_id)
-             .aggregate(n=Count("id"), s=Sum("id")))
-    tables = tuple(model.objects.aggregate(m=Max("id"))["m"]
-                   for model in (Intervention, Need, Visit, Assignment, TeamMember, TargetList))
-    return latest_mark(TOPIC), tables, later["n"], later["s"]
+    latest = ", ".join(f"(SELECT MAX(id) FROM {connection.ops.quote_name(m._meta.db_table)})"
+                       for m in (Intervention, Need, Visit, Assignment, TeamMember, TargetList))
+    stat = connection.ops.quote_name(CampaignStat._meta.db_table)
+    other = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:  # one round trip: every part is an index lookup
+        cursor.execute(f"SELECT {latest}, COUNT(id), SUM(id) FROM {stat} "  # noqa: S608
+                       f"WHERE campaign_id {other} %s", [target_list.campaign_id])
+        tables = cursor.fetchone()
+    return latest_mark(TOPIC), tuple(tables)
 
 
 def kept_report(area: str | None = None) -> Report | None:
