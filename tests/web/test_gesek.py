@@ -358,10 +358,10 @@ def test_fully_assigned_is_said_only_when_every_target_family_has_an_official(rf
     request = rf.get(reverse("gesek_home"))
     request.user = users.admin
     context = {"rows": [], "without_team": [], "read_only": False, "target_list": None,
-               "totals": {"unassigned": 641, "targets": 700}}
+               "totals": {"unassigned": 641, "targets": 700, "visited": 0}}
     html = render_to_string("web/gesek_home.html", context, request=request)
     assert "Belum terbagi habis: 641 keluarga sasaran belum punya pendamping." in html
     assert f'href="{reverse("gesek_assign")}"' in html and "Terbagi habis</strong>" not in html
-    context["totals"] = {"unassigned": 0, "targets": 700}
+    context["totals"] = {"unassigned": 0, "targets": 700, "visited": 0}
     html = render_to_string("web/gesek_home.html", context, request=request)
     assert 'data-coverage="complete"' in html and "Belum terbagi habis" not in html
