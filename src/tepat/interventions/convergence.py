@@ -311,12 +311,13 @@ _KEPT_AREAS = 32
 _KEPT_LOCK = threading.Lock()
 
 
-@unscoped_access("convergence: change stamp of the figures (max ids, tally sums)")
 def change_stamp(target_list: TargetList) -> tuple:
-    """What the figures of `target_list` come from, as a few index lookups: the latest change
-    mark of the writes they read (`TOPIC`), the latest row of each table they read (a row
-    written without its event still moves it), and the tallies of the other campaigns (their
-    verifications graduate families: `later_verifications`)."""
+    """What the figures of `target_list` come from, in two queries: the latest change mark of
+    the writes they read (`TOPIC`), the latest row of each table they read (a row written
+    without its event still moves it; index lookups), and the count and id sum of the tallies
+    of the other campaigns (a few thousand rows; their verifications graduate families:
+    `later_verifications`; a tally is only ever replaced by a newer row, see
+    `verification.reporting.tally_stamp`)."""
     latest = ", ".join(f"(SELECT MAX(id) FROM {connection.ops.quote_name(m._meta.db_table)})"
                        for m in (Intervention, Need, Visit, Assignment, TeamMember, TargetList))
     stat = connection.ops.quote_name(CampaignStat._meta.db_table)
