@@ -221,6 +221,15 @@ class Report:
             self.analysis.families, lambda r: r.family.kecamatan, self.names, self.teams))
 
     @cached_property
+    def no_intervention(self) -> list[core.FamilyConvergence]:
+        """The flagged lists, made once per kept report (not per page of the list)."""
+        return self.analysis.no_intervention
+
+    @cached_property
+    def double_aid(self) -> list[core.FamilyConvergence]:
+        return self.analysis.double_aid
+
+    @cached_property
     def by_desa(self) -> list[core.Coverage]:
         return core.ranking(core.coverage_by(
             self.analysis.families, lambda r: r.family.desa, self.names))

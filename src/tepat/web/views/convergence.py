@@ -62,7 +62,7 @@ def _source(rep: Report, programme_id: int) -> str:
 
 
 def _flagged_page(request: HttpRequest, rep: Report, which: str) -> Page:
-    rows = rep.analysis.no_intervention if which == "tanpa" else rep.analysis.double_aid
+    rows = rep.no_intervention if which == "tanpa" else rep.double_aid
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
