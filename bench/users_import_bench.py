@@ -93,16 +93,16 @@ def main() -> None:
         connection.close()
         shutil.copy(pristine, db)
         admin = User.objects.select_related("area").get(username="admin")
-        seconds, report = timed(lambda: check_file(path, actor=admin))
+        seconds, report = timed(lambda admin=admin: check_file(path, actor=admin))
         assert report.ok and len(report.new) == accounts, report.problems[:3]
         steps["check (preview)"].append(seconds)
-        seconds, report = timed(lambda: import_users(path, actor=admin))
+        seconds, report = timed(lambda admin=admin: import_users(path, actor=admin))
         assert len(report.issued) == accounts
         steps["import"].append(seconds)
-        seconds, sheets = timed(lambda: write_sheets(report.issued, HOME / "lembar",
+        seconds, sheets = timed(lambda report=report: write_sheets(report.issued, HOME / "lembar",
                                                      "https://tepat.example/aktivasi/"))
         steps["activation sheets (24+1 HTML)"].append(seconds)
-        seconds, again = timed(lambda: import_users(path, actor=admin))
+        seconds, again = timed(lambda admin=admin: import_users(path, actor=admin))
         assert not again.issued and len(again.existing) == accounts
         steps["same file again"].append(seconds)
     print(f"Accounts for a regency: {accounts} accounts from one .xlsx, SQLite, "

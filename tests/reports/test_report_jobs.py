@@ -207,3 +207,23 @@ def test_requesting_from_the_page_goes_to_the_job(scene, client_for, settings):
     bad = client.post(reverse("report_request"), {"jenis": "quarterly", "format": "pdf",
                                                   "triwulan": "kuartal"}, follow=True)
     assert "TAHUNQn" in bad.content.decode()
+
+
+def test_the_job_state_agrees_with_its_progress_in_the_readers_language(
+        scene, users, settings, client_for):
+    """Issue 19 §8: a job said "Dalam antrean" at 85 %, and its note read "id / en"."""
+    from tepat.reports.models import JobStatus, ReportJob
+
+    job = ReportJob.objects.create(kind="rakor", format="xlsx", requested_by=users.admin,
+                                   status=JobStatus.QUEUED, progress=85,
+                                   message="Menyusun berkas XLSX / rendering the XLSX file")
+    client = client_for("admin")
+    html = client.get(reverse("report_job", args=[job.pk])).content.decode()
+    assert "Sedang dibuat</span>" in html and "Dalam antrean" not in html
+    assert "Menyusun berkas XLSX" in html and "rendering the" not in html
+    progress = client.get(reverse("report_progress", args=[job.pk])).json()
+    assert progress == {"status": "queued", "status_label": "Sedang dibuat", "progress": 85,
+                        "label": "Menyusun berkas XLSX"}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    progress = client.get(reverse("report_progress", args=[job.pk])).json()
+    assert progress["label"] == "Rendering the XLSX file"

@@ -348,3 +348,20 @@ def test_an_official_is_corrected_by_the_admin_only(gesek, client_for):
     assert Official.objects.get(pk=gesek.junior.pk).base_id == "35.13.20.2002"
     assert not Official.objects.get(pk=gesek.junior.pk).active  # unticked: deactivated
     assert client.get(reverse("gesek_official_edit", args=[999_999])).status_code == 404
+
+
+def test_fully_assigned_is_said_only_when_every_target_family_has_an_official(rf, users):
+    """Issue 19 §8: every kecamatan had a team, 641 families had no official, and the page said
+    "Terbagi habis"."""
+    from django.template.loader import render_to_string
+
+    request = rf.get(reverse("gesek_home"))
+    request.user = users.admin
+    context = {"rows": [], "without_team": [], "read_only": False, "target_list": None,
+               "totals": {"unassigned": 641, "targets": 700, "visited": 0}}
+    html = render_to_string("web/gesek_home.html", context, request=request)
+    assert "Belum terbagi habis: 641 keluarga sasaran belum punya pendamping." in html
+    assert f'href="{reverse("gesek_assign")}"' in html and "Terbagi habis</strong>" not in html
+    context["totals"] = {"unassigned": 0, "targets": 700, "visited": 0}
+    html = render_to_string("web/gesek_home.html", context, request=request)
+    assert 'data-coverage="complete"' in html and "Belum terbagi habis" not in html

@@ -82,8 +82,8 @@ def test_a_running_batch_shows_a_progress_bar_that_polls(client_for, users, impo
     assert '<script nonce="' in html
     assert response["Cache-Control"] == "no-store"
     progress = client.get(reverse("import_progress", args=[batch.pk])).json()
-    assert progress == {"status": "running", "progress": 42,
-                        "label": "Menyimpan keluarga / saving families"}
+    assert progress == {"status": "running", "status_label": "Berjalan",
+                        "progress": 42, "label": "Menyimpan keluarga"}  # one language (i19 §8)
 
 
 def test_a_done_batch_shows_counts_in_both_units_and_flag_meanings(client_for, users, import_dir):
@@ -99,8 +99,10 @@ def test_a_done_batch_shows_counts_in_both_units_and_flag_meanings(client_for, u
     for text in ("Selesai", "Baru", ">100<", ">390<", ">15<", ">12<", "(keluarga)", "(jiwa)",
                  "NIK yang sama tercatat lebih dari sekali dalam impor ini",
                  "No. KK harus 16 angka", "3 baris kosong dilewati", "detik", "7 jiwa",
-                 "2 keluarga"):
+                 "2 keluarga", "Membaca berkas", "Menyimpan ke registri"):
         assert text in html, text
+    for raw in ("NIK_DUPLICATE</span>", "/ File a.csv", ">read<", ">write<"):  # issue 19 §8
+        assert raw not in html, raw
     assert "<script" not in html.split("</footer>")[1]  # no polling once finished
 
 

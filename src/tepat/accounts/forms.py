@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from tepat.accounts.models import Role
@@ -87,3 +87,14 @@ class PasswordResetForm(ReasonForm):
         help_text=_("Kosongkan agar Tepat membuat kata sandi acak yang ditampilkan sekali."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with its own wrong-password message: Django's Indonesian catalogue
+    puts "nama pengguna" before %(username)s, which is already "nama pengguna" here."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Masukkan nama pengguna dan sandi yang benar. Huruf besar/kecil "
+                           "pada kedua isian berpengaruh."),
+    }

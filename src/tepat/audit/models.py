@@ -42,3 +42,16 @@ class AccessEvent(models.Model):
         ordering = ["-at", "-id"]
         # A user's reveals in the last hour/day (the limit) and per day (the digest).
         indexes = [models.Index(fields=["actor", "action", "at"], name="audit_access_actor_at")]
+
+
+class ChangeMark(models.Model):
+    """A committed write of a watched kind (`audit.services.watch`): figures kept in memory
+    from many rows (the convergence page) are read again when their topic's latest mark moves.
+    Written by `log_event` / `log_events` in the change's own transaction, so a mark is seen
+    exactly when the change is."""
+
+    topic = models.CharField(max_length=40)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "id"], name="audit_changemark_topic_id")]

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import models, transaction
 
-from tepat.audit.models import AccessEvent, AuditEvent
+from tepat.audit.models import AccessEvent, AuditEvent, ChangeMark
 
 # How many audit events one call of a write service writes:
 ONE = "one"  # exactly one
@@ -94,6 +94,32 @@ def write_service(events: str = ONE, *, none_when: str | None = None,
     return decorate
 
 
+# --- change marks: "has anything of this kind changed since?" ------------------------------------
+
+# topic -> the action prefixes whose events mark it (registered by the app that keeps figures)
+_WATCHED: dict[str, tuple[str, ...]] = {}
+
+
+def watch(topic: str, *prefixes: str) -> None:
+    """Every audit event whose action starts with one of `prefixes` marks `topic` (a
+    `ChangeMark` row in the same transaction). Every write is a write service with its audit
+    event, so a new write of a watched kind marks the topic without being told to."""
+    _WATCHED[topic] = tuple(sorted({*_WATCHED.get(topic, ()), *prefixes}))
+
+
+def _mark(action: str) -> None:
+    for topic, prefixes in _WATCHED.items():
+        if action.startswith(prefixes):
+            ChangeMark.objects.create(topic=topic)
+
+
+def latest_mark(topic: str) -> int:
+    """The id of the topic's latest committed mark (0: none); one index lookup."""
+    found = (ChangeMark.objects.filter(topic=topic).order_by("-id")
+             .values_list("id", flat=True).first())
+    return found or 0
+
+
 def log_event(
     action: str,
     *,
@@ -106,6 +132,7 @@ def log_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"audit event {action!r} written outside a transaction")
     _counted(1)
+    _mark(action)
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -129,6 +156,8 @@ def log_events(action: str, *, actor: Any = None, objects: list[tuple[models.Mod
         for obj, area_code, data in objects
     ]
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+    if events:
+        _mark(action)
     _counted(len(events))
     return len(events)
 

@@ -246,14 +246,26 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+class ConflictText(str):
+    """The Indonesian sentence of a conflict, with its parts for a page that writes it in the
+    reader's language (`year`, `label`: the indicator's Indonesian label, `kept`, `rivals`)."""
+
+    year: int
+    label: str
+    kept: str
+    rivals: str
+
+
 def _conflict_text(kept: Observation, others: Sequence[Observation]) -> str:
     def show(o: Observation) -> str:
         return f"{format_number(o.value, _decimals(o))} ({o.source})"
 
     label = INDICATORS[kept.indicator].label if kept.indicator in INDICATORS else kept.indicator
     rivals = "; ".join(show(o) for o in others)
-    return (f"{kept.year} {label}: {show(kept)} dipakai; berbeda dengan {rivals}. "
-            f"Periksa ke BPS.")
+    text = ConflictText(f"{kept.year} {label}: {show(kept)} dipakai; berbeda dengan {rivals}. "
+                        f"Periksa ke BPS.")
+    text.year, text.label, text.kept, text.rivals = kept.year, label, show(kept), rivals
+    return text
 
 
 def _pick(observations: Iterable[Observation]) -> list[tuple[Observation, str | None]]:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from django.utils.translation import gettext
+
 from tepat.core import indicators as core
 
 LINE_STYLE = {  # poverty line -> (colour, dash)
@@ -161,7 +163,7 @@ def _legend_entries(s: core.Series, comparisons: Sequence[core.Series],
     entries = []
     for segment in s.segments:
         colour, dash = LINE_STYLE.get(segment.line, ("#444", ""))
-        entries.append((f"{s.region_name}: {segment.line_label}", colour, dash, 2.2))
+        entries.append((f"{s.region_name}: {gettext(segment.line_label)}", colour, dash, 2.2))
     for index, c in enumerate(comparisons):
         colour = COMPARISON_COLOURS[index % len(COMPARISON_COLOURS)]
         for segment in c.segments:
@@ -198,7 +200,7 @@ def trend_svg(series: core.Series, *, width: int = 640, height: int = 260,
         years, values = [0], [0.0]
     total_height = height + LEGEND_ROW * len(entries)
     f = _Frame(width, total_height, years, _nice_max(max(values) * 1.12), len(entries))
-    title = f"{series.label} — {series.region_name}"
+    title = f"{gettext(series.label)} — {series.region_name}"  # core labels: the catalogue
     body = [f"<title>{escape(title)}</title>", *_axes(f, series.unit, years)]
     for index, c in enumerate(comparisons):
         body += _comparison(f, c, COMPARISON_COLOURS[index % len(COMPARISON_COLOURS)])

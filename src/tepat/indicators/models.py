@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tepat.core import indicators as core
 
-INDICATOR_CHOICES = [(code, i.label) for code, i in core.INDICATORS.items()]
-LINE_CHOICES = [(code, line.label) for code, line in core.POVERTY_LINES.items()]
+# The core's Indonesian labels, in the reader's language (tepat.web.code_labels lists them).
+INDICATOR_CHOICES = [(code, _(i.label)) for code, i in core.INDICATORS.items()]
+LINE_CHOICES = [(code, _(line.label)) for code, line in core.POVERTY_LINES.items()]
 
 
 class Observation(models.Model):

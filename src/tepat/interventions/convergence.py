@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,12 +22,14 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import IO
 
+from django.db import connection
 from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
+from tepat.audit.services import latest_mark, watch
 from tepat.core import convergence as core
 from tepat.core.outcomes import VERIFIED_STATES
-from tepat.gesek.models import Need, Official, TeamMember, TeamRole, Visit
+from tepat.gesek.models import Assignment, Need, Official, TeamMember, TeamRole, Visit
 from tepat.gesek.selectors import current_target_list
 from tepat.interventions.models import Intervention, InterventionStatus, Programme
 from tepat.regions.models import Region
@@ -33,6 +37,7 @@ from tepat.registry.clusters import jiwa_once
 from tepat.registry.models import Family
 from tepat.registry.scoping import unscoped_access
 from tepat.verification.models import (
+    CampaignStat,
     CampaignState,
     TargetList,
     TargetListEntry,
@@ -216,6 +221,15 @@ class Report:
             self.analysis.families, lambda r: r.family.kecamatan, self.names, self.teams))
 
     @cached_property
+    def no_intervention(self) -> list[core.FamilyConvergence]:
+        """The flagged lists, made once per kept report (not per page of the list)."""
+        return self.analysis.no_intervention
+
+    @cached_property
+    def double_aid(self) -> list[core.FamilyConvergence]:
+        return self.analysis.double_aid
+
+    @cached_property
     def by_desa(self) -> list[core.Coverage]:
         return core.ranking(core.coverage_by(
             self.analysis.families, lambda r: r.family.desa, self.names))
@@ -285,6 +299,67 @@ def _report(target_list: TargetList, area: str | None) -> Report:
         agencies=dict(Programme.objects.values_list("agency__code", "agency__short_name")
                       .distinct()),
     )
+
+
+# --- the report kept between requests (issue 19 §9) ----------------------------------------
+
+TOPIC = "convergence"
+# The writes the figures read: interventions and programmes, Gesek teams, officials,
+# assignments, visits and needs, registry imports (population, jiwa of beneficiaries off the
+# list), person clusters (jiwa counted once), regions, target lists and campaign states.
+# Registered by InterventionsConfig.ready(), in every process that writes.
+WATCHED = ("interventions.", "gesek.", "registry.", "linkage.", "regions.",
+           "verification.target_list.", "verification.campaign.")
+
+
+def watch_changes() -> None:
+    watch(TOPIC, *WATCHED)
+
+_KEPT: OrderedDict[tuple, tuple[tuple, Report]] = OrderedDict()
+_KEPT_AREAS = 32
+_KEPT_LOCK = threading.Lock()
+
+
+def change_stamp(target_list: TargetList) -> tuple:
+    """What the figures of `target_list` come from, in two queries: the latest change mark of
+    the writes they read (`TOPIC`), the latest row of each table they read (a row written
+    without its event still moves it; index lookups), and the count and id sum of the tallies
+    of the other campaigns (a few thousand rows; their verifications graduate families:
+    `later_verifications`; a tally is only ever replaced by a newer row, see
+    `verification.reporting.tally_stamp`)."""
+    latest = ", ".join(f"(SELECT MAX(id) FROM {connection.ops.quote_name(m._meta.db_table)})"
+                       for m in (Intervention, Need, Visit, Assignment, TeamMember, TargetList))
+    stat = connection.ops.quote_name(CampaignStat._meta.db_table)
+    other = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:  # one round trip: every part is an index lookup
+        cursor.execute(f"SELECT {latest}, COUNT(id), SUM(id) FROM {stat} "  # noqa: S608
+                       f"WHERE campaign_id {other} %s", [target_list.campaign_id])
+        tables = cursor.fetchone()
+    return latest_mark(TOPIC), tuple(tables)
+
+
+def kept_report(area: str | None = None) -> Report | None:
+    """`report(area=…)` of the current list, computed again only when `change_stamp` has
+    moved: the same figures, without reading every entry and intervention on each request.
+    (The stamp is read before the figures: a write committed in between moves it again.)"""
+    target_list = current_target_list()
+    if target_list is None:
+        return None
+    key = (target_list.pk, target_list.created_at, area)
+    stamp = change_stamp(target_list)
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None and kept[0] == stamp:
+            _KEPT.move_to_end(key)
+            return kept[1]
+    rep = report(target_list, area)
+    assert rep is not None
+    with _KEPT_LOCK:
+        _KEPT[key] = (stamp, rep)
+        _KEPT.move_to_end(key)
+        while len(_KEPT) > _KEPT_AREAS:
+            _KEPT.popitem(last=False)
+    return rep
 
 
 # --- `tepat convergence` --------------------------------------------------------------------

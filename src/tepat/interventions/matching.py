@@ -29,8 +29,9 @@ from typing import IO, Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tepat.audit.services import log_event
 from tepat.core.identity import check_kk, check_nik
@@ -85,12 +86,32 @@ def _is_valid(number: str | None, check: Any) -> bool:
     return bool(number) and not any(p.is_error for p in check(number))
 
 
-def _first_error(number: str | None, check: Any, label: str) -> str:
+Reason = tuple[str, str]  # (Indonesian, English): stored as one "id / en" pair, shown in one
+
+
+def _both(message: str, **params: Any) -> Reason:
+    """A reason in both languages, so that it reads right whoever opens the row later."""
+    pair = []
+    for language in ("id", "en"):
+        with translation.override(language):
+            pair.append(translation.gettext(message) % params)
+    return pair[0], pair[1]
+
+
+def _stored(reasons: list[Reason]) -> str:
+    """'NIK kosong; No. KK ... / NIK is empty; ...' within the column's 200 characters."""
+    return (f"{'; '.join(r[0] for r in reasons)[:98]} / "
+            f"{'; '.join(r[1] for r in reasons)[:98]}")
+
+
+def _first_error(number: str | None, check: Any, label: str) -> Reason:
     if not number:
-        return _("%(label)s kosong") % {"label": label}
+        return _both(gettext_noop("%(label)s kosong"), label=label)
     problem = next((p for p in check(number) if p.is_error), None)
-    return _("%(label)s tidak valid: %(why)s") % {"label": label,
-                                                   "why": problem.message_id if problem else ""}
+    message = gettext_noop("%(label)s tidak valid: %(why)s")
+    found = _both(message, label=label, why=problem.message_id if problem else "")
+    english = _both(message, label=label, why=problem.message_en if problem else "")
+    return found[0], english[1]
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:
@@ -164,16 +185,17 @@ def exact_matches(rows: list[BeneficiaryRow], actor: Any, *, once_per_nik: bool 
 
 def _match_one(row: BeneficiaryRow, niks: set[str], kks: set[str],
                by_nik: dict[str, dict[int, int | None]], by_kk: dict[str, list[int]]) -> _Outcome:
-    reasons = []
+    reasons: list[Reason] = []
     if row.nik in niks:
         families = by_nik.get(row.nik or "", {})
         if len(families) == 1:
             (family, person), = families.items()
             return _Outcome(row, family, person, by="nik")
         if families:
-            reasons.append(_("NIK terdaftar pada %(n)s keluarga") % {"n": len(families)})
+            reasons.append(_both(gettext_noop("NIK terdaftar pada %(n)s keluarga"),
+                                 n=len(families)))
         else:
-            reasons.append(_("NIK tidak ditemukan di registri"))
+            reasons.append(_both(gettext_noop("NIK tidak ditemukan di registri")))
     else:
         reasons.append(_first_error(row.nik, check_nik, "NIK"))
     exact = list(by_nik.get(row.nik or "", {})) if row.nik in niks else []
@@ -183,17 +205,19 @@ def _match_one(row: BeneficiaryRow, niks: set[str], kks: set[str],
             family = families_kk[0]
             return _Outcome(row, family, by_nik.get(row.nik or "", {}).get(family), by="kk")
         if len(families_kk) > 1:
-            reasons.append(_("No. KK dipakai %(n)s keluarga") % {"n": len(families_kk)})
+            reasons.append(_both(gettext_noop("No. KK dipakai %(n)s keluarga"),
+                                 n=len(families_kk)))
         elif not families_kk:
-            reasons.append(_("No. KK tidak ditemukan di registri"))
+            reasons.append(_both(gettext_noop("No. KK tidak ditemukan di registri")))
         exact += [f for f in families_kk if f not in exact]
     else:
         reasons.append(_first_error(row.no_kk, check_kk, "No. KK"))
-    return _Outcome(row, reason="; ".join(reasons)[:200], exact_families=exact)
+    return _Outcome(row, reason=_stored(reasons), exact_families=exact)
 
 
 def _duplicate(row: BeneficiaryRow, first: _Outcome) -> _Outcome:
-    reason = _("NIK ganda dalam berkas: sama dengan baris %(row)s") % {"row": first.row.row}
+    reason = _stored([_both(gettext_noop("NIK ganda dalam berkas: sama dengan baris %(row)s"),
+                            row=first.row.row)])
     exact = [first.family] if first.family else list(first.exact_families)
     return _Outcome(row, reason=reason[:200], exact_families=exact, duplicate_of=first)
 

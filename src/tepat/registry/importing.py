@@ -27,9 +27,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from tepat.audit.services import EACH, MANY, log_event, write_service
 from tepat.core.regions import national_table
+from tepat.lib import bilingual
 from tepat.pipeline import ReadError, validate_files, write_error_report
 from tepat.pipeline.mapping import validate_mapped
 from tepat.pipeline.messages import mask_numbers
@@ -77,13 +79,17 @@ def read_progress(batch: SourceBatch) -> dict[str, Any]:
     """Status, percentage and label of a batch, for the progress bar."""
     if batch.status in (BatchStatus.DONE, BatchStatus.REJECTED, BatchStatus.FAILED,
                         BatchStatus.AWAITING, BatchStatus.CANCELLED):
-        return {"status": batch.status, "progress": 100, "label": batch.get_status_display()}
+        return {"status": batch.status, "progress": 100, "label": batch.get_status_display(),
+                "status_label": batch.get_status_display()}
     path = Path(settings.IMPORT_DIR) / str(batch.pk) / "progress.json"
     try:
         note = json.loads(path.read_text())
     except (OSError, ValueError):
         note = {"progress": 0, "label": batch.get_status_display()}
-    return {"status": batch.status, **note}
+    english = (get_language() or "id").startswith("en")
+    return {"status": batch.status, **note,
+            "label": bilingual.pick(str(note.get("label") or ""), english),
+            "status_label": batch.get_status_display()}
 
 
 @write_service()

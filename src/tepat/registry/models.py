@@ -110,7 +110,9 @@ class MappingTemplate(models.Model):
 
 
 def _code_field(code_list: codes.CodeList, verbose: str) -> models.CharField:
-    return models.CharField(verbose, max_length=2, blank=True, choices=code_list.choices)
+    # The labels in the reader's language (the catalogue holds them: tepat.web.code_labels).
+    return models.CharField(verbose, max_length=2, blank=True,
+                            choices=[(code, _(label)) for code, label in code_list.choices])
 
 
 class SourceRecord(models.Model):

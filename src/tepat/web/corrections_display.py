@@ -9,9 +9,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tepat.core import codes
 from tepat.core.corrections import REMOVE_WHY
 from tepat.core.identity import mask
+from tepat.web.code_labels import code_label
 
 
 def _nik(value: Any) -> str:
@@ -35,7 +35,8 @@ def describe_correction(op: dict[str, Any], names: dict[int, str]) -> str:
         return _("%(who)s menjadi kepala keluarga") % {"who": who}
     if kind == "add":
         return _("Tambah anggota %(name)s (%(rel)s, lahir %(birth)s, NIK %(nik)s)") % {
-            "name": op.get("nama"), "rel": codes.HUBUNGAN.label(op.get("hubungan")) or "—",
+            "name": op.get("nama"),
+            "rel": code_label("hubungan_dengan_kepala_keluarga", op.get("hubungan")) or "—",
             "birth": op.get("tanggal_lahir") or "—", "nik": nik}
     if kind == "address":
         return _("Alamat menjadi: %(alamat)s") % {"alamat": op.get("alamat")}
@@ -79,7 +80,8 @@ def before_after(operations: Sequence[Mapping[str, Any]], members: Mapping[int, 
             rows.append(BeforeAfter(_("Kepala keluarga"), who, head or "—", who))
         elif kind == "add":
             after = _("%(name)s (%(rel)s, lahir %(birth)s, NIK %(nik)s)") % {
-                "name": op.get("nama"), "rel": codes.HUBUNGAN.label(op.get("hubungan")) or "—",
+                "name": op.get("nama"),
+            "rel": code_label("hubungan_dengan_kepala_keluarga", op.get("hubungan")) or "—",
                 "birth": op.get("tanggal_lahir") or "—", "nik": _nik(op.get("nik"))}
             rows.append(BeforeAfter(_("Anggota baru"), "", "—", after))
         elif kind == "address":

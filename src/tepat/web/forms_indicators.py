@@ -48,13 +48,13 @@ SOURCE_KINDS = [
     ("data aggregator citing BPS", _("Agregator data (mis. Databoks)")),
     ("third-party dataset", _("Data pihak ketiga")),
 ]
-FLAG_CHOICES = [(code, label) for code, label in core.FLAG_LABELS.items()
+FLAG_CHOICES = [(code, _(label)) for code, label in core.FLAG_LABELS.items()
                 if code != core.CONFLICT]
 IMPORT_SUFFIXES = (".csv", ".xlsx")
 
 
 def _indicator_choices() -> list[tuple[str, str]]:
-    return [(code, i.label) for code, i in core.INDICATORS.items()]
+    return [(code, _(i.label)) for code, i in core.INDICATORS.items()]
 
 
 class NumberField(forms.CharField):
@@ -77,7 +77,7 @@ class ObservationForm(forms.Form):
     line = forms.ChoiceField(
         label=_("Garis kemiskinan"), required=False,
         choices=[("", _("Otomatis menurut indikator dan tahun")),
-                 *((code, line.label) for code, line in core.POVERTY_LINES.items())])
+                 *((code, _(line.label)) for code, line in core.POVERTY_LINES.items())])
     source = forms.CharField(label=_("Sumber"), max_length=300)
     url = forms.URLField(label=_("Tautan sumber"), required=False, max_length=500)
     source_kind = forms.ChoiceField(label=_("Jenis sumber"), choices=SOURCE_KINDS)
@@ -130,7 +130,7 @@ class TargetForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}))
     flags = forms.MultipleChoiceField(label=_("Penanda"), required=False,
                                       choices=[(core.UNVERIFIED,
-                                                core.FLAG_LABELS[core.UNVERIFIED])],
+                                                _(core.FLAG_LABELS[core.UNVERIFIED]))],
                                       widget=forms.CheckboxSelectMultiple)
 
     def clean_value(self) -> Decimal:

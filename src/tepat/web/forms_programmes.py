@@ -22,8 +22,8 @@ from tepat.web.validators import no_formula
 
 UPLOAD_EXTENSIONS = (".xlsx", ".csv")
 KIND_CHOICES = [
-    (str(STRATEGIES[strategy].label), [(k.code, k.label) for k in NEED_KINDS.values()
-                                       if k.strategy == strategy])
+    (_(STRATEGIES[strategy].label), [(k.code, _(k.label)) for k in NEED_KINDS.values()
+                                     if k.strategy == strategy])
     for strategy in STRATEGIES
 ]
 
@@ -45,7 +45,8 @@ class ProgrammeForm(forms.Form):
     agency = forms.ModelChoiceField(Agency.objects.all(), label=_("Perangkat daerah"))
     kind = forms.ChoiceField(label=_("Jenis bantuan"), choices=KIND_CHOICES,
                              help_text=_("Strateginya mengikuti jenis bantuan."))
-    funding = forms.ChoiceField(label=_("Sumber dana"), choices=list(FUNDING_SOURCES.items()))
+    funding = forms.ChoiceField(label=_("Sumber dana"), choices=[
+        (code, _(label)) for code, label in FUNDING_SOURCES.items()])
     unit_cost = forms.DecimalField(label=_("Biaya satuan (Rp)"), min_value=0, max_digits=14,
                                    decimal_places=0)
     year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)

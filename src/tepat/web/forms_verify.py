@@ -21,7 +21,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tepat.core import codes
@@ -341,5 +341,7 @@ def initial_from(verification: Any) -> dict[str, Any]:
     }
 
 
-HUBUNGAN_CHOICES = codes.HUBUNGAN.choices
-JENIS_KELAMIN_CHOICES = codes.JENIS_KELAMIN.choices
+# The labels in the reader's language (the catalogue holds them: tepat.web.code_labels).
+HUBUNGAN_CHOICES = [(code, gettext_lazy(label)) for code, label in codes.HUBUNGAN.choices]
+JENIS_KELAMIN_CHOICES = [(code, gettext_lazy(label))
+                         for code, label in codes.JENIS_KELAMIN.choices]

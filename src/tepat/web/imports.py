@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.flags import Flag, english, flag_info
@@ -179,3 +180,24 @@ def headers_unknown(batch: SourceBatch) -> bool:
         return False
     texts = [batch.message, *first_errors(batch, 5)]
     return any(p in (t or "").lower() for t in texts for p in _HEADER_PROBLEMS)
+
+
+# The import's steps as its timings name them (tepat.registry.importing, tepat.pipeline).
+STEP_LABELS = {
+    "read": gettext_lazy("Membaca berkas"),
+    "validate": gettext_lazy("Memeriksa baris"),
+    "check": gettext_lazy("Pemeriksaan seluruhnya"),
+    "changeset": gettext_lazy("Menghitung perubahan"),
+    "changeset_build": gettext_lazy("Menyusun daftar perubahan"),
+    "changeset_lists": gettext_lazy("Menulis daftar perubahan"),
+    "write": gettext_lazy("Menyimpan ke registri"),
+    "editions": gettext_lazy("Menyimpan edisi"),
+    "commit": gettext_lazy("Menyelesaikan penyimpanan"),
+    "total": gettext_lazy("Seluruhnya"),
+}
+
+
+def step_timings(batch: SourceBatch) -> list[tuple[str, float]]:
+    """(step name in the reader's language, seconds), in the order the import ran them."""
+    return [(str(STEP_LABELS.get(step, step)), seconds)
+            for step, seconds in (batch.timings or {}).items()]

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils.formats import number_format
 
 from tepat.accounts import roles
+from tepat.lib import bilingual
 from tepat.pipeline.messages import safe_value
-from tepat.web.flags import flags_of
+from tepat.web import code_labels
+from tepat.web.flags import english, flags_of
 from tepat.web.views.assets import plotly_version
 
 register = template.Library()
@@ -170,3 +172,28 @@ def percent(part: int, whole: int) -> str:
 @register.simple_tag
 def plotly_js_url() -> str:
     return reverse("plotly_js", args=[plotly_version()])
+
+
+@register.filter
+def core_label(text: Any) -> str:
+    """A label of a core code list (indicator, flag, poverty line…) in the active language."""
+    return code_labels.label(text)
+
+
+@register.filter
+def code_label(code: Any, list_name: str) -> str:
+    """`{{ person.hubungan|code_label:"hubungan_dengan_kepala_keluarga" }}`: the code's label
+    in the active language ('—' when there is none)."""
+    return code_labels.code_label(list_name, code) or "—"
+
+
+@register.filter
+def indicator_flag(code: str) -> str:
+    """An indicator value's flag ('unverified', 'conflict'…) as its badge text, translated."""
+    return code_labels.indicator_flag(code)
+
+
+@register.filter
+def one_language(note: str) -> str:
+    """A background job's "Indonesian / English" progress note, in the reader's language."""
+    return bilingual.pick(note, english())

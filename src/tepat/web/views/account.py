@@ -30,6 +30,7 @@ from tepat.accounts import mfa, services, sessions
 from tepat.accounts.decorators import recent_auth_required
 from tepat.accounts.forms import (
     CodeForm,
+    LoginForm,
     OwnPasswordForm,
     ReauthForm,
 )
@@ -45,6 +46,7 @@ class TwoStepLoginView(LoginView):
     """Django's LoginView; a user who owes a second factor is not logged in yet."""
 
     template_name = "web/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
     http_method_names = ["get", "post", "options"]  # not Django's put(), which is post()
 

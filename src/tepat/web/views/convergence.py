@@ -10,23 +10,25 @@ manager, one page at a time.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tepat.accounts import roles
 from tepat.core.convergence import FamilyConvergence
 from tepat.core.identity import mask
-from tepat.core.outcomes import OUTCOMES
 from tepat.core.strategies import FUNDING_SOURCES, NEED_KINDS, STRATEGIES
-from tepat.interventions.convergence import Report, report
+from tepat.interventions.convergence import UNASSIGNED, Report, kept_report
 from tepat.regions.models import Level, Region
 from tepat.registry.clusters import counted_once
+from tepat.verification.labels import outcome_label
 from tepat.verification.models import TargetListEntry
 from tepat.web.access import no_store, role_required
 
@@ -49,18 +51,18 @@ def focus_of(user: Any, requested: str | None) -> str:
 
 def _kind(code: str) -> str:
     kind = NEED_KINDS.get(code)
-    return kind.label if kind else code
+    return gettext(kind.label) if kind else code  # core labels: translated by the catalogue
 
 
 def _source(rep: Report, programme_id: int) -> str:
     """'PKH Plus (Dinsos, APBD kabupaten)': which programme, agency and fund an aid came from."""
     p = rep.inputs.programmes[programme_id]
     agency = rep.agencies.get(p.agency) or p.agency
-    return f"{p.name} ({agency}, {FUNDING_SOURCES.get(p.funding, p.funding)})"
+    return f"{p.name} ({agency}, {gettext(FUNDING_SOURCES.get(p.funding, p.funding))})"
 
 
 def _flagged_page(request: HttpRequest, rep: Report, which: str) -> Page:
-    rows = rep.analysis.no_intervention if which == "tanpa" else rep.analysis.double_aid
+    rows = rep.no_intervention if which == "tanpa" else rep.double_aid
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
@@ -87,10 +89,17 @@ def _flagged_rows(user: Any, rep: Report, page: Page) -> list[dict[str, Any]]:
 def _programme_rows(rep: Report) -> list[dict[str, Any]]:
     return [{"t": t, "agency": rep.agencies.get(t.programme.agency) or t.programme.agency,
              "kind": _kind(t.programme.kind),
-             "strategy": STRATEGIES[t.programme.strategy].label
+             "strategy": gettext(STRATEGIES[t.programme.strategy].label)
              if t.programme.strategy in STRATEGIES else t.programme.strategy,
-             "funding": FUNDING_SOURCES.get(t.programme.funding, t.programme.funding)}
+             "funding": gettext(FUNDING_SOURCES.get(t.programme.funding, t.programme.funding))}
             for t in rep.analysis.programmes]
+
+
+def _officials(rep: Report) -> list[Any]:
+    """The per-official rows, the families without one named in the reader's language (the
+    report is kept between requests in any language)."""
+    return [replace(row, name=_("(belum ada pendamping)")) if row.code == UNASSIGNED else row
+            for row in rep.by_official]
 
 
 @no_store
@@ -99,7 +108,7 @@ def _programme_rows(rep: Report) -> list[dict[str, Any]]:
 def convergence(request: HttpRequest) -> HttpResponse:
     user = request.user
     focus = focus_of(user, request.GET.get("kecamatan"))
-    rep = report(area=focus)
+    rep = kept_report(area=focus)
     context: dict[str, Any] = {"nav": "convergence", "report": rep,
                                "focus_region": Region.objects.filter(code=focus).first(),
                                "drilled": focus != user.area_id}
@@ -111,10 +120,10 @@ def convergence(request: HttpRequest) -> HttpResponse:
         level="kecamatan" if kecamatan_level else "kabupaten",
         total=rep.analysis.total, aid=rep.analysis.aid,
         ranking=rep.by_desa if kecamatan_level else rep.by_kecamatan,
-        officials=rep.by_official if kecamatan_level else [],
+        officials=_officials(rep) if kecamatan_level else [],
         programmes=_programme_rows(rep),
         graduation=rep.analysis.graduation,
-        graduated_by_outcome=[(OUTCOMES[code].label, units) for code, units in
+        graduated_by_outcome=[(outcome_label(code), units) for code, units in
                               rep.analysis.graduation.by_outcome.items() if units.keluarga],
         which=which, jiwa_counted_once=counted_once(),
         flag_counts={"tanpa": rep.analysis.total.no_intervention,

@@ -31,7 +31,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tepat.accounts import roles
-from tepat.core import codes
 from tepat.core.identity import mask
 from tepat.core.strategies import NEED_KINDS, STRATEGIES
 from tepat.gesek import services
@@ -43,6 +42,7 @@ from tepat.verification.errors import RuleError
 from tepat.verification.models import TargetList, TargetListEntry
 from tepat.web import forms_gesek as gf
 from tepat.web.access import no_store, role_required
+from tepat.web.code_labels import code_label
 from tepat.web.forms import add_problems
 
 PAGE_SIZE = 50
@@ -483,11 +483,13 @@ def _members(entry: TargetListEntry) -> list[Member]:
     through `get_entry_for_user`: its members are the user's to see."""
     if entry.family_id:
         persons = entry.family.members.order_by("hubungan", "pk")
-        return [Member(p.nama or "—", p.nik_masked, p.get_hubungan_display() or "—",
+        return [Member(p.nama or "—", p.nik_masked,
+                       code_label("hubungan_dengan_kepala_keluarga", p.hubungan) or "—",
                        p.tanggal_lahir) for p in persons]
     people = entry.proposal.members if entry.proposal_id else []
     return [Member(m.get("nama") or "—", mask(m.get("nik")),
-                   codes.HUBUNGAN.label(m.get("hubungan")) or "—", None) for m in people]
+                   code_label("hubungan_dengan_kepala_keluarga", m.get("hubungan")) or "—", None)
+            for m in people]
 
 
 def _needs(entry: TargetListEntry) -> list[Need]:

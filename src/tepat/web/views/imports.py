@@ -22,6 +22,7 @@ from tepat.registry.importing import (
 from tepat.registry.mappings import stage_upload
 from tepat.registry.models import BatchStatus, SourceBatch
 from tepat.web.access import get_batch_for_user, import_required, no_store
+from tepat.web.flags import english
 from tepat.web.forms import ImportForm
 from tepat.web.imports import (
     change_list_formats,
@@ -32,6 +33,7 @@ from tepat.web.imports import (
     headers_unknown,
     report_formats,
     report_path,
+    step_timings,
 )
 
 RUNNING = (BatchStatus.QUEUED, BatchStatus.RUNNING)
@@ -97,7 +99,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "change_formats": change_list_formats(batch),
         "awaiting": batch.status == BatchStatus.AWAITING,
         "needs_reason": bool(crossed_thresholds(batch)),
-        "crossed": threshold_texts(batch),
+        "crossed": [(text_en if english() else text_id,)
+                    for text_id, text_en in threshold_texts(batch)],
+        "timings": step_timings(batch),
     })
 
 
@@ -141,7 +145,8 @@ def import_changes(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     recover_interrupted()
     progress = read_progress(get_batch_for_user(request.user, pk))
-    return JsonResponse({key: progress.get(key) for key in ("status", "progress", "label")})
+    return JsonResponse({key: progress.get(key)
+                         for key in ("status", "status_label", "progress", "label")})
 
 
 @import_required

@@ -29,6 +29,7 @@ from tepat.indicators.services import import_observations, save_observation, sav
 from tepat.regions.selectors import regency, regency_name
 from tepat.verification.errors import RuleError
 from tepat.web.access import role_required
+from tepat.web.code_labels import indicator_flag, label
 from tepat.web.forms import add_problems
 from tepat.web.forms_indicators import IndicatorImportForm, ObservationForm, TargetForm
 
@@ -38,8 +39,17 @@ CHARTED = ("p0_percent_poor", "extreme_poverty_percent", "poor_persons",
            "p1_poverty_gap_index", "p2_poverty_severity_index")
 
 def flag_badges(flags: tuple[str, ...]) -> list[dict[str, str]]:
-    return [{"code": f, "text": core.FLAG_LABELS.get(f, f),
+    return [{"code": f, "text": indicator_flag(f),
              "severity": "error" if f == core.CONFLICT else "warning"} for f in flags]
+
+
+def conflict_text(text: str) -> str:
+    """A conflict between sources in the reader's language (the core writes Indonesian)."""
+    if not isinstance(text, core.ConflictText):
+        return text
+    return _("%(year)s %(label)s: %(kept)s dipakai; berbeda dengan %(rivals)s. Periksa ke "
+             "BPS.") % {"year": text.year, "label": label(text.label), "kept": text.kept,
+                        "rivals": text.rivals}
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -96,7 +106,7 @@ def _headline(value: selectors.HeadlineValue) -> dict[str, Any] | None:
         return None
     step = value.step
     return {
-        "label": value.label, "year": value.latest.year,
+        "label": label(value.label), "year": value.latest.year,
         "value": number(value.latest.value, core.PERCENT),
         "line": core.POVERTY_LINES[value.latest.line].short,
         "badges": flag_badges(value.latest.flags),
@@ -118,7 +128,7 @@ def _sections(series: list[core.Series]) -> list[dict[str, Any]]:
         sections.append({
             "series": s, "unit": unit_label(s.unit), "rows": _point_rows(s, pks),
             "gaps": _gap_rows(s.gaps, s.unit), "chart": chart,
-            "lines": [seg.line_label for seg in s.segments],
+            "lines": [label(seg.line_label) for seg in s.segments],
         })
     return sections
 
@@ -145,7 +155,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
         "has_series": any(s.points for s in series),
         "p0": _headline(head.p0), "extreme": _headline(head.extreme),
         "sections": _sections(series),
-        "conflicts": [c for s in series for c in s.conflicts],
+        "conflicts": [conflict_text(c) for s in series for c in s.conflicts],
         "fgt": _fgt(selectors.fgt_table()),
         "may_manage": roles.can_manage_indicators(request.user),
     })

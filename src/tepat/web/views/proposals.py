@@ -20,7 +20,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tepat.core import codes
 from tepat.core.identity import mask
 from tepat.core.outcomes import Review
 from tepat.registry.models import Family
@@ -29,6 +28,7 @@ from tepat.verification.errors import Conflict, RuleError
 from tepat.verification.models import Proposal
 from tepat.web import forms_verify as vf
 from tepat.web.access import no_store
+from tepat.web.code_labels import code_label
 from tepat.web.views.verify import (
     MAX_PHOTOS,
     STATES,
@@ -120,8 +120,8 @@ def _render_proposal(request: HttpRequest, place: Place, form: vf.ProposalForm,
 def _member_list(members: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """An usulan's members as a reader sees them (NIK masked, codes labelled)."""
     return [{"nama": m.get("nama", ""), "nik": mask(m.get("nik")),
-             "hubungan": codes.HUBUNGAN.label(m.get("hubungan")) or "—",
-             "jenis_kelamin": codes.JENIS_KELAMIN.label(m.get("jenis_kelamin")) or "—",
+             "hubungan": code_label("hubungan_dengan_kepala_keluarga", m.get("hubungan")) or "—",
+             "jenis_kelamin": code_label("jenis_kelamin", m.get("jenis_kelamin")) or "—",
              "tanggal_lahir": m.get("tanggal_lahir", "")} for m in members]
 
 

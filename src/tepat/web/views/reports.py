@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tepat.accounts import roles
-from tepat.reports.models import ReportJob
+from tepat.lib import bilingual
+from tepat.reports.models import JobStatus, ReportJob
 from tepat.reports.pack import current, screen_summary
 from tepat.reports.quarterly import Quarter, current_quarter
 from tepat.reports.services import ReportRequestError, download_path, request_report
 from tepat.web.access import no_store, role_required
+from tepat.web.flags import english
 
 reports_required = role_required(roles.can_view_reports)
 RECENT_JOBS = 10
@@ -49,6 +51,19 @@ def quarter_choices(today_quarter: Quarter) -> list[Quarter]:
     year, n = today_quarter.year, today_quarter.number
     found = [Quarter(year, i) for i in range(n, 0, -1)]
     return found + [Quarter(year - 1, i) for i in range(4, 0, -1)]
+
+
+def job_status_label(job: ReportJob) -> str:
+    """The job's state as the progress shows it: a job with progress is being made, whatever
+    a page loaded while it was queued said."""
+    if job.status == JobStatus.QUEUED and job.progress:
+        return str(JobStatus.RUNNING.label)
+    return job.get_status_display()
+
+
+def job_note(job: ReportJob) -> str:
+    """The job's progress note (or failure) in the reader's language."""
+    return bilingual.pick(job.message, english()) if job.message else job_status_label(job)
 
 
 def get_job(pk: int) -> ReportJob:
@@ -95,6 +110,7 @@ def report_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_job(pk)
     return render(request, "web/report_job.html", {
         "nav": "reports", "job": job, "running": not job.finished,
+        "status_label": job_status_label(job), "note": job_note(job),
         "ready": download_path(job) is not None,
     })
 
@@ -104,8 +120,8 @@ def report_job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = get_job(pk)
-    return JsonResponse({"status": job.status, "progress": job.progress,
-                         "label": job.message or job.get_status_display()})
+    return JsonResponse({"status": job.status, "status_label": job_status_label(job),
+                         "progress": job.progress, "label": job_note(job)})
 
 
 @reports_required
