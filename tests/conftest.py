@@ -71,6 +71,22 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Indonesian): a page requested in English
+    activates English in this thread (the locale middleware), and a later test's messages
+    must not come out in it."""
+    try:
+        from django.conf import settings
+        from django.utils import translation
+    except ImportError:
+        yield
+        return
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _regency_probolinggo():
     """Each test starts on an instance of Kab. Probolinggo (the test database has no
     regions.Instance row, so that is the truth), kept without a query: the pages' query counts

@@ -104,7 +104,8 @@ def test_paid_rows_are_delivered_failed_rows_failed_the_rest_waits(gesek, users,
     waiting = UnmatchedRow.objects.get(upload=upload)
     assert (waiting.row_number, waiting.payment_status, waiting.period, waiting.reason) == (
         4, InterventionStatus.DELIVERED, "2025-04",
-        "NIK tidak ditemukan di registri; No. KK kosong")
+        "NIK tidak ditemukan di registri; No. KK kosong / NIK not found in the registry; "
+        "No. KK is empty")  # both languages stored; the page shows the reader's
     event = AuditEvent.objects.get(action="interventions.disbursement.imported")
     assert event.data["refused"] == 1 and event.data["refused_rows"][0].startswith(
         "Berkas salur.csv baris 5")

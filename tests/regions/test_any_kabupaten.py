@@ -197,7 +197,7 @@ def test_a_kecamatan_user_sees_the_fallback_note_on_the_dashboard(set_up, client
     user = User.objects.create(username="kec.sleman", role=Role.OPERATOR_KECAMATAN,
                                area_id=kecamatan)
     client.force_login(user)
-    html = client.get("/").content.decode()
+    html = client.get("/dasbor/").content.decode()  # "/" is the role's first page
     assert "map-level-note" in html and "Peta tingkat kecamatan" in html
 
 

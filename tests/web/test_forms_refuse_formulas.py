@@ -209,10 +209,10 @@ def test_the_refusal_reads_in_english():
 
 def test_the_officials_import_refuses_a_hostile_name_naming_row_and_column(regions, users,
                                                                            tmp_path):
-    from tepat.gesek.importing import AGENCIES, ensure_agencies, import_officials
+    from tepat.gesek.importing import ensure_agencies, import_officials, regency_agencies
     from tepat.gesek.models import Official
 
-    ensure_agencies(AGENCIES)
+    ensure_agencies(regency_agencies())
     path = tmp_path / "pejabat.csv"
     path.write_text("Nama;NIP;Jabatan;Eselon;Instansi;Lokasi kantor\n"
                     '"=HYPERLINK(""http://x"",""y"")";197001011990031001;Kepala;II;Dinsos;'

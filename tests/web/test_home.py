@@ -310,7 +310,7 @@ def test_role_pages_load_no_script_and_no_plotly(client_for, assigned, campaign,
 
 
 @pytest.mark.parametrize(("username", "role", "area", "agency", "marker"), [
-    ("desa.tegalsiwalan", "operator_desa", MALESANWETAN, "", "desa"),
+    ("desa.malesanwetan", "operator_desa", MALESANWETAN, "", "desa"),
     ("kec.tegalsiwalan", "operator_kecamatan", "35.13.20", "", "kecamatan"),
     ("pejabat", "pejabat", "35.13.20", "", "pejabat"),
     ("opd.dinsos", "opd", "35.13", "Dinas Sosial", "agency"),

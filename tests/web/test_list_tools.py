@@ -301,7 +301,8 @@ def test_the_import_result_links_each_flag_count_to_the_flagged_families(client_
     client = client_for("admin")
     html = client.get(reverse("import_detail", args=[batch.pk])).content.decode()
     link = f'{LIST}?catatan=KK_DUPLICATE&amp;impor={batch.pk}'
-    assert f'<a href="{link}">No. KK yang sama tercatat pada lebih dari satu keluarga</a>' in html
+    assert f'<a href="{link}"><span class="badge' in html
+    assert "No. KK yang sama tercatat pada lebih dari satu keluarga</span></a>" in html
     assert ">KK_DUPLICATE<" not in html
     flagged = client.get(LIST, {"catatan": "NIK_DUPLICATE", "impor": batch.pk})
     assert heads(flagged) == {"Sutrisno", "Abdul Rahman", "Hasan Basri"}

@@ -82,10 +82,10 @@ def test_a_desa_role_is_signed_in_right_after_activation(client_for, users):
     code = _codes(_new_user(client_for("admin"), username="desa.baru", role="operator_desa",
                             area="35.13.01.2001"))["desa.baru"]
     visitor = Client()
-    assert _activate(visitor, "desa.baru", code)["Location"] == reverse("dashboard")
+    assert _activate(visitor, "desa.baru", code)["Location"] == reverse("home")
     assert visitor.get(reverse("dashboard")).status_code == 200
     login = Client().post(reverse("login"), {"username": "desa.baru", "password": NEW_PASSWORD})
-    assert login.status_code == 302 and login["Location"] == reverse("dashboard")
+    assert login.status_code == 302 and login["Location"] == reverse("home")
 
 
 def test_the_form_names_a_role_area_mismatch(client_for, users):
