@@ -1,7 +1,7 @@
 """Phone budget (issue 19 §5): every page a desa operator or an official uses, on a slow link.
 
     uv run python bench/phone_bench.py [--households 3000] [--repeat 3]
-                                       [--users desa.tegalsiwalan,pejabat] [--url URL]
+                                       [--users desa.malesanwetan,pejabat] [--url URL]
 
 Builds (or reuses) a small demo instance in bench/out/phone/home (`tepat demo --no-serve`),
 serves it with gunicorn on a free port (DEBUG off, WhiteNoise serving the static files, as the
@@ -58,7 +58,7 @@ try {
 """
 # Pages behind the navigation: (user, label, how to find its link on which page)
 BEHIND = {
-    "desa.tegalsiwalan": [
+    "desa.malesanwetan": [
         ("verify family", "/verval/", r"^/verval/\d+/$"),
         ("usulan list", "/verval/", r"^/verval/usulan/$"),
         ("usulan form", "/verval/usulan/", r"^/verval/usulan/baru/"),
@@ -237,7 +237,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=3000)
     parser.add_argument("--home", type=Path, default=HOME)
-    parser.add_argument("--users", default="desa.tegalsiwalan,pejabat")
+    parser.add_argument("--users", default="desa.malesanwetan,pejabat")
     parser.add_argument("--url", help="measure a server already running here (no build)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per page (median)")
     args = parser.parse_args()
