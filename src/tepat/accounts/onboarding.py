@@ -342,7 +342,7 @@ def reissue_activation_codes(actor: Any, users: Iterable[User]) -> list[Issued]:
     issued: list[Issued] = []
     with transaction.atomic():
         pks = [u.pk for u in users]
-        for user in (User.objects.select_for_update().select_related("area__parent")
+        for user in (User.objects.select_for_update(of=("self",)).select_related("area__parent")
                      .filter(pk__in=pks, is_active=True).order_by("area_id", "username")):
             if is_activated(user):
                 continue
